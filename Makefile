@@ -1,0 +1,38 @@
+# crm-hygiene: `make run` and `make test` work on a fresh clone with only python3 and make.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := .demo
+
+.PHONY: run test lint typecheck unit bench clean
+
+# Install (again) only when the dependencies change; pip's own notices are not news on success.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q -e '.[dev]' 2> >(grep -v -e 'is ignored: it is neither' >&2)
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(BIN)/crm-hygiene sample --out $(DEMO)/export --contacts 2000 --seed 7 > /dev/null
+	@$(BIN)/crm-hygiene scan --input $(DEMO)/export/contacts.csv --out $(DEMO)/scan
+
+lint: $(STAMP)
+	@$(BIN)/ruff check -q .
+	@$(BIN)/ruff format -q --check .
+
+typecheck: $(STAMP)
+	@$(BIN)/mypy --no-error-summary
+
+unit: $(STAMP)
+	@$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	@$(BIN)/python bench/scan_bench.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
