@@ -1,0 +1,50 @@
+"""Domain errors. Adapters translate I/O errors into these; the CLI and handlers map them once."""
+
+from __future__ import annotations
+
+
+class HygieneError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class InputError(HygieneError):
+    """Bad input that stops a run: names the file and, where known, the line and column.
+
+    Attributes:
+        path: The input file.
+        line: 1-based physical line in the file, if the problem is on one line.
+        column: The column (header name) involved, if any.
+    """
+
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, column: str | None = None
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        where = ":".join(str(p) for p in (path, line) if p is not None)
+        col = f" (column {column!r})" if column else ""
+        super().__init__(f"{where}{col}: {message}" if where else f"{message}{col}")
+        self.detail = message
+
+
+class StandardError(HygieneError):
+    """The clean-record standard is invalid; ``errors`` lists (key, line, message)."""
+
+    def __init__(self, path: str, errors: list[tuple[str, int | None, str]]) -> None:
+        self.path = path
+        self.errors = errors
+        lines = [f"{path}:{line or '?'}: {key}: {msg}" for key, line, msg in errors]
+        super().__init__("invalid standard\n" + "\n".join(lines))
+
+
+class Conflict(HygieneError):
+    """The target no longer holds the value a change expected (optimistic concurrency)."""
+
+
+class Throttled(HygieneError):
+    """A downstream service asked us to slow down."""
+
+
+class NotFound(HygieneError):
+    """A record, review item or change does not exist."""
