@@ -1,0 +1,1 @@
+"""Local tooling: a seeded generator of realistic, messy HubSpot-style CRM exports with an answer key."""
