@@ -55,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HygieneError as exc:
         print(f"crm-hygiene: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file that cannot be read or written: say which, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"crm-hygiene: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("crm-hygiene: interrupted; no partial outputs were left behind", file=sys.stderr)
         return 130

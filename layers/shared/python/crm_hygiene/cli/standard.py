@@ -40,9 +40,8 @@ def _check(path: Path) -> int:
         )
         return 1
     objects = ", ".join(standard.objects) or "no objects"
-    print(
-        f"{path}: valid standard {standard.name!r} ({objects}; auto-apply {'on' if standard.auto_apply else 'off'})"
-    )
+    auto = "on" if standard.auto_apply else "off"
+    print(f"{path}: valid standard {standard.name!r} ({objects}; auto-apply {auto})")
     return 0
 
 

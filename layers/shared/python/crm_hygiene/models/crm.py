@@ -1,0 +1,73 @@
+"""Shapes that cross the CRM port: pages of records, field writes with the value they expect, results."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_hygiene.models.record import Record
+from crm_hygiene.types import FieldName, ObjectType, RecordId
+
+
+class RecordPage(BaseModel):
+    """One page of records and the cursor of the next page (None on the last page)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    records: list[Record]
+    next_cursor: str | None = None
+
+
+class FieldWrite(BaseModel):
+    """Set ``field`` to ``new_value`` only if the CRM still holds ``expected_old`` (optimistic concurrency).
+
+    ``change_id`` travels with the write so a retried write is recognised and never applied twice.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record_id: RecordId
+    field: FieldName
+    expected_old: str
+    new_value: str
+    change_id: str
+
+
+WriteStatus = Literal["applied", "conflict", "not_found", "read_only", "failed"]
+
+
+class WriteResult(BaseModel):
+    """What happened to one ``FieldWrite``; ``current`` is the CRM's value when it was a conflict."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    change_id: str
+    record_id: RecordId
+    field: FieldName
+    status: WriteStatus
+    current: str | None = None
+    detail: str = ""
+
+
+class MergeResult(BaseModel):
+    """A merge in the CRM: HubSpot mints a new id for the survivor, Salesforce keeps the master's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    object_type: ObjectType
+    primary_id: RecordId
+    merged_ids: list[RecordId]
+    surviving_id: RecordId
+    detail: str = ""
+
+
+class FieldInfo(BaseModel):
+    """What the CRM says about one canonical field: can it be written at all."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: FieldName
+    crm_name: str
+    writable: bool
+    options: list[str] = Field(default_factory=list)

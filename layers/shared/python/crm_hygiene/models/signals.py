@@ -1,0 +1,98 @@
+"""Versioned signal events emitted on the SNS topics (JSON Schema exported under docs/signals/).
+
+Every event carries ``schema`` (its name) and ``version``; consumers filter on the ``signal`` message
+attribute. A new field is added with a default (same version); a removed or retyped one bumps the
+version.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_hygiene.types import Confidence, FieldName, ObjectType, RecordId
+
+SignalName = Literal[
+    "hygiene_health_score", "relationship_graph_signal", "data_provider_quality_signal", "measurement"
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Signal(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = 1
+    emitted_at: datetime = Field(default_factory=_now)
+    run_id: str = ""
+
+
+class HealthScoreSignal(_Signal):
+    """Health of one record (``record_id`` set) or of a whole object type (``record_id`` None)."""
+
+    schema_name: Literal["hygiene_health_score"] = Field(default="hygiene_health_score", alias="schema")
+    object_type: ObjectType
+    record_id: RecordId | None = None
+    score: float
+    components: dict[str, float] = Field(default_factory=dict)
+    records: int = 1
+
+
+class RelationshipSignal(_Signal):
+    """A person moved (job change) or a relationship was found (reports-to)."""
+
+    schema_name: Literal["relationship_graph_signal"] = Field(
+        default="relationship_graph_signal", alias="schema"
+    )
+    relation: Literal["job_change", "reports_to", "works_at"]
+    person_id: RecordId
+    person_email: str | None = None
+    from_company: str | None = None
+    to_company: str | None = None
+    from_title: str | None = None
+    to_title: str | None = None
+    evidence: str
+    source: str
+    confidence: Confidence
+    observed_at: datetime | None = None
+
+
+class ProviderQualitySignal(_Signal):
+    """How good one enrichment provider is for one field, from review outcomes."""
+
+    schema_name: Literal["data_provider_quality_signal"] = Field(
+        default="data_provider_quality_signal", alias="schema"
+    )
+    provider: str
+    field: FieldName
+    proposals: int
+    approved: int
+    rejected: int
+    edited: int
+    approval_rate: float | None
+    agreement_rate: float | None = None
+    fill_rate: float | None = None
+    faults: int = 0
+    cost_total: float = 0.0
+    cost_per_accepted: float | None = None
+    reliability_mean: float
+    reliability_alpha: float
+    reliability_beta: float
+
+
+class MeasurementSignal(_Signal):
+    """The run's measurement figures (queue volume, approval / blocked / rework rates, ...)."""
+
+    schema_name: Literal["measurement"] = Field(default="measurement", alias="schema")
+    object_type: ObjectType | None = None
+    figures: dict[str, float | int | None]
+
+
+Signal = Annotated[
+    HealthScoreSignal | RelationshipSignal | ProviderQualitySignal | MeasurementSignal,
+    Field(discriminator="schema_name"),
+]
