@@ -30,7 +30,7 @@ def test_scan_each_object_and_print_a_summary(export: Path, tmp_path: Path, name
     )
     assert code == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"Scanned ") and "Queue:" in out and "Health:" in out
+    assert out.startswith("Scanned ") and "Queue:" in out and "Health:" in out
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (
         summary["input"]["object_type"]

@@ -47,7 +47,9 @@ def test_salesforce_contact_export_maps_and_keeps_lead_source_as_custom() -> Non
         (["Id", "Name", "Notes"], "anything.csv", "contact"),
     ],
 )
-def test_object_type_is_detected_from_headers_then_file_name(columns: list[str], filename: str, expected: str) -> None:
+def test_object_type_is_detected_from_headers_then_file_name(
+    columns: list[str], filename: str, expected: str
+) -> None:
     assert detect_object_type(columns, filename) == expected
 
 

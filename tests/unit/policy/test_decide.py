@@ -42,13 +42,25 @@ def change(field: str = "phone", old: str = "(415) 867-2671", new: str = "+14158
         ("owner is protected", change(field="owner", old="A", new="B"), "review"),
         ("lifecycle stage is protected", change(field="lifecycle_stage", old="lead", new="Lead"), "review"),
         ("deal amount is protected", change(field="amount", old="$1", new="1", object_type="deal"), "review"),
-        ("consent columns are protected", change(field="Marketing contact status", old="a", new="b"), "review"),
+        (
+            "consent columns are protected",
+            change(field="Marketing contact status", old="a", new="b"),
+            "review",
+        ),
         ("emptying a field is a delete", change(new=""), "blocked"),
         ("white space only is empty too", change(new="  "), "blocked"),
         ("conflicting evidence is blocked", change(conflict="phone says GB, state says US"), "blocked"),
         ("merges need a reviewer", change(kind="merge"), "review"),
-        ("enrichment does not overwrite by default", change(kind="enrich", old="Acme", new="Acme Corp"), "review"),
-        ("enrichment fills an empty field", change(kind="enrich", old="", new="Engineer", field="job_title"), "auto"),
+        (
+            "enrichment does not overwrite by default",
+            change(kind="enrich", old="Acme", new="Acme Corp"),
+            "review",
+        ),
+        (
+            "enrichment fills an empty field",
+            change(kind="enrich", old="", new="Engineer", field="job_title"),
+            "auto",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -85,7 +97,9 @@ def test_auto_merge_only_when_the_standard_enables_it() -> None:
 
 
 @given(
-    field=st.sampled_from(["owner", "lifecycle_stage", "lead_status", "amount", "stage", "close_date", "consent_x"]),
+    field=st.sampled_from(
+        ["owner", "lifecycle_stage", "lead_status", "amount", "stage", "close_date", "consent_x"]
+    ),
     object_type=st.sampled_from(OBJECT_TYPES),
     confidence=st.floats(0.0, 1.0),
     kind=st.sampled_from(["normalize", "enrich", "fill_derived", "merge"]),
@@ -101,7 +115,9 @@ def test_property_protected_fields_are_never_auto(field: str, object_type: Objec
     assert verdict.decision != "auto" and verdict.protected
 
 
-@given(old=st.text(max_size=8), confidence=st.floats(0.0, 1.0), field=st.sampled_from(["phone", "email", "city"]))
+@given(
+    old=st.text(max_size=8), confidence=st.floats(0.0, 1.0), field=st.sampled_from(["phone", "email", "city"])
+)
 def test_property_nothing_is_ever_emptied(old: str, confidence: float, field: str) -> None:
     for new in ("", " ", "\t"):
         assert decide(change(field, old, new, confidence), default_standard()).decision == "blocked"

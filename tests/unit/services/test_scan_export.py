@@ -108,7 +108,9 @@ def test_an_invalid_standard_makes_the_run_report_only(tmp_path: Path) -> None:
         (b"Email\n\x00\x01\x02", "binary"),
     ],
 )
-def test_unusable_input_is_refused_clearly_and_nothing_is_written(tmp_path: Path, content: bytes, message: str) -> None:
+def test_unusable_input_is_refused_clearly_and_nothing_is_written(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
     src = tmp_path / "in.csv"
     src.write_bytes(content)
     with pytest.raises(InputError, match=message):
@@ -127,7 +129,10 @@ def test_a_broken_row_names_its_line_and_leaves_no_partial_output(tmp_path: Path
 
 def test_dialects_are_kept_in_cleaned_csv(tmp_path: Path) -> None:
     # Given a cp1252, semicolon-delimited, CRLF export with an accented name and a quoted newline
-    rows = [HEADER, row(**{"First Name": "JOSÉ", "Job Title": "Head of\nSales", "Marketing contact status": "a\nb"})]
+    rows = [
+        HEADER,
+        row(**{"First Name": "JOSÉ", "Job Title": "Head of\nSales", "Marketing contact status": "a\nb"}),
+    ]
     src = write(tmp_path / "c.csv", rows, delimiter=";", lineterminator="\r\n", encoding="cp1252")
     scan_export(src, tmp_path / "out", as_of=AS_OF)
     raw = (tmp_path / "out" / "cleaned.csv").read_bytes()
@@ -140,7 +145,12 @@ def test_dialects_are_kept_in_cleaned_csv(tmp_path: Path) -> None:
 
 def test_utf8_bom_ragged_rows_and_duplicate_headers(tmp_path: Path) -> None:
     header = [*HEADER, "Email"]
-    rows = [header, [*CLEAN, "other@acme.com"], [*CLEAN[:5]], [*row(**{"Record ID": "3"}), "x@y.com", "EXTRA"]]
+    rows = [
+        header,
+        [*CLEAN, "other@acme.com"],
+        [*CLEAN[:5]],
+        [*row(**{"Record ID": "3"}), "x@y.com", "EXTRA"],
+    ]
     src = tmp_path / "c.csv"
     write(src, rows, encoding="utf-8-sig")
     result = scan_export(src, tmp_path / "out", as_of=AS_OF)

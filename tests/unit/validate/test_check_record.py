@@ -9,7 +9,7 @@ import pytest
 from crm_hygiene.models.record import Record
 from crm_hygiene.standard import default_standard, parse_standard
 from crm_hygiene.types import ObjectType
-from crm_hygiene.validate import CheckContext, check_record
+from crm_hygiene.validate import CheckContext, RecordReport, check_record
 
 AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
 CLEAN_CONTACT = {
@@ -21,7 +21,7 @@ CLEAN_CONTACT = {
 }  # fmt: skip
 
 
-def check(object_type: ObjectType = "contact", standard_text: str | None = None, **fields: str):  # type: ignore[no-untyped-def]
+def check(object_type: ObjectType = "contact", standard_text: str | None = None, **fields: str) -> RecordReport:
     base = dict(CLEAN_CONTACT) if object_type == "contact" else {"record_id": "1"}
     base.update(fields)
     std = parse_standard(standard_text) if standard_text else default_standard()
@@ -29,7 +29,7 @@ def check(object_type: ObjectType = "contact", standard_text: str | None = None,
     return check_record(Record(object_type=object_type, record_id="1", fields=base), ctx)
 
 
-def issues(report) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def issues(report: RecordReport) -> set[tuple[str, str, str]]:
     return {(i.finding.kind, i.finding.field, i.change.new_value if i.change else "") for i in report.issues}
 
 
@@ -68,7 +68,7 @@ def test_a_clean_record_has_no_issues() -> None:
     ids=lambda v: next(iter(v)) if isinstance(v, dict) else "",
 )
 def test_one_problem_one_issue(fields: dict[str, str], expected: tuple[str, str, str]) -> None:
-    assert issues(check(**fields)) == {expected}
+    assert issues(check("contact", None, **fields)) == {expected}
 
 
 def test_customers_are_never_stale() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +34,9 @@ _COUNTRY_VARIANTS: dict[str, str] = {
     "prc": "CN", "china": "CN", "mainland china": "CN", "nippon": "JP", "hellas": "GR", "brunei": "BN",
     "cape verde": "CV", "east timor": "TL", "swaziland": "SZ", "burma": "MM", "vatican": "VA",
     "palestine": "PS", "micronesia": "FM", "saint kitts": "KN", "st kitts and nevis": "KN",
-    "st lucia": "LC", "trinidad": "TT", "the bahamas": "BS", "kosovo": "XK",
+    "st lucia": "LC", "trinidad": "TT", "the bahamas": "BS", "kosovo": "XK", "xk": "XK", "xkx": "XK",
+    "ksa": "SA", "drc": "CD", "dr congo": "CD", "congo kinshasa": "CD", "congo brazzaville": "CG",
+    "republic of the congo": "CG", "republic of congo": "CG", "vatican city": "VA", "bharat": "IN",
 }  # fmt: skip
 # Variants that are guesses rather than synonyms (a part of the country, or a loose name).
 _LOOSE_COUNTRY = frozenset(
@@ -51,12 +54,15 @@ _US_ABBREVIATIONS: dict[str, str] = {
 }  # fmt: skip
 _STATE_VARIANTS: dict[str, dict[str, str]] = {
     "US": _US_ABBREVIATIONS,
-    "DE": {"bavaria": "BY", "north rhine westphalia": "NW", "lower saxony": "NI", "hesse": "HE",
+    "DE": {"nrw": "NW", "bavaria": "BY", "north rhine westphalia": "NW", "lower saxony": "NI", "hesse": "HE",
            "saxony": "SN", "thuringia": "TH", "rhineland palatinate": "RP", "baden wurttemberg": "BW",
            "baden wuerttemberg": "BW", "saxony anhalt": "ST", "mecklenburg western pomerania": "MV"},
-    "CA": {"quebec": "QC", "newfoundland": "NL", "yukon territory": "YT", "pei": "PE"},
+    "CA": {"quebec": "QC", "newfoundland": "NL", "yukon territory": "YT", "pei": "PE", "ont": "ON",
+           "pq": "QC", "que": "QC", "alta": "AB", "sask": "SK", "man": "MB", "nfld": "NL", "nwt": "NT"},
     "AU": {"nsw": "NSW", "act": "ACT"},
-    "IN": {"bombay": "MH", "orissa": "OD", "pondicherry": "PY"},
+    "IN": {"bombay": "MH", "orissa": "OD", "pondicherry": "PY", "new delhi": "DL"},
+    "MX": {"cdmx": "CMX", "df": "CMX", "distrito federal": "CMX", "mexico city": "CMX", "edomex": "MEX",
+           "estado de mexico": "MEX"},
 }  # fmt: skip
 # Countries whose addresses normally carry a coded state / province: unrecognised values are flagged.
 STRICT_STATE_COUNTRIES = frozenset({"US", "CA", "AU", "BR", "MX", "IN"})
@@ -68,6 +74,7 @@ UNCODED_STATE_COUNTRIES = frozenset(
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _BRACKETED = re.compile(r"\s*\[([^\]]+)\]")
+_PARENTHESIZED = re.compile(r"\s*\([^)]*\)")
 
 
 def fold(text: str) -> str:
@@ -84,11 +91,21 @@ def _name_variants(name: str) -> list[str]:
     return names
 
 
+def _derived_country_names(name: str) -> list[str]:
+    """ "Korea, Republic of" -> ["Korea", "Republic of Korea"]; "Holy See (Vatican ...)" -> ["Holy See"]."""
+    names = [_PARENTHESIZED.sub("", name)] if "(" in name else []
+    if "," in name:
+        head, _, tail = name.partition(",")
+        names += [head, f"{tail.strip()} {head}"]
+    return names + [n[4:] for n in names if n.lower().startswith("the ")]
+
+
 @lru_cache(maxsize=1)
 def _country_index() -> dict[str, tuple[str, float]]:
     import pycountry
 
     index: dict[str, tuple[str, float]] = {}
+    derived: dict[str, set[str]] = {}
     for country in pycountry.countries:
         code = country.alpha_2
         index[fold(code)] = (code, 0.99)
@@ -96,8 +113,15 @@ def _country_index() -> dict[str, tuple[str, float]]:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
             if value:
-                for variant in _name_variants(value):
-                    index.setdefault(fold(variant), (code, 0.99))
+                index.setdefault(fold(value), (code, 0.99))
+                for variant in _derived_country_names(value):
+                    derived.setdefault(fold(variant), set()).add(code)
+    # A shortened name counts only when no full name has it and it points at one country:
+    # "Congo" is the Republic of the Congo (not "Congo, The Democratic Republic of the"), and
+    # "Virgin Islands" (British or U.S.) is nobody.
+    for key, codes in derived.items():
+        if len(codes) == 1 and key not in index:
+            index[key] = (next(iter(codes)), 0.99)
     for key, code in _COUNTRY_VARIANTS.items():
         index[key] = (code, 0.9 if key in _LOOSE_COUNTRY else 0.99)
     return index
@@ -117,13 +141,25 @@ def normalize_country(raw: str) -> Normalized:
     if is_placeholder(text, "country"):
         return placeholder("placeholder country value")
     key = fold(text)
-    hit = _country_index().get(key)
+    index = _country_index()
+    hit = index.get(key)
+    if hit is None and key.startswith("the "):
+        hit = index.get(key[4:])  # "The Gambia"
     if hit is not None:
         code, confidence = hit
-        if code == text:
-            return valid(code)
-        return fixed(code, confidence, f"{text!r} is {code}")
+        return _verdict(raw, code, confidence, f"{text!r} is {code}")
     return _fuzzy_country(text, key)
+
+
+def _verdict(
+    raw: str, value: str, confidence: float, why: str, same: str = "", extra: Mapping[str, str] | None = None
+) -> Normalized:
+    """``valid`` (with reason ``same``) when ``value`` is ``raw``; ``fixed`` otherwise."""
+    if value == raw:
+        return valid(value, reason=same or "already in the standard format", extra=extra or {})
+    if value == raw.strip():
+        confidence, why = 0.99, "trimmed white space" + (f"; {same}" if same else "")
+    return fixed(value, confidence, why, extra=extra or {})
 
 
 def _fuzzy_country(text: str, key: str) -> Normalized:
@@ -174,18 +210,16 @@ def normalize_state(raw: str, country: str | None = None) -> Normalized:
         return placeholder("placeholder state value")
     key = fold(text)
     if country:
-        return _state_in(text, key, country)
+        return _state_in(raw, key, country.upper())
     hits = {c: h for c in ("US", "CA", "AU") if (h := _lookup(c, key)) is not None}
-    if hits and all(code == text for code, _ in hits.values()):
-        return valid(text, reason="a state code (no country on the record)")
-    if len(hits) == 1:
-        ((found_in, (code, _)),) = hits.items()
-        extra = {"country": found_in}
-        return (
-            valid(code, extra=extra)
-            if code == text
-            else fixed(code, 0.85, f"{text!r} is {found_in}-{code} (no country on the record)", extra=extra)
-        )
+    codes = {code for code, _ in hits.values()}
+    if len(codes) == 1:
+        # One code, even if it is a state of more than one country ("WA": Washington or Western Australia).
+        code = codes.pop()
+        extra = {"country": next(iter(hits))} if len(hits) == 1 else {}
+        where = " or ".join(f"{c}-{code}" for c in hits)
+        same = f"the state code of {where} (no country on the record)"
+        return _verdict(raw, code, 0.85, f"{text!r} is {where} (no country on the record)", same, extra)
     if hits:
         return invalid(f"{text!r} could be a state of {' or '.join(hits)}; the record has no country")
     return invalid(f"{text!r} is not a recognised state and the record has no country")
@@ -199,20 +233,19 @@ def _lookup(country: str, key: str) -> tuple[str, float] | None:
     return hit
 
 
-def _state_in(text: str, key: str, country: str) -> Normalized:
+def _state_in(raw: str, key: str, country: str) -> Normalized:
+    text = raw.strip()
     if country in UNCODED_STATE_COUNTRIES:
-        return valid(text, reason=f"kept as typed: regions of {country} are not coded")
+        return _verdict(raw, text, 0.99, "", f"kept as typed: regions of {country} are not coded")
     hit = _lookup(country, key)
     if hit is None:
         if country in STRICT_STATE_COUNTRIES:
             return invalid(f"{text!r} is not a state or province of {country}")
-        return valid(text, reason=f"kept as typed: {text!r} is not a coded region of {country}")
+        return _verdict(raw, text, 0.99, "", f"kept as typed: {text!r} is not a coded region of {country}")
     code, confidence = hit
-    if code == text:
-        return valid(code)
     if country not in STRICT_STATE_COUNTRIES:
         confidence = min(confidence, 0.85)
-    return fixed(code, confidence, f"{text!r} is {country}-{code}")
+    return _verdict(raw, code, confidence, f"{text!r} is {country}-{code}")
 
 
 def country_of_state(raw: str) -> str | None:

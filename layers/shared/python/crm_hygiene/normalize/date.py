@@ -2,14 +2,18 @@
 
 ISO values are accepted as they are, with a "T" or a space before the time (RFC 3339 allows
 both, and it is how HubSpot exports date-times). Everything else common in exports is rewritten:
-``01/17/2024``, ``17.01.2024``, ``Jan 17, 2024``, ``2024/01/17``, ``20240117``, epoch seconds or
-milliseconds, with an optional time and AM/PM. Day/month order follows the standard's explicit
-policy when a value is ambiguous (both parts ≤ 12), at a lower confidence unless the user set it.
+``01/17/2024``, ``17.01.2024``, ``Jan 17, 2024``, ``17-Jan-2024``, ``Wed, 17 Jan 2024``,
+``2024/01/17``, ``20240117``, epoch seconds or milliseconds, with an optional time ("14:55",
+"2:55 PM", "at 5:00 pm") and zone ("Z", "UTC", "+02:00", "+0200"). Day/month order follows the
+standard's explicit policy when a value is ambiguous (both parts ≤ 12), at a lower confidence
+unless the user set it; a dotted date ("03.04.2024") is read day-first. Two-digit years pivot at
+70 ("69" is 2069, "70" is 1970). Years outside 1900-2100 are treated as typos.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Literal
@@ -19,19 +23,25 @@ from crm_hygiene.normalize.placeholder import is_placeholder
 
 DateOrder = Literal["MDY", "DMY"]
 
+# All patterns are ASCII-only ("\d" would accept any script's digits): other digits are folded first.
 _ISO = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?",
+    re.ASCII,
 )
 _TIME = (
-    r"(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"  # time, optional seconds and fraction
-    r"\s*([AaPp]\.?[Mm]\.?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"  # AM/PM, zone
+    r"(?:(?:[T ,]+|\s+at\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"  # time, seconds, fraction
+    r"\s*([AP]\.?M\.?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"  # AM/PM, zone
 )
-_YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})" + _TIME + "$")
-_NUMERIC = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})" + _TIME + "$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_EPOCH = re.compile(r"^\d{10}(\d{3})?$")
-_MONTH_FIRST = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + "$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?,?[\s\-]+(\d{4})" + _TIME + "$")
+_FLAGS = re.ASCII | re.IGNORECASE
+_YMD = re.compile(r"(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})" + _TIME, _FLAGS)
+_NUMERIC = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})" + _TIME, _FLAGS)
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
+_EPOCH = re.compile(r"\d{10}(\d{3})?", re.ASCII)
+_MONTH_FIRST = re.compile(r"([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME, _FLAGS)
+_DAY_FIRST = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]{3,9})\.?,?[\s\-]+(\d{4})" + _TIME, _FLAGS)
+# "Wed, 17 Jan 2024" (RFC 2822) or "Wednesday January 17, 2024": the weekday adds nothing.
+_WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", _FLAGS)
+_MIDNIGHT = re.compile(r"[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})?", re.ASCII)
 _MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -80,6 +90,8 @@ def _time(groups: tuple[str | None, ...]) -> tuple[tuple[int, int, int] | None, 
 
 def _offset(tz: str) -> str:
     digits = tz[1:].replace(":", "")
+    if int(digits[:2]) > 23 or int(digits[2:]) > 59:
+        raise ValueError(f"time zone offset {tz} out of range")
     return f"{tz[0]}{digits[:2]}:{digits[2:]}"
 
 
@@ -92,12 +104,14 @@ def _day(year: int, month: int, day: int) -> date:
 def _numeric(match: re.Match[str], order: DateOrder, explicit: bool) -> _Parsed:
     a, sep, b, y = int(match.group(1)), match.group(2), int(match.group(3)), match.group(4)
     time, tz = _time(match.groups()[4:])
-    if sep == "." or a > 12 >= b:
+    if a > 12 >= b:
         return _Parsed(_day(_year(y), b, a), time, tz, 0.97, "day-first date")
     if b > 12 >= a:
         return _Parsed(_day(_year(y), a, b), time, tz, 0.97, "month-first date")
     if a == b:
         return _Parsed(_day(_year(y), a, b), time, tz, 0.97, "day and month are equal")
+    if sep == ".":
+        return _Parsed(_day(_year(y), b, a), time, tz, 0.95, "dotted date, read day-first")
     month, day = (a, b) if order == "MDY" else (b, a)
     who = "the standard's" if explicit else "the default"
     return _Parsed(_day(_year(y), month, day), time, tz, 0.95 if explicit else 0.85,
@@ -115,18 +129,19 @@ def _named(match: re.Match[str], month_first: bool) -> _Parsed:
 
 
 def _parse(text: str, order: DateOrder, explicit: bool) -> _Parsed | None:
-    if m := _YMD.match(text):
+    text = _WEEKDAY.sub("", text) if text[:1].isalpha() else text
+    if m := _YMD.fullmatch(text):
         time, tz = _time(m.groups()[3:])
         return _Parsed(_day(int(m[1]), int(m[2]), int(m[3])), time, tz, 0.99, "year-first date")
-    if m := _NUMERIC.match(text):
+    if m := _NUMERIC.fullmatch(text):
         return _numeric(m, order, explicit)
-    if m := _MONTH_FIRST.match(text):
+    if m := _MONTH_FIRST.fullmatch(text):
         return _named(m, month_first=True)
-    if m := _DAY_FIRST.match(text):
+    if m := _DAY_FIRST.fullmatch(text):
         return _named(m, month_first=False)
-    if m := _COMPACT.match(text):
+    if m := _COMPACT.fullmatch(text):
         return _Parsed(_day(int(m[1]), int(m[2]), int(m[3])), None, "", 0.95, "compact yyyymmdd date")
-    if _EPOCH.match(text):
+    if _EPOCH.fullmatch(text):
         seconds = int(text) / (1000 if len(text) == 13 else 1)
         moment = datetime.fromtimestamp(seconds, tz=UTC)
         _day(moment.year, moment.month, moment.day)
@@ -137,13 +152,13 @@ def _parse(text: str, order: DateOrder, explicit: bool) -> _Parsed | None:
 
 
 def _check_iso(text: str) -> Normalized | None:
-    m = _ISO.match(text)
+    m = _ISO.fullmatch(text)
     if m is None:
         return None
     try:
         _day(int(m[1]), int(m[2]), int(m[3]))
         if m[4] is not None:
-            _time((m[4], m[5], m[6], None, None))
+            _time((m[4], m[5], m[6], None, m[7]))
     except ValueError as exc:
         return invalid(f"not a real date: {exc}")
     return valid(text)
@@ -165,9 +180,11 @@ def normalize_date(raw: str, order: DateOrder = "MDY", explicit_order: bool = Fa
         return EMPTY
     if is_placeholder(text, "date"):
         return placeholder("placeholder date value")
+    if not text.isascii():
+        text = _ascii_digits(text)
     checked = _check_iso(text)
     if checked is not None and not (date_only and checked.value and _is_midnight(checked.value)):
-        return checked if text == raw or checked.status != "valid" else fixed(text, 0.99, "trimmed")
+        return checked if text == raw or checked.status != "valid" else fixed(text, 0.99, "tidied")
     try:
         parsed = _parse(text, order, explicit_order)
     except ValueError as exc:
@@ -179,10 +196,15 @@ def normalize_date(raw: str, order: DateOrder = "MDY", explicit_order: bool = Fa
     return fixed(parsed.iso(), parsed.confidence, f"rewritten as ISO 8601 ({parsed.why})")
 
 
+def _ascii_digits(text: str) -> str:
+    """Full-width and other scripts' digits as ASCII ("２０２４" or "٢٠٢٤" -> "2024")."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in folded)
+
+
 def _is_midnight(value: str) -> bool:
-    return len(value) > 10 and value[11:].startswith(("00:00:00", "00:00")) and value[11:].rstrip("Z") in (
-        "00:00", "00:00:00",
-    )  # fmt: skip
+    """ "2024-01-17T00:00:00.000+0000" (how Salesforce exports a date) and the like."""
+    return _MIDNIGHT.fullmatch(value, 10) is not None
 
 
 def parse_instant(value: str) -> datetime | None:

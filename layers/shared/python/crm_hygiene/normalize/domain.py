@@ -1,19 +1,27 @@
 """Websites and company domains: the lowercase host without scheme, "www.", port or path.
 
-Public suffixes come from tldextract's bundled snapshot; nothing is ever fetched.
+Public suffixes come from tldextract's bundled snapshot; nothing is ever fetched. Subdomains other
+than "www" are kept ("blog.acme.com" may be a different business unit). Internationalized hosts are
+kept in their Unicode form ("xn--mnchen-3ya.de" becomes "münchen.de"), as the email normalizer does.
+A page on a social or hosting platform ("linkedin.com/company/acme") is not a company website.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
 from crm_hygiene.normalize.base import EMPTY, Normalized, invalid, placeholder, result
 from crm_hygiene.normalize.placeholder import is_placeholder
 
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-_HOST_OK = re.compile(r"^(?:[\w](?:[\w-]{0,61}[\w])?\.)+[\w-]{2,63}$")
+_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+# Letters and digits of any script, hyphens inside labels; no underscore (not allowed in host names).
+_HOST_OK = re.compile(r"(?:[^\W_](?:[^\W_]|-){0,62}(?<!-)\.)+[^\W_](?:[^\W_]|-){1,62}")
+# Wrapping typed or pasted around a URL: quotes, angle brackets, a trailing comma or semicolon.
+_WRAPPING = re.compile(r"^[\"'<(\[]+|[\"'>)\],;]+$")
+_PATH_START = re.compile(r"[/?#\\]")
 _PLACEHOLDER_HOSTS = frozenset(
     {"example.com", "example.org", "example.net", "test.com", "domain.com", "website.com"}
 )
@@ -34,17 +42,40 @@ def _extractor() -> Any:
 
 def _host_of(text: str) -> tuple[str, bool]:
     """The host part of a URL-ish string; the flag says whether anything but the host was removed."""
-    trimmed = False
+    unwrapped = _WRAPPING.sub("", text).strip()
+    trimmed = unwrapped != text
+    text = unwrapped
+    if text[:7].lower() == "mailto:":
+        text, trimmed = text[7:], True
     if "@" in text and "/" not in text.split("@", 1)[0]:
         text = text.rsplit("@", 1)[1]  # an email address typed into the website field
         trimmed = True
     stripped = _SCHEME.sub("", text)
     trimmed = trimmed or stripped != text
-    host = re.split(r"[/?#]", stripped, maxsplit=1)[0]
+    host = _PATH_START.split(stripped, maxsplit=1)[0]
     trimmed = trimmed or host != stripped
+    if "@" in host:  # user:password@host
+        host, trimmed = host.rsplit("@", 1)[1], True
     if ":" in host:
         host, trimmed = host.split(":", 1)[0], True
-    return host.strip(".").lower(), trimmed
+    return _unicode_host(host.strip(".").lower()), trimmed
+
+
+def _unicode_host(host: str) -> str:
+    """One spelling per host: NFKC ("ａｃｍｅ" -> "acme"), punycode labels decoded to Unicode."""
+    if not host.isascii():
+        host = unicodedata.normalize("NFKC", host).lower()
+    if "xn--" not in host:
+        return host
+    labels = []
+    for label in host.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = label[4:].encode("ascii").decode("punycode")
+            except UnicodeError:
+                return ""  # not valid punycode: not a host
+        labels.append(label)
+    return ".".join(labels)
 
 
 @lru_cache(maxsize=65536)
@@ -58,7 +89,7 @@ def normalize_domain(raw: str) -> Normalized:
     host, trimmed = _host_of(text)
     if host.startswith("www.") or (host.startswith("www") and host[3:4].isdigit() and "." in host):
         host = host.split(".", 1)[1]
-    if not host or " " in host or not _HOST_OK.match(host):
+    if not host or not _HOST_OK.fullmatch(host):
         return invalid("not a website or domain")
     parts = _extractor()(host)
     if not parts.suffix or not parts.domain:

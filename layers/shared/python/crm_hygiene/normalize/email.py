@@ -1,8 +1,11 @@
 """Email addresses: trimmed, domain lower-cased, local part kept as typed.
 
 Syntax is checked with email-validator (no DNS). Role addresses (info@, sales@), free-mail and
-disposable domains are flagged; placeholder addresses (test@test.com, anything at example.com)
-count as missing. A few obvious typos are repaired at a lower confidence.
+disposable domains are flagged; placeholder addresses (test@test.com, anything at example.com or
+under the reserved .example / .test / .invalid TLDs) count as missing. A few obvious typos are
+repaired at a lower confidence. Internationalized domains are kept in their Unicode form
+("xn--mnchen-3ya.de" becomes "münchen.de") so that one mailbox has one spelling. Quoted local parts
+("john smith"@acme.com) are rejected: valid under RFC 5322 but refused by CRMs and sending tools.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from crm_hygiene.normalize.placeholder import is_placeholder
 # ASCII domain of two or more labels ending in an alphabetic TLD. Anything else goes to email-validator.
 _FAST = re.compile(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}"
 )
-_SPECIAL_TLDS = frozenset({"test", "example", "invalid", "localhost", "local", "onion", "arpa", "internal"})
+# Reserved TLDs (RFC 2606 / 6761 / 6762 / 7686): documentation and test names are stand-ins,
+# the others can never receive mail from the internet.
+_PLACEHOLDER_TLDS = frozenset({"test", "example", "invalid"})
+_SPECIAL_TLDS = frozenset({"localhost", "local", "onion", "arpa", "internal", "home", "lan", "corp"})
+_LOCAL_MAX = 64
 
 ROLE_LOCAL_PARTS = frozenset(
     {
@@ -58,13 +65,16 @@ PLACEHOLDER_LOCAL_PARTS = frozenset(
      "fake", "dummy", "placeholder", "sample", "abc", "a", "x", "email", "user", "name"}
 )  # fmt: skip
 
-# Typos fixed only when the result then validates: "john@acme,com", "mailto:john@acme.com", "<john@acme.com>".
+# Typos fixed only when the result then validates: "john@acme,com", "mailto:john@acme.com",
+# "John Smith <john@acme.com>", a zero-width space pasted from a web page.
 _REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[\u200b-\u200d\u2060\ufeff]"), ""),
+    (re.compile(r"^[^<>@]*<([^<>]+)>$"), r"\1"),
     (re.compile(r"^mailto:", re.I), ""),
-    (re.compile(r"^<(.*)>$"), r"\1"),
     (re.compile(r",(?=[a-z]{2,24}$)", re.I), "."),
     (re.compile(r"\.{2,}"), "."),
     (re.compile(r"\s*@\s*"), "@"),
+    (re.compile(r"(?<=@)(.*?)\s*\.\s*"), r"\1."),
     (re.compile(r"\.$"), ""),
 )
 
@@ -89,12 +99,18 @@ def _is_placeholder_address(local: str, domain: str) -> bool:
     return base in PLACEHOLDER_LOCAL_PARTS and (label == base or label in PLACEHOLDER_LOCAL_PARTS)
 
 
+def _tld(candidate: str) -> str:
+    return candidate.rsplit("@", 1)[-1].rstrip(".").rsplit(".", 1)[-1].lower()
+
+
 def _validate(candidate: str) -> tuple[str, str, str] | str:
     """(normalized, local, domain) when ``candidate`` is a valid address, else the reason it is not."""
-    if _FAST.match(candidate) and len(candidate) <= 254 and candidate.index("@") <= 64:
+    if _FAST.fullmatch(candidate) and len(candidate) <= 254 and candidate.index("@") <= _LOCAL_MAX:
         local, domain = candidate.rsplit("@", 1)
-        if domain.rsplit(".", 1)[1] not in _SPECIAL_TLDS:
+        if "xn--" not in domain and domain.rsplit(".", 1)[1] not in _SPECIAL_TLDS:
             return candidate, local, domain
+    if _tld(candidate) in _SPECIAL_TLDS:
+        return "the domain is a reserved name that cannot receive email"
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -103,6 +119,10 @@ def _validate(candidate: str) -> tuple[str, str, str] | str:
         return str(exc)
     local_part: str = info.local_part
     domain_part: str = info.domain.lower()
+    if len(local_part) > _LOCAL_MAX:
+        return f"the part before the @-sign is longer than {_LOCAL_MAX} characters"
+    if len(domain_part.rsplit(".", 1)[-1]) < 2:
+        return "the top-level domain has a single character"
     return f"{local_part}@{domain_part}", local_part, domain_part
 
 
@@ -114,8 +134,12 @@ def normalize_email(raw: str) -> Normalized:
         return EMPTY
     if is_placeholder(text, "email"):
         return placeholder("placeholder email value")
+    if "@" in text and _tld(text) in _PLACEHOLDER_TLDS:
+        return placeholder("an address under a reserved test/example domain")
     checked = _validate(text)
     confidence, why = 0.99, "trimmed and lower-cased the domain"
+    if "xn--" in text.lower():
+        why = "domain written in its Unicode form"
     if isinstance(checked, str):
         reason = checked
         repaired = _repair(text)
@@ -124,7 +148,7 @@ def normalize_email(raw: str) -> Normalized:
             return invalid(f"not a valid email address: {reason}")
         confidence, why = 0.8, "repaired an obvious typo"
     value, local, domain = checked
-    if _is_placeholder_address(local, domain):
+    if _is_placeholder_address(local, domain) or _tld(domain) in _PLACEHOLDER_TLDS:
         return placeholder("placeholder email address")
     flags = _flags(local, domain)
     if "disposable" in flags:

@@ -1,8 +1,15 @@
 """Person names: proper case with Mc/Mac/O'/hyphen rules, particles, salutations and suffixes.
 
 Names typed in mixed case ("DeShawn", "de la Cruz", "McDonald") are respected; only all-upper,
-all-lower or inverted-caps names are re-cased. Full names are split with nameparser; salutations
-("Dr.") and suffixes ("Jr.") are returned separately so they can go to their own fields.
+all-lower or inverted-caps names are re-cased. Scripts without letter case (CJK, Arabic, ...) are
+left alone. Full names are split with nameparser; salutations ("Dr.") and suffixes ("Jr.") are
+returned separately so they can go to their own fields. A full name typed "Last, First" is
+reordered; a comma in a first or last name is reported, not guessed at.
+
+Particles ("van", "de la") are lower case inside a name and capitalized when they open the field
+("VAN DER BERG" in a last-name field becomes "Van der Berg", as Dutch writes a surname alone), at a
+lower confidence. The Mac rule (MacDonald) is applied to surnames only: "MACKENZIE" as a first name
+is "Mackenzie".
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from crm_hygiene.normalize.placeholder import is_placeholder
 
 NamePart = Literal["first", "last", "full"]
 
-_SIMPLE = re.compile(r"^[A-Z][a-z]+$")
+_SIMPLE = re.compile(r"[A-Z][a-z]+")
 _SPACES = re.compile(r"\s+")
 _WORD_SPLIT = re.compile(r"([\s\-'’]+)")
 _HAS_DIGIT = re.compile(r"\d")
@@ -39,6 +46,9 @@ SALUTATIONS = frozenset(
 )  # fmt: skip
 SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "phd", "md", "esq", "cpa", "mba", "dds", "jd"})
 _ROMAN = frozenset({"ii", "iii", "iv", "v", "vi"})
+# Values that are only a salutation ("Mr.") are not names; "Sir" or "Dame" alone might be.
+_SALUTATION_ONLY = frozenset({"mr", "mrs", "ms", "mx", "dr", "prof"})
+_NO_MAC = 1_000_000  # "apply the Mac rule from word N on": never
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +61,8 @@ class NameParts:
 
 
 def _needs_recase(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
+    # Only letters with case count ("ß" has no capital in common use; CJK has no case at all).
+    letters = [c for c in text if c.isupper() or (c.islower() and c != "ß")]
     if len(letters) < 2:
         return False
     upper = sum(c.isupper() for c in letters)
@@ -61,43 +72,47 @@ def _needs_recase(text: str) -> bool:
     return letters[0].islower() and upper == len(letters) - 1 and len(letters) > 2
 
 
-def _case_word(word: str, first_word: bool) -> tuple[str, bool]:
+def _case_word(word: str, first_word: bool, last_word: bool, mac: bool) -> tuple[str, bool]:
     """Proper case of one word; second item is True when a special rule (less certain) applied."""
     low = word.lower()
-    if not first_word and low in PARTICLES:
-        return low, True
+    if low in PARTICLES and not last_word:  # "John Le" keeps its capital: Le is a surname there
+        return (low.capitalize(), True) if first_word else (low, True)
     if not first_word and low in _ROMAN:
         return low.upper(), True
     if low.startswith("mc") and len(low) > 3:
         return "Mc" + low[2:].capitalize(), True
-    if low in MAC_NAMES:
+    if mac and low in MAC_NAMES:
         return "Mac" + low[3:].capitalize(), True
     return low.capitalize(), False
 
 
 def proper_case(text: str) -> tuple[str, bool]:
     """Re-cases a name; the flag says whether a less certain rule (particles, Mc/Mac, O') was used."""
-    pieces = _WORD_SPLIT.split(text)
+    return _proper_case(text, 0)
+
+
+def _proper_case(text: str, mac_from: int) -> tuple[str, bool]:
+    """``proper_case`` with the Mac rule applied from word ``mac_from`` on (given names never get it)."""
+    pieces = [p for p in _WORD_SPLIT.split(text) if p]
+    words = [i for i, p in enumerate(pieces) if not _WORD_SPLIT.fullmatch(p)]
     out: list[str] = []
     special = False
-    first_word = True
     previous_sep = ""
-    for piece in pieces:
-        if not piece:
-            continue
+    for i, piece in enumerate(pieces):
         if _WORD_SPLIT.fullmatch(piece):
             out.append(piece)
             previous_sep = piece
             continue
-        if previous_sep in ("'", "’") and out and len(out[-2]) == 1:
+        index = words.index(i)
+        if previous_sep in ("'", "’") and len(out) >= 2 and len(out[-2]) == 1:
             cased, rule = piece.lower().capitalize(), True  # O'Brien, D'Angelo
         elif previous_sep in ("'", "’"):
             cased, rule = piece.lower(), True  # "Ma'am"-like: no capital after the apostrophe
         else:
-            cased, rule = _case_word(piece, first_word or previous_sep == "-")
+            first = index == 0 or previous_sep == "-"
+            cased, rule = _case_word(piece, first, i == words[-1], index >= mac_from)
         out.append(cased)
         special = special or rule
-        first_word = False
     return "".join(out), special
 
 
@@ -105,15 +120,44 @@ def _tokens_of(text: str) -> list[str]:
     return [t for t in _SPACES.split(text) if t]
 
 
+def _affix_key(token: str) -> str:
+    return token.strip(",.").lower()
+
+
 def _strip_affixes(text: str) -> tuple[str, str, str]:
-    """(salutation, rest, suffix) for one name field such as "Dr. John" or "Smith Jr."."""
-    tokens = _tokens_of(text.replace(",", " "))
+    """(salutation, rest, suffix) for one name field such as "Dr. John" or "Smith, Jr."."""
+    tokens = _tokens_of(text)
     salutation = suffix = ""
-    if len(tokens) > 1 and tokens[0].rstrip(".").lower() in SALUTATIONS:
-        salutation = tokens.pop(0)
-    if len(tokens) > 1 and tokens[-1].rstrip(".").lower() in SUFFIXES:
-        suffix = tokens.pop()
-    return salutation, " ".join(tokens), suffix
+    if len(tokens) > 1 and _affix_key(tokens[0]) in SALUTATIONS:
+        salutation = tokens.pop(0).rstrip(",")
+    if len(tokens) > 1 and _affix_key(tokens[-1]) in SUFFIXES:
+        suffix = tokens.pop().rstrip(",")
+    return salutation, " ".join(tokens).strip(" ,"), suffix
+
+
+def _reorder(core: str, part: NamePart) -> str | None:
+    """ "Smith, John" -> "John Smith" for a full name; None when a comma makes the value unreadable."""
+    if "," not in core:
+        return core
+    pieces = [p.strip() for p in core.split(",")]
+    if part != "full" or len(pieces) != 2 or not all(pieces):
+        return None
+    return f"{pieces[1]} {pieces[0]}"
+
+
+def _reject(text: str) -> Normalized | None:
+    """The verdict on a value that is not a name at all, or None."""
+    if not text:
+        return EMPTY
+    if is_placeholder(text, "name"):
+        return placeholder("placeholder name")
+    if _HAS_DIGIT.search(text) or _BAD_CHARS.search(text):
+        return invalid("contains digits or symbols that do not belong in a name")
+    if not any(c.isalpha() for c in text):
+        return invalid("no letters in the name")
+    if _affix_key(text) in _SALUTATION_ONLY:
+        return invalid(f"{text!r} is a salutation, not a name")
+    return None
 
 
 @lru_cache(maxsize=65536)
@@ -122,33 +166,53 @@ def normalize_person_name(raw: str, part: NamePart = "first") -> Normalized:
 
     ``extra`` carries ``salutation`` / ``suffix`` when one was split off the value.
     """
-    if _SIMPLE.match(raw):
+    if _SIMPLE.fullmatch(raw):
         return valid(raw)
     text = _SPACES.sub(" ", raw.strip())
-    if not text:
-        return EMPTY
-    if is_placeholder(text, "name"):
-        return placeholder("placeholder name")
-    if _HAS_DIGIT.search(text) or _BAD_CHARS.search(text) or "@" in text:
-        return invalid("contains digits or symbols that do not belong in a name")
+    rejected = _reject(text)
+    if rejected is not None:
+        return rejected
     salutation, core, suffix = _strip_affixes(text)
     extra = {k: v for k, v in (("salutation", salutation), ("suffix", suffix)) if v}
-    confidence = 0.97
-    reasons = []
+    confidence, reasons = 0.97, []
     if extra:
         reasons.append("split off " + " and ".join(f"{k} {v!r}" for k, v in extra.items()))
         confidence = 0.9
+    shaped = _shape(core, part)
+    if isinstance(shaped, Normalized):
+        return shaped
+    core, shape_confidence, shape_reasons = shaped
+    if core == raw:
+        return valid(core)
+    reasons += shape_reasons
+    if not reasons:
+        return fixed(core, 0.99, "tidied white space and punctuation")
+    return fixed(core, min(confidence, shape_confidence), "; ".join(reasons), extra=extra)
+
+
+def _shape(core: str, part: NamePart) -> tuple[str, float, list[str]] | Normalized:
+    """``core`` reordered ("Smith, John") and re-cased, with a confidence and reasons; or a verdict."""
+    confidence, reasons = 1.0, []
+    reordered = _reorder(core, part)
+    if reordered is None:
+        return invalid("a comma in the name: more than one name, or last and first name together")
+    if reordered != core:
+        core, confidence = reordered, 0.85
+        reasons.append("reordered 'Last, First'")
     if _needs_recase(core):
-        core, special = proper_case(core)
+        core, special = _proper_case(core, {"first": _NO_MAC, "last": 0, "full": 1}[part])
         reasons.append("proper case")
         short = len(core.replace(" ", "")) <= 2
         confidence = min(confidence, 0.7 if short else (0.88 if special else 0.97))
-    if core == raw:
-        return valid(core)
-    if not reasons:
-        reasons.append("collapsed white space")
-        confidence = 0.99
-    return fixed(core, confidence, "; ".join(reasons), extra=extra)
+    # What is left once a salutation or suffix is gone, or once re-cased, must still be a name.
+    rejected = _reject(core)
+    if rejected is not None:
+        return (
+            invalid("no name left once salutation and suffix are removed")
+            if rejected.status == "empty"
+            else rejected
+        )
+    return core, confidence, reasons
 
 
 def split_full_name(raw: str) -> NameParts:
@@ -167,5 +231,5 @@ def split_full_name(raw: str) -> NameParts:
     for key in ("first", "middle", "last"):
         value = parts[key]
         if value and _needs_recase(value):
-            parts[key] = proper_case(value)[0]
+            parts[key] = _proper_case(value, 0 if key == "last" else _NO_MAC)[0]
     return NameParts(**parts)

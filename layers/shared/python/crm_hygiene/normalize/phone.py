@@ -2,7 +2,9 @@
 
 The region used for national numbers is the record's country; a number that only parses under a
 guessed region gets a lower confidence. Junk numbers (all one digit, running sequences,
-"1234567890") are placeholders; numbers that do not parse or are not valid are invalid.
+"1234567890", the North American 555-01XX range reserved for fiction) are placeholders; numbers
+that do not parse or are not valid are invalid. Vanity numbers ("1-800-FLOWERS") are converted to
+digits at a lower confidence and flagged ``vanity``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,16 @@ from crm_hygiene.normalize.placeholder import is_placeholder
 if TYPE_CHECKING:
     import phonenumbers as _pn
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}(;ext=\d{1,10})?$")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}(;ext=[0-9]{1,20})?")
 _DIGITS = re.compile(r"\d")
 _INTL_00 = re.compile(r"^\s*(?:00|011)\s*(?=[1-9])")
+# A label typed before the number ("Tel: ...", "tel:+1...", "Mobile ..."): it is not part of the number.
+_LABEL = re.compile(r"^(?:tel|phone|ph|mobile|mob|cell|office|work|direct|main)\b\.?\s*:?\s*", re.IGNORECASE)
+# A trailing extension: its digits must not count when deciding whether the number is junk.
+_EXTENSION = re.compile(r"(?:;ext=|\s*(?:ext(?:ension)?\.?|x|#)\s*)\d+\s*$", re.IGNORECASE)
+_LETTERS = re.compile(r"[A-Za-z]")
+_JUNK = frozenset({"junk"})
+_VANITY = frozenset({"vanity"})
 _ASCENDING = "01234567890123456789"
 _DESCENDING = "98765432109876543210"
 
@@ -39,6 +48,12 @@ def _is_junk(digits: str) -> bool:
     if core in _ASCENDING or core in _DESCENDING:
         return True
     return len(core) >= 7 and len(set(core[-7:])) == 1  # "+1 212 0000000"
+
+
+def _is_fictional(num: _pn.PhoneNumber) -> bool:
+    """North American 555-0100 to 555-0199 are reserved for films and examples."""
+    national = str(num.national_number)
+    return num.country_code == 1 and len(national) == 10 and national[3:8].startswith("55501")
 
 
 def _format(num: _pn.PhoneNumber) -> str:
@@ -70,12 +85,17 @@ def normalize_phone(raw: str, region: str | None = None, guessed_region: str | N
         return EMPTY
     if is_placeholder(text, "phone"):
         return placeholder("placeholder phone value")
-    digits = "".join(_DIGITS.findall(text.split(";ext=")[0]))
+    text = _LABEL.sub("", text)
+    digits = "".join(_DIGITS.findall(_EXTENSION.sub("", text)))
     if _is_junk(digits):
-        return placeholder("junk phone number", flags=frozenset({"junk"}))
-    if _E164.match(text):
+        return placeholder("junk phone number", flags=_JUNK)
+    if _E164.fullmatch(text):
         return _check_e164(raw, text)
-    return _parse_loose(raw, text, region, guessed_region)
+    return _parse_loose(raw, text, _upper(region), _upper(guessed_region))
+
+
+def _upper(region: str | None) -> str | None:
+    return region.upper() if region else None
 
 
 def _check_e164(raw: str, text: str) -> Normalized:
@@ -86,11 +106,19 @@ def _check_e164(raw: str, text: str) -> Normalized:
         return invalid("not a phone number")
     if not pn.is_valid_number(num):
         return invalid("not a valid number for its country code")
+    return _found(raw, num, 0.99, "reformatted to E.164")
+
+
+def _found(raw: str, num: _pn.PhoneNumber, confidence: float, why: str, vanity: bool = False) -> Normalized:
+    if _is_fictional(num):
+        return placeholder("a 555-01XX number, reserved for fiction", flags=_JUNK)
     value = _format(num)
     extra = {"region": _region_of(num)}
     if value == raw:
         return valid(value, extra=extra)
-    return fixed(value, 0.99, "reformatted to E.164", extra=extra)
+    if vanity:
+        return fixed(value, min(confidence, 0.9), f"{why}; letters read as keypad digits", _VANITY, extra)
+    return fixed(value, confidence, why, extra=extra)
 
 
 def _parse_loose(raw: str, text: str, region: str | None, guessed_region: str | None) -> Normalized:
@@ -105,15 +133,14 @@ def _parse_loose(raw: str, text: str, region: str | None, guessed_region: str | 
             attempts.append((region, 0.97, f"national number, region {region} from the record's country"))
         if guessed_region and guessed_region != region:
             attempts.append((guessed_region, 0.75, f"national number, region {guessed_region} guessed"))
+    vanity = len(_LETTERS.findall(_EXTENSION.sub("", cleaned))) >= 3
     for attempt_region, confidence, why in attempts:
         try:
             num = pn.parse(cleaned, attempt_region)
         except pn.NumberParseException:
             continue
         if pn.is_valid_number(num):
-            return fixed(
-                _format(num), confidence, f"formatted to E.164 ({why})", extra={"region": _region_of(num)}
-            )
+            return _found(raw, num, confidence, f"formatted to E.164 ({why})", vanity)
     if not has_plus and not region and not guessed_region:
         return invalid("national number with no country to read it in")
     return invalid("not a valid phone number")

@@ -1,7 +1,9 @@
 """Picklists: map case, spacing and spelling variants onto the standard's allowed values.
 
-An exact option value, label or alias is valid as typed; a case/spacing variant is fixed with high
-confidence; a fuzzy match (rapidfuzz) with lower confidence; anything else is invalid.
+An option's output form is valid as typed; another of its spellings (label, alias) or a
+case/spacing/punctuation variant is fixed with high confidence; a fuzzy match (rapidfuzz, at least
+four letters) with lower confidence; placeholders ("TBD") count as missing unless the picklist
+has them as an option; anything else is invalid.
 """
 
 from __future__ import annotations
@@ -54,12 +56,12 @@ def normalize_picklist(raw: str, index: PicklistIndex) -> Normalized:
     hit = index.exact.get(text)
     if hit is not None:
         return fixed(hit, 0.99, f"{text!r} is the option {hit!r}")
+    key = fold(text).replace(" ", "")
+    hit = index.folded.get(key) if key else None
+    if hit is not None:  # before the placeholder check: "n/a" is a real answer where "N/A" is an option
+        return fixed(hit, 0.97, f"{text!r} is a spelling of the option {hit!r}")
     if is_placeholder(text, "picklist"):
         return placeholder("placeholder picklist value")
-    key = fold(text).replace(" ", "")
-    hit = index.folded.get(key)
-    if hit is not None:
-        return fixed(hit, 0.97, f"{text!r} is a spelling of the option {hit!r}")
     return _fuzzy(text, key, index)
 
 

@@ -12,7 +12,9 @@ _GENERIC = frozenset(
         "not applicable", "no name", "noname", "xxx", "xx", "xxxx", "x", "test", "testing", "asdf",
         "asd", "qwerty", "dummy", "placeholder", "sample", "blank", "empty", "missing", "no data",
         "undefined", "#n/a", "#value!", "#ref!", "0", "00", "000", "...", "*", "**", "no", "nope",
-        "to be determined", "to be confirmed", "various", "self", "fake", "abc", "aaa",
+        "to be determined", "to be confirmed", "various", "self", "fake", "abc", "aaa", "–", "—",
+        "(blank)", "(none)", "<none>", "[blank]", "[none]", "unspecified", "not specified", "not set",
+        "not given", "none given", "n/d",
     }
 )  # fmt: skip
 # Two-letter codes that are real values for some kinds (Namibia is "NA", "No" is a Norwegian county).
@@ -40,6 +42,8 @@ def is_placeholder(raw: str, kind: str = "text") -> bool:
         return False
     if key in _NOT_PLACEHOLDER_FOR.get(kind, ()):
         return False
+    if kind == "number" and key.replace(" ", "").isdigit():
+        return False  # "0", "0.00", "000": zero is an amount
     if key in _GENERIC or key.replace(" ", "") in _GENERIC:
         return True
     return kind != "number" and bool(_REPEATED.match(key.replace(" ", "")))
