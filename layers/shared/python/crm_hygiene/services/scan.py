@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from crm_hygiene.health.score import HealthAggregate, record_health
 from crm_hygiene.models.change import ProposedChange
@@ -89,6 +90,29 @@ def scan_record(
     return ScannedRecord(report, rows, auto, health, suppressed)
 
 
+@dataclass(slots=True)
+class ExtensionResult:
+    """What a scan extension adds when the pass is over: queue rows and figures for summary.json."""
+
+    rows: list[QueueRow] = field(default_factory=list)
+    summary: dict[str, object] = field(default_factory=dict)
+
+
+class ScanExtension(Protocol):
+    """A step that rides along a scan (duplicate detection, enrichment).
+
+    ``on_record`` sees every record once, in order, after its checks, and may append queue rows and
+    ``auto`` changes to ``scanned`` (they go through the same outputs, including cleaned.csv).
+    ``finish`` runs once after the last record; its rows are appended to the queue.
+    """
+
+    name: str
+
+    def on_record(self, record: Record, scanned: ScannedRecord) -> None: ...
+
+    def finish(self) -> ExtensionResult: ...
+
+
 @dataclass
 class ScanTotals:
     """Running measurement figures of a scan (constant memory)."""
@@ -105,6 +129,14 @@ class ScanTotals:
     auto_applied: int = 0
     suppressed: int = 0
     health: HealthAggregate = field(default_factory=HealthAggregate)
+
+    def add_rows(self, rows: list[QueueRow]) -> None:
+        """Counts rows that an extension adds at the end of a run."""
+        for row in rows:
+            self.rows += 1
+            self.by_kind[row.kind] += 1
+            self.by_decision[row.decision] += 1
+            self.by_field[row.field] += 1
 
     def add(self, scanned: ScannedRecord, critical: tuple[FieldName, ...]) -> None:
         self.records += 1

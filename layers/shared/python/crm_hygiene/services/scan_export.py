@@ -21,7 +21,7 @@ from crm_hygiene.models.fields import HeaderMap, detect_object_type, header_key,
 from crm_hygiene.models.finding import Finding
 from crm_hygiene.models.queue import QUEUE_COLUMNS
 from crm_hygiene.models.record import Record
-from crm_hygiene.services.scan import ScannedRecord, ScanTotals, scan_record
+from crm_hygiene.services.scan import ScanExtension, ScannedRecord, ScanTotals, scan_record
 from crm_hygiene.standard.loader import default_standard, load_standard
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
@@ -143,8 +143,12 @@ def scan_export(
     standard_path: str | Path | None = None,
     as_of: datetime | None = None,
     progress: Progress | None = None,
+    extensions: Sequence[ScanExtension] = (),
 ) -> ScanResult:
-    """Scans one export file (see the module docstring); raises ``InputError`` for unusable input."""
+    """Scans one export file (see the module docstring); raises ``InputError`` for unusable input.
+
+    ``extensions`` (duplicate detection, enrichment) see every record and add their own rows.
+    """
     started = time.perf_counter()
     choice = choose_standard(standard_path)
     as_of = as_of or datetime.now(UTC)
@@ -153,8 +157,9 @@ def scan_export(
         kind = object_type or detect_object_type(reader.columns, Path(input_path).name)
         header = map_headers(reader.columns, kind)
         ctx = _check_context(header, choice.standard, as_of)
-        totals, cells_changed = _run(reader, header, ctx, choice, out, progress)
+        totals, cells_changed, extra = _run(reader, header, ctx, choice, out, progress, extensions)
         summary = _summary(input_path, reader, header, ctx, choice, totals, cells_changed, started)
+        summary.update(extra)
     with atomic_text(out / "summary.json") as fh:
         json.dump(summary, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
@@ -168,7 +173,8 @@ def _run(
     choice: StandardChoice,
     out: Path,
     progress: Progress | None,
-) -> tuple[ScanTotals, int]:
+    extensions: Sequence[ScanExtension],
+) -> tuple[ScanTotals, int, dict[str, object]]:
     totals = ScanTotals()
     cells_changed = 0
     dialect = reader.dialect
@@ -183,6 +189,8 @@ def _run(
         outputs.cleaned.writerow(reader.header)
         for row in reader:
             scanned = _scan_row(row, header, ctx, choice, len(reader.columns))
+            for extension in extensions:
+                extension.on_record(scanned.report.record, scanned)
             _write(outputs, scanned)
             cells = list(row.cells)
             cells_changed += _apply(cells, scanned.auto_changes, header, ctx, dialect.encoding)
@@ -190,7 +198,15 @@ def _run(
             totals.add(scanned, critical)
             if progress is not None and totals.records % 1000 == 0:
                 progress(totals.records)
-    return totals, cells_changed
+        extra: dict[str, object] = {}
+        for extension in extensions:
+            result = extension.finish()
+            for qrow in result.rows:
+                outputs.queue.writerow(qrow.csv_cells())
+                outputs.jsonl.write(qrow.model_dump_json() + "\n")
+            totals.add_rows(result.rows)
+            extra[extension.name] = result.summary
+    return totals, cells_changed, extra
 
 
 def _scan_row(
