@@ -67,3 +67,20 @@ class SecretStore(Protocol):
     def get(self, name: str) -> str:
         """The secret's value; raises ``NotFound`` when there is none."""
         ...
+
+
+class IdempotencyStore(Protocol):
+    """Remembers which deliveries (webhook events, queue messages) were already taken, by key.
+
+    ``claim`` must be atomic (a DynamoDB conditional put, a lock-guarded set): of two concurrent
+    claims of one key exactly one wins. ``release`` undoes a claim whose work could not be handed on,
+    so the sender's retry is processed instead of dropped as a duplicate.
+    """
+
+    def claim(self, key: str, *, ttl_seconds: int = 172_800) -> bool:
+        """True the first time ``key`` is claimed (within ``ttl_seconds``), False for a repeat."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Forgets a claim (no error when there is none)."""
+        ...
