@@ -59,6 +59,11 @@ class RelationshipSignal(_Signal):
     source: str
     confidence: Confidence
     observed_at: datetime | None = None
+    from_company_id: RecordId | None = None
+    to_company_id: RecordId | None = None
+    related_person_id: RecordId | None = None
+    related_person_name: str | None = None
+    """reports_to: the manager (CRM id when the manager is a known contact, else the provider's name)."""
 
 
 class ProviderQualitySignal(_Signal):
@@ -74,6 +79,11 @@ class ProviderQualitySignal(_Signal):
     rejected: int
     edited: int
     approval_rate: float | None
+    rejection_rate: float | None = None
+    edit_rate: float | None = None
+    lookups: int = 0
+    filled: int = 0
+    fault_kinds: dict[str, int] = Field(default_factory=dict)
     agreement_rate: float | None = None
     fill_rate: float | None = None
     faults: int = 0
