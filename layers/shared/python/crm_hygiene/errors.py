@@ -48,3 +48,7 @@ class Throttled(HygieneError):
 
 class NotFound(HygieneError):
     """A record, review item or change does not exist."""
+
+
+class Gone(HygieneError):
+    """A workflow is no longer waiting for this decision (timed out, finished, or never existed)."""

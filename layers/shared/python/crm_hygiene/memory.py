@@ -1,8 +1,30 @@
-"""In-memory implementations of the ports, for tests, local runs and the CLI."""
+"""In-memory implementations of the ports, for tests, local runs and the CLI.
+
+They honour the same contracts as the AWS adapters (idempotent enqueue, optimistic transitions,
+append-only hash-chained audit, optimistic CRM writes, merges that never delete).
+"""
 
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from crm_hygiene.errors import Conflict, Gone, NotFound
+from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
+from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult, WriteStatus
+from crm_hygiene.models.fields import CANONICAL_FIELDS
+from crm_hygiene.models.health import HealthScore
+from crm_hygiene.models.record import Record
+from crm_hygiene.models.review import ReviewItem, advance
+from crm_hygiene.models.signals import Signal
+from crm_hygiene.normalize.date import parse_instant
+from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
 
 
 @dataclass
@@ -16,3 +38,261 @@ class InMemoryDecisionMemory:
 
     def remember_rejection(self, key: str, reason: str, reviewer: str) -> None:
         self.rejected[key] = (reason, reviewer)
+
+
+@dataclass
+class InMemoryChangeQueue:
+    items: dict[str, ReviewItem] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def put_new(self, items: Sequence[ReviewItem]) -> list[ReviewItem]:
+        added = []
+        with self._lock:
+            for item in items:
+                if item.review_id not in self.items:
+                    self.items[item.review_id] = item
+                    added.append(item)
+        return added
+
+    def get(self, review_id: str) -> ReviewItem:
+        try:
+            return self.items[review_id]
+        except KeyError:
+            raise NotFound(f"review {review_id} does not exist") from None
+
+    def list(
+        self,
+        *,
+        status: ChangeStatus | None = None,
+        kind: str | None = None,
+        object_type: ObjectType | None = None,
+        run_id: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[ReviewItem], str | None]:
+        filters = {"status": status, "kind": kind, "object_type": object_type, "run_id": run_id}
+        wanted = [
+            i
+            for i in sorted(self.items.values(), key=lambda i: (i.created_at, i.review_id), reverse=True)
+            if all(v is None or getattr(i, k) == v for k, v in filters.items())
+        ]
+        start = int(cursor or 0)
+        page = wanted[start : start + limit]
+        return page, (str(start + limit) if start + limit < len(wanted) else None)
+
+    def transition(self, item: ReviewItem, status: ChangeStatus, **changes: Any) -> ReviewItem:
+        updated = advance(item, status, **changes)
+        with self._lock:
+            stored = self.items.get(item.review_id)
+            if stored is None:
+                raise NotFound(f"review {item.review_id} does not exist")
+            if stored.version != item.version:
+                raise Conflict(f"review {item.review_id} changed since it was read")
+            self.items[item.review_id] = updated
+        return updated
+
+    def set_task_token(self, review_id: str, token: str) -> None:
+        with self._lock:
+            self.items[review_id] = self.get(review_id).model_copy(update={"task_token": token})
+
+
+@dataclass
+class InMemoryAuditLog:
+    entries: dict[str, list[AuditEntry]] = field(default_factory=lambda: defaultdict(list))
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+        written = []
+        with self._lock:
+            for draft in drafts:
+                chain = self.entries[record_key(draft.object_type, draft.record_id)]
+                entry = draft.entry(len(chain) + 1, chain[-1].hash if chain else GENESIS)
+                chain.append(entry)
+                written.append(entry)
+        return written
+
+    def history(self, object_type: ObjectType, record_id: RecordId) -> list[AuditEntry]:
+        return list(self.entries.get(record_key(object_type, record_id), []))
+
+    def by_change(self, change_id: str) -> list[AuditEntry]:
+        return sorted(
+            (e for c in self.entries.values() for e in c if e.change_id == change_id), key=lambda e: e.at
+        )
+
+    def by_run(self, run_id: str) -> Iterator[AuditEntry]:
+        return iter(
+            sorted((e for c in self.entries.values() for e in c if e.run_id == run_id), key=lambda e: e.at)
+        )
+
+
+@dataclass
+class ListSignalBus:
+    published: list[Signal] = field(default_factory=list)
+
+    def publish(self, signals: Sequence[Signal]) -> None:
+        self.published.extend(signals)
+
+
+@dataclass
+class ListWorkQueue:
+    messages: list[BaseModel] = field(default_factory=list)
+
+    def send(self, messages: Sequence[BaseModel]) -> None:
+        self.messages.extend(messages)
+
+
+@dataclass
+class InMemoryHealthStore:
+    scores: dict[str, HealthScore] = field(default_factory=dict)
+    partitions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    aggregates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def put_scores(self, scores: Sequence[HealthScore]) -> None:
+        for score in scores:
+            self.scores[record_key(score.object_type, score.record_id)] = score
+
+    def put_partition_totals(self, run_id: str, partition: str, figures: dict[str, Any]) -> None:
+        self.partitions[run_id][partition] = figures
+
+    def partition_totals(self, run_id: str) -> list[dict[str, Any]]:
+        return list(self.partitions.get(run_id, {}).values())
+
+    def put_aggregate(self, object_type: ObjectType, figures: dict[str, Any]) -> None:
+        self.aggregates[object_type] = figures
+
+    def aggregate(self, object_type: ObjectType) -> dict[str, Any] | None:
+        return self.aggregates.get(object_type)
+
+
+@dataclass
+class InMemoryWorkflow:
+    """Records started executions and task answers; a token listed in ``gone`` raises ``Gone``."""
+
+    started: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answers: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)
+
+    def start_merge(self, payload: dict[str, Any], name: str) -> str:
+        self.started.setdefault(name, payload)
+        return name
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+        self._answer(task_token, "success", output)
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        self._answer(task_token, "failure", {"error": error, "cause": cause})
+
+    def _answer(self, token: str, kind: str, body: dict[str, Any]) -> None:
+        if token in self.gone:
+            raise Gone("the merge workflow is no longer waiting for this decision")
+        self.answers.append((token, kind, body))
+        self.gone.add(token)
+
+
+@dataclass
+class InMemoryCrmStore:
+    """A ``CrmStore`` in dicts. Merges mark the secondary record ``merged_into`` (never delete)."""
+
+    records: dict[str, Record] = field(default_factory=dict)
+    merged_into: dict[str, str] = field(default_factory=dict)
+    read_only: frozenset[FieldName] = frozenset({"record_id", "created_at", "updated_at", "last_activity_at"})
+    writes: int = 0
+
+    def add(self, records: Sequence[Record]) -> None:
+        for record in records:
+            self.records[record_key(record.object_type, record.record_id)] = record
+
+    def _live(self, object_type: ObjectType) -> list[Record]:
+        return sorted(
+            (
+                r
+                for k, r in self.records.items()
+                if r.object_type == object_type and k not in self.merged_into
+            ),
+            key=lambda r: r.record_id,
+        )
+
+    def list_records(
+        self, object_type: ObjectType, *, cursor: str | None = None, limit: int = 100
+    ) -> RecordPage:
+        live = self._live(object_type)
+        start = int(cursor or 0)
+        nxt = str(start + limit) if start + limit < len(live) else None
+        return RecordPage(records=live[start : start + limit], next_cursor=nxt)
+
+    def list_partition(
+        self,
+        object_type: ObjectType,
+        segment: int,
+        total: int,
+        *,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> RecordPage:
+        live = [r for i, r in enumerate(self._live(object_type)) if i % total == segment]
+        start = int(cursor or 0)
+        nxt = str(start + limit) if start + limit < len(live) else None
+        return RecordPage(records=live[start : start + limit], next_cursor=nxt)
+
+    def changed_since(self, object_type: ObjectType, since: datetime) -> Iterator[Record]:
+        for record in self._live(object_type):
+            moment = parse_instant(record.get("updated_at"))
+            if moment is None or moment >= since:
+                yield record
+
+    def get_records(self, object_type: ObjectType, record_ids: Sequence[RecordId]) -> list[Record]:
+        keys = [record_key(object_type, i) for i in record_ids]
+        return [self.records[k] for k in keys if k in self.records and k not in self.merged_into]
+
+    def write_fields(self, object_type: ObjectType, writes: Sequence[FieldWrite]) -> list[WriteResult]:
+        return [self._write(object_type, w) for w in writes]
+
+    def _write(self, object_type: ObjectType, w: FieldWrite) -> WriteResult:
+        key = record_key(object_type, w.record_id)
+        record = self.records.get(key)
+
+        def result(status: WriteStatus, current: str | None = None, detail: str = "") -> WriteResult:
+            return WriteResult(
+                change_id=w.change_id,
+                record_id=w.record_id,
+                field=w.field,
+                status=status,
+                current=current,
+                detail=detail,
+            )
+
+        if record is None or key in self.merged_into:
+            return result("not_found", detail="merged" if key in self.merged_into else "")
+        if w.field in self.read_only:
+            return result("read_only")
+        current = record.get(w.field)
+        if current == w.new_value:
+            return result("applied", current, "already held the new value")
+        if current != w.expected_old:
+            return result("conflict", current)
+        self.records[key] = record.model_copy(update={"fields": {**record.fields, w.field: w.new_value}})
+        self.writes += 1
+        return result("applied", w.new_value)
+
+    def merge(self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId) -> MergeResult:
+        primary, secondary = record_key(object_type, primary_id), record_key(object_type, secondary_id)
+        if primary not in self.records or secondary not in self.records:
+            raise NotFound(f"{object_type} {primary_id} or {secondary_id} does not exist")
+        if self.merged_into.get(secondary) == primary:
+            return MergeResult(
+                object_type=object_type,
+                primary_id=primary_id,
+                merged_ids=[secondary_id],
+                surviving_id=primary_id,
+                detail="already merged",
+            )
+        self.merged_into[secondary] = primary
+        return MergeResult(
+            object_type=object_type, primary_id=primary_id, merged_ids=[secondary_id], surviving_id=primary_id
+        )
+
+    def field_info(self, object_type: ObjectType) -> dict[FieldName, FieldInfo]:
+        return {
+            name: FieldInfo(field=name, crm_name=name, writable=name not in self.read_only)
+            for name in CANONICAL_FIELDS[object_type]
+        }

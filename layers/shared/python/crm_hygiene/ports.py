@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from pydantic import BaseModel
+
+from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
+from crm_hygiene.models.health import HealthScore
 from crm_hygiene.models.record import Record
-from crm_hygiene.types import FieldName, ObjectType, RecordId
+from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.models.signals import Signal
+from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
 
 
 class DecisionMemory(Protocol):
@@ -84,3 +90,116 @@ class IdempotencyStore(Protocol):
     def release(self, key: str) -> None:
         """Forgets a claim (no error when there is none)."""
         ...
+
+
+@runtime_checkable
+class PartitionedCrmStore(Protocol):
+    """A CRM that can be read in parallel slices (the internal table: DynamoDB parallel scan)."""
+
+    def list_partition(
+        self,
+        object_type: ObjectType,
+        segment: int,
+        total: int,
+        *,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> RecordPage:
+        """One page of slice ``segment`` of ``total``."""
+        ...
+
+
+class ChangeQueue(Protocol):
+    """The review queue: every proposed change and merge, with its status."""
+
+    def put_new(self, items: Sequence[ReviewItem]) -> list[ReviewItem]:
+        """Adds the items not queued yet (idempotent by ``review_id``); returns those added."""
+        ...
+
+    def get(self, review_id: str) -> ReviewItem:
+        """The item; raises ``NotFound``."""
+        ...
+
+    def list(
+        self,
+        *,
+        status: ChangeStatus | None = None,
+        kind: str | None = None,
+        object_type: ObjectType | None = None,
+        run_id: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[ReviewItem], str | None]:
+        """Items newest first, filtered; returns the page and the next cursor."""
+        ...
+
+    def transition(self, item: ReviewItem, status: ChangeStatus, **changes: Any) -> ReviewItem:
+        """Moves ``item`` to ``status`` (with other attribute changes) if nobody changed it since it
+        was read (its ``version``); raises ``Conflict`` otherwise, ``ValueError`` for an illegal move."""
+        ...
+
+    def set_task_token(self, review_id: str, token: str) -> None:
+        """Stores the merge workflow's task token on the item (never returned by the API)."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Append-only, per-record hash-chained trail of every transition."""
+
+    def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+        """Appends entries (assigning seq and hashes); never updates or deletes."""
+        ...
+
+    def history(self, object_type: ObjectType, record_id: RecordId) -> list[AuditEntry]:
+        """One record's entries in order."""
+        ...
+
+    def by_change(self, change_id: str) -> list[AuditEntry]:
+        """Entries of one change, in time order."""
+        ...
+
+    def by_run(self, run_id: str) -> Iterator[AuditEntry]:
+        """Entries of one run, in time order."""
+        ...
+
+
+class SignalBus(Protocol):
+    """Where signals go (SNS topics; a list in tests)."""
+
+    def publish(self, signals: Sequence[Signal]) -> None: ...
+
+
+class WorkQueue(Protocol):
+    """A queue of work messages (SQS)."""
+
+    def send(self, messages: Sequence[BaseModel]) -> None: ...
+
+
+class Workflow(Protocol):
+    """The merge workflow (Step Functions)."""
+
+    def start_merge(self, payload: dict[str, Any], name: str) -> str:
+        """Starts one execution (idempotent by ``name``); returns its id."""
+        ...
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+        """Continues a waiting execution; raises ``Gone`` if it timed out or no longer exists."""
+        ...
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        """Fails a waiting execution's task (e.g. ``Rejected``); raises ``Gone`` like ``resume``."""
+        ...
+
+
+class HealthStore(Protocol):
+    """Health scores per record and per run, and run figures collected across partitions."""
+
+    def put_scores(self, scores: Sequence[HealthScore]) -> None: ...
+
+    def put_partition_totals(self, run_id: str, partition: str, figures: dict[str, Any]) -> None: ...
+
+    def partition_totals(self, run_id: str) -> list[dict[str, Any]]: ...
+
+    def put_aggregate(self, object_type: ObjectType, figures: dict[str, Any]) -> None: ...
+
+    def aggregate(self, object_type: ObjectType) -> dict[str, Any] | None: ...

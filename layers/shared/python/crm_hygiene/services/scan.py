@@ -33,6 +33,7 @@ class ScannedRecord:
     auto_changes: list[ProposedChange]
     health: HealthScore
     suppressed: int = 0
+    pairs: list[tuple[Issue, QueueRow]] = field(default_factory=list)
 
 
 def _row(
@@ -77,6 +78,7 @@ def scan_record(
         report.issues.extend(extra_issues)
     rows: list[QueueRow] = []
     auto: list[ProposedChange] = []
+    pairs: list[tuple[Issue, QueueRow]] = []
     suppressed = 0
     for issue in report.issues:
         row = _row(issue, ctx, standard_valid, memory)
@@ -84,10 +86,11 @@ def scan_record(
             suppressed += 1
             continue
         rows.append(row)
+        pairs.append((issue, row))
         if row.decision == "auto" and issue.change is not None:
             auto.append(issue.change)
     health = record_health(report, ctx.rules.staleness.max_days_without_activity)
-    return ScannedRecord(report, rows, auto, health, suppressed)
+    return ScannedRecord(report, rows, auto, health, suppressed, pairs)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,99 @@
+"""Audit entries: every transition of every change, chained per record so tampering shows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_hygiene.types import FieldName, ObjectType, RecordId
+
+AuditAction = Literal[
+    "proposed", "auto_applied", "queued", "blocked", "suppressed", "approved", "rejected", "edited",
+    "applied", "conflict", "failed", "rolled_back", "merged",
+]  # fmt: skip
+GENESIS = "0" * 64
+
+
+def record_key(object_type: ObjectType, record_id: RecordId) -> str:
+    return f"{object_type}#{record_id}"
+
+
+class AuditEntry(BaseModel):
+    """One append-only line of the audit trail.
+
+    ``seq`` numbers the entries of one record from 1; ``prev_hash`` is the previous entry's
+    ``hash`` (or 64 zeros), and ``hash`` covers every other field, so editing or removing an entry
+    breaks the chain (``verify_chain``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record_key: str
+    seq: int = Field(ge=1)
+    at: datetime
+    actor: str
+    action: AuditAction
+    object_type: ObjectType
+    record_id: RecordId
+    field: FieldName
+    before: str | None = None
+    after: str | None = None
+    reason: str = ""
+    change_id: str = ""
+    review_id: str = ""
+    run_id: str = ""
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+    def digest(self) -> str:
+        body = self.model_dump(mode="json", exclude={"hash"})
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def sealed(self) -> AuditEntry:
+        """This entry with its ``hash`` computed."""
+        return self.model_copy(update={"hash": self.digest()})
+
+
+class AuditDraft(BaseModel):
+    """What a service wants to record; the audit log assigns ``seq``, ``prev_hash`` and ``hash``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: str
+    action: AuditAction
+    object_type: ObjectType
+    record_id: RecordId
+    field: FieldName
+    before: str | None = None
+    after: str | None = None
+    reason: str = ""
+    change_id: str = ""
+    review_id: str = ""
+    run_id: str = ""
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    def entry(self, seq: int, prev_hash: str) -> AuditEntry:
+        return AuditEntry(
+            record_key=record_key(self.object_type, self.record_id), seq=seq, prev_hash=prev_hash,
+            **self.model_dump(),
+        ).sealed()  # fmt: skip
+
+
+def verify_chain(entries: list[AuditEntry]) -> list[str]:
+    """Problems in one record's chain (empty when intact): gaps, broken links, altered entries."""
+    problems = []
+    previous = GENESIS
+    for expected_seq, entry in enumerate(sorted(entries, key=lambda e: e.seq), start=1):
+        if entry.seq != expected_seq:
+            problems.append(f"seq {expected_seq} is missing (found {entry.seq})")
+        if entry.prev_hash != previous:
+            problems.append(f"seq {entry.seq}: does not follow the previous entry")
+        if entry.hash != entry.digest():
+            problems.append(f"seq {entry.seq}: altered after it was written")
+        previous = entry.hash
+    return problems

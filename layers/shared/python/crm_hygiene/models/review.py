@@ -1,0 +1,155 @@
+"""Review-queue items (the change queue) and the decisions reviewers send.
+
+``ReviewItem`` is the domain value; adapters map it to and from their persisted shape explicitly.
+``ReviewItemView`` is what the API returns: it never carries the workflow task token.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_hygiene.types import ChangeKind, ChangeStatus, Confidence, FieldName, ObjectType, QueueKind, RecordId
+
+QueueDecision = Literal["auto", "review", "blocked"]
+
+# Which statuses may follow which (the change lifecycle in ARCHITECTURE.md).
+TRANSITIONS: dict[ChangeStatus, frozenset[ChangeStatus]] = {
+    "proposed": frozenset({"auto_applied", "queued", "blocked", "suppressed"}),
+    "queued": frozenset({"approved", "rejected", "edited", "suppressed"}),
+    "blocked": frozenset({"approved", "rejected", "edited"}),
+    "auto_applied": frozenset({"applied", "conflict", "failed"}),
+    "approved": frozenset({"applied", "conflict", "failed"}),
+    "edited": frozenset({"applied", "conflict", "failed"}),
+    "conflict": frozenset({"approved", "rejected", "edited"}),
+    "failed": frozenset({"approved", "applied", "conflict", "failed"}),
+    "applied": frozenset({"rolled_back"}),
+    "rejected": frozenset(),
+    "suppressed": frozenset(),
+    "rolled_back": frozenset(),
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReviewItem(BaseModel):
+    """One queued change or merge, with its whole story so far.
+
+    Attributes:
+        review_id: The change's stable ``change_id`` (or the merge's id): enqueueing twice is a no-op.
+        change_kind: normalize, enrich, fill_derived, flag (a finding with no change) or merge.
+        final_value: What was (or will be) written: the suggestion, or a reviewer's edit.
+        proposal: For merges, the MergeProposal as JSON.
+        version: Bumped on every status change (optimistic concurrency between reviewers).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    review_id: str
+    run_id: str
+    kind: QueueKind
+    change_kind: ChangeKind
+    object_type: ObjectType
+    record_id: RecordId
+    field: FieldName
+    current_value: str
+    suggested_value: str
+    evidence: str
+    confidence: Confidence
+    protected: bool
+    decision: QueueDecision
+    status: ChangeStatus
+    source: str
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+    reviewer: str | None = None
+    note: str | None = None
+    final_value: str | None = None
+    proposal: dict[str, Any] | None = None
+    task_token: str | None = Field(default=None, repr=False)
+    version: int = 0
+
+    @property
+    def is_change(self) -> bool:
+        """Whether approving it writes a value (flags only ask a person to look)."""
+        return self.change_kind != "flag"
+
+    def view(self) -> ReviewItemView:
+        return ReviewItemView.model_validate(self.model_dump(exclude={"task_token"}))
+
+
+class ReviewItemView(BaseModel):
+    """A review item as the API shows it (no task token)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    review_id: str
+    run_id: str
+    kind: QueueKind
+    change_kind: ChangeKind
+    object_type: ObjectType
+    record_id: RecordId
+    field: FieldName
+    current_value: str
+    suggested_value: str
+    evidence: str
+    confidence: float
+    protected: bool
+    decision: QueueDecision
+    status: ChangeStatus
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    reviewer: str | None = None
+    note: str | None = None
+    final_value: str | None = None
+    proposal: dict[str, Any] | None = None
+    version: int = 0
+
+
+class Approve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve"]
+    note: str | None = None
+    primary_id: RecordId | None = Field(
+        default=None, description="Merges: keep this record instead of the suggested one"
+    )
+
+
+class Reject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["reject"]
+    note: str | None = Field(default=None, description="Why; remembered so the proposal is not raised again")
+
+
+class EditAndApprove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["edit_and_approve"]
+    value: str = Field(min_length=1, description="The value to write instead of the suggestion (never empty)")
+    note: str | None = None
+
+
+ReviewDecision = Annotated[Approve | Reject | EditAndApprove, Field(discriminator="decision")]
+
+
+def advance(item: ReviewItem, status: ChangeStatus, **changes: Any) -> ReviewItem:
+    """``item`` moved to ``status`` with ``changes``, its version bumped; ``ValueError`` if illegal.
+
+    Every ``ChangeQueue`` implementation calls this, then stores the result only if the stored
+    version is still ``item.version``.
+    """
+    if status not in TRANSITIONS[item.status] and status != item.status:
+        raise ValueError(f"review {item.review_id}: cannot go from {item.status} to {status}")
+    unknown = set(changes) - set(ReviewItem.model_fields)
+    if unknown:
+        raise ValueError(f"unknown review item fields: {sorted(unknown)}")
+    return item.model_copy(
+        update={**changes, "status": status, "version": item.version + 1, "updated_at": _now()}
+    )

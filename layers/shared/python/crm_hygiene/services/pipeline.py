@@ -1,0 +1,180 @@
+"""Scanning a live CRM in the pipeline: plan partitions, scan pages within a time budget, finalize.
+
+``scan_partition`` is called repeatedly by the scan workflow with the cursor it returned, so one
+Lambda invocation never runs out of time, and a partition of any size completes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crm_hygiene.health.score import HealthAggregate
+from crm_hygiene.models.messages import Partition
+from crm_hygiene.models.record import Record
+from crm_hygiene.models.signals import HealthScoreSignal, MeasurementSignal, Signal
+from crm_hygiene.ports import (
+    ChangeQueue,
+    CrmStore,
+    DecisionMemory,
+    HealthStore,
+    PartitionedCrmStore,
+    SignalBus,
+    WorkQueue,
+)
+from crm_hygiene.services.queueing import queue_scanned
+from crm_hygiene.services.scan import ScanExtension, ScannedRecord, ScanTotals, scan_record
+from crm_hygiene.standard.model import DataStandard
+from crm_hygiene.types import ObjectType
+from crm_hygiene.validate.context import CheckContext
+
+PAGE_SIZE = 100
+HEALTH_CHANGE_TO_SIGNAL = 1.0  # points: smaller moves of a record's health are not worth a message
+
+
+@dataclass
+class PipelineDeps:
+    """The ports a pipeline scan uses (built from settings by the handler, or in memory by tests)."""
+
+    crm: CrmStore
+    queue: ChangeQueue
+    apply_queue: WorkQueue
+    enrich_queue: WorkQueue | None
+    health: HealthStore
+    signals: SignalBus
+    memory: DecisionMemory | None
+    standard: DataStandard
+    standard_valid: bool = True
+    extensions: Sequence[ScanExtension] = field(default_factory=tuple)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    moment = now or datetime.now(UTC)
+    return f"{moment:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def plan(
+    crm: CrmStore, object_types: Sequence[ObjectType], wanted: int, run_id: str | None = None
+) -> list[Partition]:
+    """Partitions of a full scan: ``wanted`` slices per object type where the CRM can slice, else one."""
+    run = run_id or new_run_id()
+    total = wanted if isinstance(crm, PartitionedCrmStore) and wanted > 1 else 1
+    return [
+        Partition(run_id=run, object_type=t, segment=s, total=total)
+        for t in object_types
+        for s in range(total)
+    ]
+
+
+def _page(crm: CrmStore, p: Partition) -> tuple[list[Record], str | None]:
+    if p.total > 1 and isinstance(crm, PartitionedCrmStore):
+        page = crm.list_partition(p.object_type, p.segment, p.total, cursor=p.cursor, limit=PAGE_SIZE)
+    else:
+        page = crm.list_records(p.object_type, cursor=p.cursor, limit=PAGE_SIZE)
+    return page.records, page.next_cursor
+
+
+def scan_partition(deps: PipelineDeps, partition: Partition, time_left: Callable[[], float]) -> Partition:
+    """Scans pages of one partition until it is done or ``time_left()`` (seconds) runs low."""
+    ctx = CheckContext(standard=deps.standard, object_type=partition.object_type)
+    totals = ScanTotals()
+    critical = tuple(ctx.rules.critical)
+    p = partition.model_copy()
+    while not p.done and time_left() > 30:
+        records, p.cursor = _page(deps.crm, p)
+        scanned = [
+            scan_record(r, ctx, standard_valid=deps.standard_valid, memory=deps.memory) for r in records
+        ]
+        for record, result in zip(records, scanned, strict=True):
+            for extension in deps.extensions:
+                extension.on_record(record, result)
+            totals.add(result, critical)
+        _persist(deps, scanned, p.run_id)
+        p.scanned += len(records)
+        p.done = p.cursor is None
+    deps.health.put_partition_totals(
+        p.run_id, f"{p.object_type}#{p.segment}#{partition.scanned}", _figures(totals, p)
+    )
+    return p
+
+
+def _persist(deps: PipelineDeps, scanned: list[ScannedRecord], run_id: str) -> None:
+    queue_scanned(scanned, run_id, queue=deps.queue, apply_queue=deps.apply_queue,
+                  enrich_queue=deps.enrich_queue, memory=deps.memory)  # fmt: skip
+    deps.health.put_scores([s.health for s in scanned])
+
+
+def _figures(totals: ScanTotals, p: Partition) -> dict[str, Any]:
+    figures = totals.measurement()
+    figures["object_type"] = p.object_type
+    figures["health"] = totals.health.model_dump()
+    return figures
+
+
+_SUMMED = ("records", "records_with_issues", "queue_volume", "routing_exceptions", "stale_records",
+           "misowned_records", "changes_auto_applied", "changes_suppressed")  # fmt: skip
+
+
+def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
+    """Adds up the run's partitions, stores and emits aggregate health and measurement per object type."""
+    by_type: dict[ObjectType, list[dict[str, Any]]] = {}
+    for part in deps.health.partition_totals(run_id):
+        by_type.setdefault(part["object_type"], []).append(part)
+    out: dict[str, Any] = {"run_id": run_id, "objects": {}}
+    signals: list[Signal] = []
+    for object_type, parts in by_type.items():
+        figures = _combine(parts)
+        out["objects"][object_type] = figures
+        deps.health.put_aggregate(object_type, figures)
+        signals.extend(_run_signals(run_id, object_type, figures))
+    deps.signals.publish(signals)
+    return out
+
+
+def _run_signals(run_id: str, object_type: ObjectType, figures: dict[str, Any]) -> list[Signal]:
+    numbers = {k: v for k, v in figures.items() if isinstance(v, int | float)}
+    signals: list[Signal] = [MeasurementSignal(run_id=run_id, object_type=object_type, figures=numbers)]
+    health = figures["health"]
+    if health.get("mean") is not None:
+        signals.append(
+            HealthScoreSignal(
+                run_id=run_id,
+                object_type=object_type,
+                score=health["mean"],
+                components=health["components"],
+                records=health["records"],
+            )
+        )
+    return signals
+
+
+def _merge_health(parts: list[dict[str, Any]]) -> HealthAggregate:
+    health = HealthAggregate()
+    for p in parts:
+        other = HealthAggregate.model_validate(p["health"])
+        health.records += other.records
+        health.total += other.total
+        for name, value in other.components.items():
+            health.components[name] += value
+        health.histogram = [a + b for a, b in zip(health.histogram, other.histogram, strict=True)]
+    return health
+
+
+def _combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    figures: dict[str, Any] = {k: sum(int(p.get(k, 0)) for p in parts) for k in _SUMMED}
+    n, volume = figures["records"], figures["queue_volume"]
+    missing = sum(p.get("missing_critical_rate", 0.0) * p.get("records", 0) for p in parts)
+    figures["missing_critical_rate"] = round(missing / n, 4) if n else 0.0
+    for decision, name in (
+        ("auto", "auto_apply_rate"),
+        ("review", "review_rate"),
+        ("blocked", "blocked_rate"),
+    ):
+        count = sum(p.get("queue_by_decision", {}).get(decision, 0) for p in parts)
+        figures[name] = round(count / volume, 4) if volume else 0.0
+    figures["duplicate_risk"] = sum(int(p.get("duplicate_risk", 0)) for p in parts)
+    figures["health"] = _merge_health(parts).summary()
+    return figures

@@ -1,0 +1,253 @@
+"""The reviewer's use cases: list, look at, decide (one or many), roll back, and the figures.
+
+Merge decisions resume the waiting merge workflow through its stored task token; the token never
+leaves the server. Every decision is audited with the reviewer's identity.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound
+from crm_hygiene.models.audit import AuditDraft, AuditEntry
+from crm_hygiene.models.crm import FieldWrite
+from crm_hygiene.models.messages import ApplyMessage
+from crm_hygiene.models.review import Approve, EditAndApprove, Reject, ReviewDecision, ReviewItem
+from crm_hygiene.ports import (
+    AuditLog,
+    ChangeQueue,
+    CrmStore,
+    DecisionMemory,
+    HealthStore,
+    Workflow,
+    WorkQueue,
+)
+from crm_hygiene.types import OBJECT_TYPES, ChangeStatus
+
+DECIDABLE: frozenset[ChangeStatus] = frozenset({"queued", "blocked", "conflict"})
+
+
+class DecisionResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    review_id: str
+    status: str
+    error: str | None = None
+
+
+@dataclass
+class ReviewDeps:
+    queue: ChangeQueue
+    audit: AuditLog
+    memory: DecisionMemory
+    apply_queue: WorkQueue
+    workflow: Workflow
+    crm: CrmStore
+    health: HealthStore
+
+
+def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer: str) -> ReviewItem:
+    """Applies a reviewer's decision to one item.
+
+    Raises:
+        NotFound: no such item. Conflict: the item is not awaiting a decision, or changed meanwhile.
+        Gone: a merge whose workflow no longer waits (timed out or finished).
+    """
+    item = deps.queue.get(review_id)
+    if item.status not in DECIDABLE:
+        raise Conflict(f"review {review_id} is {item.status}, not awaiting a decision")
+    if item.change_kind == "merge":
+        return _decide_merge(deps, item, decision, reviewer)
+    if isinstance(decision, Reject):
+        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note)
+        deps.memory.remember_rejection(review_id, decision.note or "rejected", reviewer)
+    elif isinstance(decision, EditAndApprove):
+        if not item.is_change and item.field == "":
+            raise Conflict(f"review {review_id} is a row-level finding: there is no field to edit")
+        updated = deps.queue.transition(
+            item, "edited", reviewer=reviewer, note=decision.note, final_value=decision.value
+        )
+    else:
+        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note)
+    _audit_decision(deps.audit, updated, reviewer)
+    if updated.status in ("approved", "edited") and (updated.is_change or updated.final_value):
+        deps.apply_queue.send([ApplyMessage(review_id=review_id, run_id=updated.run_id)])
+    return updated
+
+
+def _decide_merge(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, reviewer: str) -> ReviewItem:
+    if item.task_token is None:
+        raise Conflict(f"merge {item.review_id} is not waiting in a workflow yet; try again shortly")
+    if isinstance(decision, Reject):
+        deps.workflow.fail(item.task_token, "Rejected", decision.note or "rejected by a reviewer")
+        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note)
+        deps.memory.remember_rejection(item.review_id, decision.note or "rejected", reviewer)
+    elif isinstance(decision, EditAndApprove):
+        raise Conflict("a merge cannot be edited; approve it (optionally naming primary_id) or reject it")
+    else:
+        primary = decision.primary_id if isinstance(decision, Approve) else None
+        deps.workflow.resume(
+            item.task_token, {"decision": "approve", "reviewer": reviewer, "primary_id": primary}
+        )
+        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note)
+    _audit_decision(deps.audit, updated, reviewer)
+    return updated
+
+
+def _audit_decision(audit: AuditLog, item: ReviewItem, reviewer: str) -> None:
+    audit.append(
+        [
+            AuditDraft(
+                actor=f"user:{reviewer}",
+                action=item.status,
+                object_type=item.object_type,
+                record_id=item.record_id,
+                field=item.field,
+                before=item.current_value,
+                after=item.final_value,
+                reason=item.note or f"reviewer decision on {item.kind}",
+                change_id=item.review_id,
+                review_id=item.review_id,
+                run_id=item.run_id,
+            )
+        ]
+    )
+
+
+def decide_many(
+    deps: ReviewDeps, decisions: Sequence[tuple[str, ReviewDecision]], reviewer: str
+) -> list[DecisionResult]:
+    """Decides several items; one failing does not stop the others (each result says what happened)."""
+    results = []
+    for review_id, decision in decisions:
+        try:
+            item = decide(deps, review_id, decision, reviewer)
+            results.append(DecisionResult(review_id=review_id, status=item.status))
+        except (NotFound, Conflict, Gone, ValueError) as exc:
+            results.append(
+                DecisionResult(review_id=review_id, status="error", error=f"{type(exc).__name__}: {exc}")
+            )
+    return results
+
+
+def rollback_change(deps: ReviewDeps, review_id: str, reviewer: str) -> ReviewItem:
+    """Restores the value a change replaced, exactly, if the CRM still holds what it wrote."""
+    item = deps.queue.get(review_id)
+    if item.status != "applied":
+        raise Conflict(f"review {review_id} is {item.status}; only applied changes can be rolled back")
+    written = item.final_value if item.final_value is not None else item.suggested_value
+    [result] = deps.crm.write_fields(
+        item.object_type,
+        [
+            FieldWrite(
+                record_id=item.record_id,
+                field=item.field,
+                expected_old=written,
+                new_value=item.current_value,
+                change_id=f"rollback:{review_id}",
+            )
+        ],
+    )
+    if result.status != "applied":
+        raise Conflict(
+            f"cannot roll back {review_id}: the CRM now holds {result.current!r} ({result.status})"
+        )
+    updated = deps.queue.transition(item, "rolled_back", reviewer=reviewer, note="rolled back")
+    deps.audit.append(
+        [
+            AuditDraft(
+                actor=f"user:{reviewer}",
+                action="rolled_back",
+                object_type=item.object_type,
+                record_id=item.record_id,
+                field=item.field,
+                before=written,
+                after=item.current_value,
+                reason="rollback",
+                change_id=review_id,
+                review_id=review_id,
+                run_id=item.run_id,
+            )
+        ]
+    )
+    return updated
+
+
+def rollback_run(deps: ReviewDeps, run_id: str, reviewer: str) -> list[DecisionResult]:
+    """Rolls back every applied change of a run, newest first; reports each one."""
+    applied: list[ReviewItem] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = deps.queue.list(run_id=run_id, status="applied", limit=200, cursor=cursor)
+        applied.extend(page)
+        if cursor is None:
+            break
+    results = []
+    for item in sorted(applied, key=lambda i: i.updated_at, reverse=True):
+        try:
+            rollback_change(deps, item.review_id, reviewer)
+            results.append(DecisionResult(review_id=item.review_id, status="rolled_back"))
+        except HygieneError as exc:
+            results.append(DecisionResult(review_id=item.review_id, status="error", error=str(exc)))
+    return results
+
+
+def item_detail(deps: ReviewDeps, review_id: str) -> tuple[ReviewItem, list[AuditEntry]]:
+    """The item and the audit history of its record (what happened to it so far)."""
+    item = deps.queue.get(review_id)
+    return item, deps.audit.history(item.object_type, item.record_id)
+
+
+def metrics(deps: ReviewDeps, run_id: str | None = None, limit: int = 5000) -> dict[str, Any]:
+    """Queue figures: counts by status and kind; approval / rejection / rework rates among the items a
+    person decided; the blocked rate among all items."""
+    by_status: Counter[str] = Counter()
+    by_kind: Counter[str] = Counter()
+    outcome: Counter[str] = Counter()
+    cursor: str | None = None
+    seen = 0
+    while seen < limit:
+        page, cursor = deps.queue.list(run_id=run_id, limit=min(500, limit - seen), cursor=cursor)
+        for item in page:
+            by_status[item.status] += 1
+            by_kind[item.kind] += 1
+            if item.reviewer:
+                outcome[_human_outcome(item)] += 1
+        seen += len(page)
+        if cursor is None:
+            break
+    decided = sum(outcome.values())
+
+    def rate(n: int, d: int) -> float | None:
+        return round(n / d, 4) if d else None
+
+    return {
+        "items": seen,
+        "by_status": dict(by_status),
+        "by_kind": dict(by_kind),
+        "decided_by_people": decided,
+        "approval_rate": rate(outcome["approved"] + outcome["edited"], decided),
+        "rejection_rate": rate(outcome["rejected"], decided),
+        "rework_rate": rate(outcome["edited"], decided),
+        "blocked_rate": rate(by_status["blocked"], seen),
+        "conflicts": by_status["conflict"],
+        "truncated": cursor is not None,
+    }
+
+
+def _human_outcome(item: ReviewItem) -> str:
+    if item.status == "rejected":
+        return "rejected"
+    if item.is_change and item.final_value is not None and item.final_value != item.suggested_value:
+        return "edited"
+    return "approved"
+
+
+def health(deps: ReviewDeps) -> dict[str, Any]:
+    """The latest aggregate health per object type."""
+    return {t: deps.health.aggregate(t) for t in OBJECT_TYPES}
