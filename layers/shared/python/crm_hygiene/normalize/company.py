@@ -26,7 +26,7 @@ _CANONICAL_SUFFIX: dict[str, str] = {
     "ag": "AG", "sa": "SA", "sas": "SAS", "sarl": "SARL", "bv": "B.V.", "nv": "N.V.", "srl": "S.r.l.",
     "spa": "S.p.A.", "pty ltd": "Pty Ltd", "pvt ltd": "Pvt Ltd", "private limited": "Pvt Ltd",
     "pte ltd": "Pte. Ltd.", "sdn bhd": "Sdn. Bhd.", "oy": "Oy", "ab": "AB", "as": "AS", "aps": "ApS",
-    "kg": "KG", "lp": "LP", "llp": "LLP", "pllc": "PLLC", "kk": "K.K.", "ltda": "Ltda.",
+    "kg": "KG", "lp": "LP", "llp": "LLP", "pllc": "PLLC", "kk": "K.K.", "ltda": "Ltda.", "na": "N.A.",
     "gmbh & co kg": "GmbH & Co. KG", "sa de cv": "S.A. de C.V.", "sp z oo": "Sp. z o.o.",
 }  # fmt: skip
 
@@ -101,7 +101,7 @@ def normalize_company_name(raw: str, policy: SuffixPolicy = "keep") -> Normalize
     if not any(c.isalnum() for c in text):
         return invalid("no letters or digits in the company name")
     base, suffix = _split_suffix(text)
-    bare, _ = _split_suffixes(text)
+    bare = _split_suffixes(text)[0] if suffix else text
     if suffix and is_placeholder(bare, "company"):
         return placeholder("placeholder company name with a legal suffix")
     extra = {"legal_suffix": suffix} if suffix else {}

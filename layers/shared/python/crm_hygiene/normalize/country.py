@@ -200,8 +200,9 @@ def normalize_state(raw: str, country: str | None = None) -> Normalized:
 
     Args:
         raw: The value as found.
-        country: The record's ISO alpha-2 country. Without it, US, Canada and Australia are tried
-            and a unique hit is accepted at a lower confidence.
+        country: The record's ISO alpha-2 country. Without it, US, Canada and Australia are tried:
+            a hit that means one code accepted at a lower confidence (also "wa", Washington or
+            Western Australia: "WA" either way, with no ``extra["country"]``); two codes are invalid.
     """
     text = raw.strip()
     if not text:

@@ -208,7 +208,10 @@ def _is_midnight(value: str) -> bool:
 
 
 def parse_instant(value: str) -> datetime | None:
-    """Reads an ISO (or any recognised) date or date-time into an aware UTC datetime; None if it can't."""
+    """Reads an ISO (or any recognised) date or date-time into an aware datetime; None if it can't.
+
+    A value without a zone is taken as UTC; one with an offset keeps it.
+    """
     text = value.strip()
     if not text:
         return None

@@ -22,6 +22,7 @@ _HOST_OK = re.compile(r"(?:[^\W_](?:[^\W_]|-){0,62}(?<!-)\.)+[^\W_](?:[^\W_]|-){
 # Wrapping typed or pasted around a URL: quotes, angle brackets, a trailing comma or semicolon.
 _WRAPPING = re.compile(r"^[\"'<(\[]+|[\"'>)\],;]+$")
 _PATH_START = re.compile(r"[/?#\\]")
+_WWW = re.compile(r"^(?:www\d*\.)+")  # "www.", "www2.", even "www.www."
 _PLACEHOLDER_HOSTS = frozenset(
     {"example.com", "example.org", "example.net", "test.com", "domain.com", "website.com"}
 )
@@ -87,8 +88,7 @@ def normalize_domain(raw: str) -> Normalized:
     if is_placeholder(text, "domain"):
         return placeholder("placeholder website value")
     host, trimmed = _host_of(text)
-    if host.startswith("www.") or (host.startswith("www") and host[3:4].isdigit() and "." in host):
-        host = host.split(".", 1)[1]
+    host = _WWW.sub("", host)
     if not host or not _HOST_OK.fullmatch(host):
         return invalid("not a website or domain")
     parts = _extractor()(host)

@@ -94,25 +94,26 @@ def proper_case(text: str) -> tuple[str, bool]:
 def _proper_case(text: str, mac_from: int) -> tuple[str, bool]:
     """``proper_case`` with the Mac rule applied from word ``mac_from`` on (given names never get it)."""
     pieces = [p for p in _WORD_SPLIT.split(text) if p]
-    words = [i for i, p in enumerate(pieces) if not _WORD_SPLIT.fullmatch(p)]
+    word_count = sum(1 for p in pieces if not _WORD_SPLIT.fullmatch(p))
     out: list[str] = []
     special = False
     previous_sep = ""
-    for i, piece in enumerate(pieces):
+    index = 0  # of the word
+    for piece in pieces:
         if _WORD_SPLIT.fullmatch(piece):
             out.append(piece)
             previous_sep = piece
             continue
-        index = words.index(i)
         if previous_sep in ("'", "’") and len(out) >= 2 and len(out[-2]) == 1:
             cased, rule = piece.lower().capitalize(), True  # O'Brien, D'Angelo
         elif previous_sep in ("'", "’"):
             cased, rule = piece.lower(), True  # "Ma'am"-like: no capital after the apostrophe
         else:
             first = index == 0 or previous_sep == "-"
-            cased, rule = _case_word(piece, first, i == words[-1], index >= mac_from)
+            cased, rule = _case_word(piece, first, index == word_count - 1, index >= mac_from)
         out.append(cased)
         special = special or rule
+        index += 1
     return "".join(out), special
 
 
@@ -125,14 +126,34 @@ def _affix_key(token: str) -> str:
 
 
 def _strip_affixes(text: str) -> tuple[str, str, str]:
-    """(salutation, rest, suffix) for one name field such as "Dr. John" or "Smith, Jr."."""
+    """(salutations, rest, suffixes) for one name field such as "Prof. Dr. John" or "Smith, Jr."."""
     tokens = _tokens_of(text)
-    salutation = suffix = ""
-    if len(tokens) > 1 and _affix_key(tokens[0]) in SALUTATIONS:
-        salutation = tokens.pop(0).rstrip(",")
-    if len(tokens) > 1 and _affix_key(tokens[-1]) in SUFFIXES:
-        suffix = tokens.pop().rstrip(",")
-    return salutation, " ".join(tokens).strip(" ,"), suffix
+    salutations: list[str] = []
+    suffixes: list[str] = []
+    while len(tokens) > 1 and _affix_key(tokens[0]) in SALUTATIONS:
+        salutations.append(tokens.pop(0).rstrip(","))
+    while len(tokens) > 1 and _affix_key(tokens[-1]) in SUFFIXES:
+        suffixes.insert(0, tokens.pop().rstrip(","))
+    return " ".join(salutations), " ".join(tokens).strip(" ,"), " ".join(suffixes)
+
+
+def _split(text: str, part: NamePart) -> tuple[str, str, str, bool] | None:
+    """(salutation, name, suffix, reordered) with "Last, First" put in order; None for other commas."""
+    salutation, core, suffix = _strip_affixes(text)
+    reordered = _reorder(core, part)
+    if reordered is None:
+        return None
+    if reordered == core:
+        return salutation, core, suffix, False
+    # "Smith Jr., John" -> "John Smith Jr.": the suffix surfaces only once reordered.
+    more_salutation, core, more_suffix = _strip_affixes(reordered)
+    join = " ".join
+    return (
+        join(filter(None, (salutation, more_salutation))),
+        core,
+        join(filter(None, (more_suffix, suffix))),
+        True,
+    )
 
 
 def _reorder(core: str, part: NamePart) -> str | None:
@@ -166,53 +187,54 @@ def normalize_person_name(raw: str, part: NamePart = "first") -> Normalized:
 
     ``extra`` carries ``salutation`` / ``suffix`` when one was split off the value.
     """
-    if _SIMPLE.fullmatch(raw):
+    if _SIMPLE.fullmatch(raw) and not is_placeholder(raw, "name"):  # the common case, quickly
         return valid(raw)
     text = _SPACES.sub(" ", raw.strip())
     rejected = _reject(text)
     if rejected is not None:
         return rejected
-    salutation, core, suffix = _strip_affixes(text)
+    split = _split(text, part)
+    if split is None:
+        return invalid("a comma in the name: more than one name, or last and first name together")
+    salutation, core, suffix, reordered = split
     extra = {k: v for k, v in (("salutation", salutation), ("suffix", suffix)) if v}
     confidence, reasons = 0.97, []
     if extra:
         reasons.append("split off " + " and ".join(f"{k} {v!r}" for k, v in extra.items()))
         confidence = 0.9
-    shaped = _shape(core, part)
-    if isinstance(shaped, Normalized):
-        return shaped
-    core, shape_confidence, shape_reasons = shaped
-    if core == raw:
-        return valid(core)
-    reasons += shape_reasons
-    if not reasons:
-        return fixed(core, 0.99, "tidied white space and punctuation")
-    return fixed(core, min(confidence, shape_confidence), "; ".join(reasons), extra=extra)
-
-
-def _shape(core: str, part: NamePart) -> tuple[str, float, list[str]] | Normalized:
-    """``core`` reordered ("Smith, John") and re-cased, with a confidence and reasons; or a verdict."""
-    confidence, reasons = 1.0, []
-    reordered = _reorder(core, part)
-    if reordered is None:
-        return invalid("a comma in the name: more than one name, or last and first name together")
-    if reordered != core:
-        core, confidence = reordered, 0.85
+    if reordered:
         reasons.append("reordered 'Last, First'")
-    if _needs_recase(core):
-        core, special = _proper_case(core, {"first": _NO_MAC, "last": 0, "full": 1}[part])
+        confidence = min(confidence, 0.85)
+    core, recase_confidence = _recase(core, part)
+    if recase_confidence < 1.0:
         reasons.append("proper case")
-        short = len(core.replace(" ", "")) <= 2
-        confidence = min(confidence, 0.7 if short else (0.88 if special else 0.97))
+        confidence = min(confidence, recase_confidence)
+    return _verdict(raw, core, confidence, reasons, extra)
+
+
+def _recase(core: str, part: NamePart) -> tuple[str, float]:
+    """``core`` in proper case with the confidence of the re-casing (1.0: nothing to re-case)."""
+    if not _needs_recase(core):
+        return core, 1.0
+    mac_from = {"first": _NO_MAC, "last": 0, "full": 1}[part]
+    cased, special = _proper_case(core, mac_from)
+    if _proper_case(cased, mac_from)[0] != cased:
+        return core, 1.0  # letters whose case does not round-trip ("ŉ" -> "ʼN"): leave the name alone
+    short = len(cased.replace(" ", "")) <= 2
+    return cased, 0.7 if short else (0.88 if special else 0.97)
+
+
+def _verdict(raw: str, core: str, confidence: float, reasons: list[str], extra: dict[str, str]) -> Normalized:
     # What is left once a salutation or suffix is gone, or once re-cased, must still be a name.
     rejected = _reject(core)
     if rejected is not None:
-        return (
-            invalid("no name left once salutation and suffix are removed")
-            if rejected.status == "empty"
-            else rejected
-        )
-    return core, confidence, reasons
+        empty = rejected.status == "empty"
+        return invalid("no name left once salutation and suffix are removed") if empty else rejected
+    if core == raw:
+        return valid(core)
+    if not reasons:
+        return fixed(core, 0.99, "tidied white space and punctuation")
+    return fixed(core, confidence, "; ".join(reasons), extra=extra)
 
 
 def split_full_name(raw: str) -> NameParts:

@@ -53,7 +53,7 @@ def _is_junk(digits: str) -> bool:
 def _is_fictional(num: _pn.PhoneNumber) -> bool:
     """North American 555-0100 to 555-0199 are reserved for films and examples."""
     national = str(num.national_number)
-    return num.country_code == 1 and len(national) == 10 and national[3:8].startswith("55501")
+    return num.country_code == 1 and len(national) == 10 and national[3:8] == "55501"
 
 
 def _format(num: _pn.PhoneNumber) -> str:
@@ -121,27 +121,35 @@ def _found(raw: str, num: _pn.PhoneNumber, confidence: float, why: str, vanity: 
     return fixed(value, confidence, why, extra=extra)
 
 
+def _attempts(text: str, region: str | None, guessed_region: str | None) -> list[tuple[str, str | None, float, str]]:
+    """(text, region, confidence, why) to try in order. The record's region goes first with the text as
+    typed, so phonenumbers applies that region's own international prefix ("011" only in NANP: "0113"
+    is a Leeds number in GB); rewriting "00"/"011" to "+" is only a fallback."""
+    attempts: list[tuple[str, str | None, float, str]] = []
+    if text.lstrip().startswith("+"):
+        attempts.append((text, None, 0.99, "written with its country code"))
+    if region:
+        attempts.append((text, region, 0.97, f"national number, region {region} from the record's country"))
+    rewritten = _INTL_00.sub("+", text)
+    if rewritten != text:
+        attempts.append((rewritten, None, 0.95, "international prefix read as +"))
+    if guessed_region and guessed_region != region:
+        attempts.append((text, guessed_region, 0.75, f"national number, region {guessed_region} guessed"))
+    return attempts
+
+
 def _parse_loose(raw: str, text: str, region: str | None, guessed_region: str | None) -> Normalized:
     pn = _lib()
-    cleaned = _INTL_00.sub("+", text)
-    has_plus = cleaned.lstrip().startswith("+")
-    attempts: list[tuple[str | None, float, str]] = []
-    if has_plus:
-        attempts.append((None, 0.99, "written with its country code"))
-    else:
-        if region:
-            attempts.append((region, 0.97, f"national number, region {region} from the record's country"))
-        if guessed_region and guessed_region != region:
-            attempts.append((guessed_region, 0.75, f"national number, region {guessed_region} guessed"))
-    vanity = len(_LETTERS.findall(_EXTENSION.sub("", cleaned))) >= 3
-    for attempt_region, confidence, why in attempts:
+    vanity = len(_LETTERS.findall(_EXTENSION.sub("", text))) >= 3
+    attempts = _attempts(text, region, guessed_region)
+    for candidate, attempt_region, confidence, why in attempts:
         try:
-            num = pn.parse(cleaned, attempt_region)
+            num = pn.parse(candidate, attempt_region)
         except pn.NumberParseException:
             continue
         if pn.is_valid_number(num):
             return _found(raw, num, confidence, f"formatted to E.164 ({why})", vanity)
-    if not has_plus and not region and not guessed_region:
+    if not attempts:
         return invalid("national number with no country to read it in")
     return invalid("not a valid phone number")
 

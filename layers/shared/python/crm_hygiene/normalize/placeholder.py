@@ -39,7 +39,7 @@ def is_placeholder(raw: str, kind: str = "text") -> bool:
     """True when ``raw`` is a stand-in ("TBD", "n/a", "-", "unknown", "xxx", ...) for a value of ``kind``."""
     key = placeholder_key(raw)
     if not key:
-        return False
+        return bool(raw.strip())  # only dots: ".", "..."
     if key in _NOT_PLACEHOLDER_FOR.get(kind, ()):
         return False
     if kind == "number" and key.replace(" ", "").isdigit():
