@@ -121,11 +121,14 @@ def _found(raw: str, num: _pn.PhoneNumber, confidence: float, why: str, vanity: 
     return fixed(value, confidence, why, extra=extra)
 
 
-def _attempts(text: str, region: str | None, guessed_region: str | None) -> list[tuple[str, str | None, float, str]]:
+_Attempt = tuple[str, str | None, float, str]
+
+
+def _attempts(text: str, region: str | None, guessed_region: str | None) -> list[_Attempt]:
     """(text, region, confidence, why) to try in order. The record's region goes first with the text as
     typed, so phonenumbers applies that region's own international prefix ("011" only in NANP: "0113"
     is a Leeds number in GB); rewriting "00"/"011" to "+" is only a fallback."""
-    attempts: list[tuple[str, str | None, float, str]] = []
+    attempts: list[_Attempt] = []
     if text.lstrip().startswith("+"):
         attempts.append((text, None, 0.99, "written with its country code"))
     if region:
