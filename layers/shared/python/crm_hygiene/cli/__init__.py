@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("crm_hygiene.cli.sample", "write a realistic messy CRM export (HubSpot column names)"),
     "scan": ("crm_hygiene.cli.scan", "scan an export: the review queue, cleaned.csv, health and figures"),
     "standard": ("crm_hygiene.cli.standard", "draft (init) or check a clean-record standard"),
+    "fake-hubspot": ("crm_hygiene.cli.fake_hubspot", "run a local fake HubSpot API (tests, demo, benchmark)"),
 }
 
 
