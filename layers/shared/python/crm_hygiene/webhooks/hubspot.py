@@ -1,0 +1,226 @@
+"""HubSpot webhooks → "scan this record" requests.
+
+``HubSpotWebhookReceiver.receive`` verifies the signature (401 when it fails), parses the array of
+events, drops repeats (HubSpot retries and may send an event twice) by claiming a key per event in an
+``IdempotencyStore``, ignores what needs no scan (deletions, association changes, our own writes
+echoing back, timestamp-only changes) and folds the rest into one ``ScanRequest`` per record. Every
+verified delivery is answered 2xx, even when all its events are ignored or unreadable: HubSpot
+retries 4xx answers too, and a retry cannot fix them.
+
+If the caller cannot hand the requests on (a queue is down), it answers 5xx and calls ``release`` so
+HubSpot's retry is processed instead of being dropped as a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Final, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+
+from crm_hygiene.ports import IdempotencyStore
+from crm_hygiene.types import ObjectType, RecordId
+from crm_hygiene.webhooks.signature import V3_ONLY, SignatureVersion, verify_signature
+
+ScanReason = Literal["created", "changed", "merged", "restored"]
+_REASONS: Final[dict[str, ScanReason]] = {
+    "creation": "created",
+    "propertyChange": "changed",
+    "merge": "merged",
+    "restore": "restored",
+}
+_PRIORITY: Final[dict[ScanReason, int]] = {"merged": 3, "created": 2, "restored": 1, "changed": 0}
+_OBJECTS: Final[dict[str, ObjectType]] = {
+    "contact": "contact", "company": "company", "deal": "deal",
+    "0-1": "contact", "0-2": "company", "0-3": "deal",
+}  # fmt: skip
+_NOT_WORTH_A_SCAN: Final = frozenset({"lastmodifieddate", "hs_lastmodifieddate", "notes_last_updated"})
+_OWN_SOURCES: Final = frozenset({"INTEGRATION", "API"})
+
+
+class HubSpotEvent(BaseModel):
+    """One event of a delivery (legacy ``contact.*`` and generic ``object.*`` subscriptions)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    event_id: int = Field(alias="eventId")
+    subscription_type: str = Field(validation_alias=AliasChoices("subscriptionType", "eventType"))
+    object_id: int | None = Field(default=None, alias="objectId")
+    object_type_id: str | None = Field(default=None, alias="objectTypeId")
+    occurred_at: int = Field(default=0, alias="occurredAt")
+    attempt_number: int = Field(default=0, alias="attemptNumber")
+    portal_id: int | None = Field(default=None, alias="portalId")
+    app_id: int | None = Field(default=None, alias="appId")
+    property_name: str | None = Field(default=None, alias="propertyName")
+    change_source: str | None = Field(default=None, alias="changeSource")
+    source_id: str | None = Field(default=None, alias="sourceId")
+    primary_object_id: int | None = Field(default=None, alias="primaryObjectId")
+    merged_object_ids: list[int] = Field(default_factory=list, alias="mergedObjectIds")
+    new_object_id: int | None = Field(default=None, alias="newObjectId")
+
+    def key(self) -> str:
+        """The de-duplication key: ``eventId`` is not guaranteed unique, so it is not used alone."""
+        return ":".join(
+            str(part)
+            for part in ("hubspot", self.portal_id, self.app_id, self.subscription_type, self.object_id,
+                         self.event_id, self.occurred_at, self.property_name or "")
+        )  # fmt: skip
+
+
+class ScanRequest(BaseModel):
+    """Scan this record (again): what the pipeline's entry scan consumes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    object_type: ObjectType
+    record_id: RecordId
+    reason: ScanReason
+    properties: list[str] = Field(default_factory=list)
+    merged_ids: list[RecordId] = Field(default_factory=list)
+    occurred_at: int = 0
+    event_ids: list[int] = Field(default_factory=list)
+    source: Literal["hubspot"] = "hubspot"
+
+
+class WebhookResult(BaseModel):
+    """What the HTTP layer answers (``status_code``, ``body()``) and hands on (``accepted``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status_code: int
+    accepted: list[ScanRequest] = Field(default_factory=list)
+    events: int = 0
+    ignored: int = 0
+    duplicates: int = 0
+    claimed: list[str] = Field(default_factory=list)
+    reason: str = ""
+
+    def body(self) -> dict[str, Any]:
+        if self.status_code == 401:
+            return {"message": "invalid signature"}
+        return {"accepted": len(self.accepted), "ignored": self.ignored, "duplicates": self.duplicates}
+
+
+class HubSpotWebhookReceiver:
+    """Verifies and translates HubSpot webhook deliveries.
+
+    Args:
+        client_secrets: The app's client secret (several while rotating one).
+        idempotency: Where delivered events are remembered (DynamoDB in AWS).
+        versions: Signature versions accepted; v1/v2 only for apps that cannot send v3.
+        ignore_sources: ``sourceId`` values of changes to ignore when their ``changeSource`` is
+            INTEGRATION/API: this app's own writes, which must not trigger another scan.
+        clock: Seconds since the epoch (for the timestamp window).
+    """
+
+    def __init__(
+        self, client_secrets: str | Sequence[str], idempotency: IdempotencyStore, *,
+        versions: Collection[SignatureVersion] = V3_ONLY, ignore_sources: Collection[str] = (),
+        max_age_seconds: int = 300, ttl_seconds: int = 172_800, clock: Callable[[], float] = time.time,
+    ) -> None:  # fmt: skip
+        self._secrets = [client_secrets] if isinstance(client_secrets, str) else list(client_secrets)
+        if not self._secrets or not all(self._secrets):
+            raise ValueError("a webhook receiver needs the app's client secret")
+        self._store = idempotency
+        self._versions = tuple(versions)
+        self._ignore = frozenset(ignore_sources)
+        self._max_age_ms = max_age_seconds * 1000
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    def receive(self, *, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """One delivery. ``uri`` is the full URL as HubSpot called it (scheme, host, path, query)."""
+        check = verify_signature(
+            secrets=self._secrets, method=method, uri=uri, body=body, headers=headers,
+            now_ms=int(self._clock() * 1000), versions=self._versions, max_age_ms=self._max_age_ms,
+        )  # fmt: skip
+        if not check.ok:
+            return WebhookResult(status_code=401, reason=check.reason)
+        events = _parse(body)
+        if events is None:
+            return WebhookResult(
+                status_code=200, reason="unreadable payload: ignored (a retry would not help)"
+            )
+        requests: list[ScanRequest] = []
+        ignored = duplicates = 0
+        claimed: list[str] = []
+        for event in events:
+            request = self._scan_request(event) if event is not None else None
+            if event is None or request is None:
+                ignored += 1
+            elif not self._store.claim(event.key(), ttl_seconds=self._ttl):
+                duplicates += 1
+            else:
+                claimed.append(event.key())
+                requests.append(request)
+        return WebhookResult(
+            status_code=200, accepted=_coalesce(requests), events=len(events), ignored=ignored,
+            duplicates=duplicates, claimed=claimed,
+        )  # fmt: skip
+
+    def release(self, result: WebhookResult) -> None:
+        """Forgets a delivery's claims (its requests could not be handed on; HubSpot will retry)."""
+        for key in result.claimed:
+            self._store.release(key)
+
+    def _scan_request(self, event: HubSpotEvent) -> ScanRequest | None:
+        kind, _, action = event.subscription_type.partition(".")
+        object_type = _OBJECTS.get(event.object_type_id or "" if kind == "object" else kind)
+        reason = _REASONS.get(action)
+        if object_type is None or reason is None or event.object_id is None:
+            return None
+        if reason == "changed" and (event.property_name or "") in _NOT_WORTH_A_SCAN:
+            return None
+        if event.change_source in _OWN_SOURCES and (event.source_id or "") in self._ignore:
+            return None  # our own write echoing back
+        record_id = event.new_object_id if reason == "merged" and event.new_object_id else event.object_id
+        merged = {event.primary_object_id, *event.merged_object_ids} - {record_id, None}
+        return ScanRequest(
+            object_type=object_type, record_id=str(record_id), reason=reason,
+            properties=[event.property_name] if reason == "changed" and event.property_name else [],
+            merged_ids=sorted(str(i) for i in merged), occurred_at=event.occurred_at,
+            event_ids=[event.event_id],
+        )  # fmt: skip
+
+
+def _parse(body: bytes) -> list[HubSpotEvent | None] | None:
+    """The events (None for one that cannot be read); None when the body is not a JSON array."""
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        return None
+    events: list[HubSpotEvent | None] = []
+    for item in data:
+        try:
+            events.append(HubSpotEvent.model_validate(item))
+        except ValidationError:
+            events.append(None)
+    return events
+
+
+def _coalesce(requests: Sequence[ScanRequest]) -> list[ScanRequest]:
+    """One request per record: the strongest reason, every property, every merged id, the latest time."""
+    by_record: dict[tuple[str, str], ScanRequest] = {}
+    for request in requests:
+        key = (request.object_type, request.record_id)
+        seen = by_record.get(key)
+        if seen is None:
+            by_record[key] = request
+            continue
+        reason = max(seen.reason, request.reason, key=lambda r: _PRIORITY[r])
+        by_record[key] = seen.model_copy(
+            update={
+                "reason": reason,
+                "properties": sorted({*seen.properties, *request.properties}),
+                "merged_ids": sorted({*seen.merged_ids, *request.merged_ids}),
+                "occurred_at": max(seen.occurred_at, request.occurred_at),
+                "event_ids": [*seen.event_ids, *request.event_ids],
+            }
+        )
+    return list(by_record.values())
