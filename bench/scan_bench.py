@@ -4,8 +4,10 @@
     .venv/bin/python bench/scan_bench.py --contacts 1000000   # the 1M-row memory check
 
 The export is generated once per size under bench/data/ (git-ignored). Each scan runs in its own
-process, so the peak RSS is the scan's alone. Targets (issue 2): ≥ 10,000 contacts/s on one core,
-peak RSS ≤ 1 GB on 1M rows, `import crm_hygiene` ≤ 300 ms.
+process, so the peak RSS is the scan's alone. Records per CPU second (the scan process's own CPU
+time) is the one-core figure that holds on a shared machine; records per wall second is also shown.
+Targets (issue 2): ≥ 10,000 contacts/s on one core, peak RSS ≤ 1 GB on 1M rows, `import crm_hygiene`
+≤ 300 ms.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 
 _SCAN = """
-import json, sys
+import json, sys, time
 from datetime import datetime, UTC
 from crm_hygiene.services.scan_export import scan_export
+cpu = time.process_time()
 result = scan_export(sys.argv[1], sys.argv[2], as_of=datetime(2026, 11, 23, tzinfo=UTC))
-print(json.dumps(result.summary["performance"] | {"rows": result.summary["measurement"]["queue_volume"]}))
+cpu = time.process_time() - cpu
+m = result.summary["measurement"]
+print(json.dumps(result.summary["performance"] | {"rows": m["queue_volume"], "cpu_seconds": cpu}))
 """
 _IMPORT = """
 import time
@@ -81,6 +86,8 @@ def main() -> None:
         "queue_rows": perf["rows"],
         "scan_seconds": perf["seconds"],
         "records_per_second": perf["records_per_second"],
+        "scan_cpu_seconds": round(perf["cpu_seconds"], 2),
+        "records_per_cpu_second": round(args.contacts / perf["cpu_seconds"], 1),
         "process_wall_seconds": round(wall, 2),
         "peak_rss_mb": round(_child_peak_rss_mb(), 1),
         "import_crm_hygiene_ms": round(_import_ms("crm_hygiene"), 1),

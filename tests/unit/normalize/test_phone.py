@@ -185,10 +185,58 @@ def test_calling_code(region: str, code: int) -> None:
 @pytest.mark.parametrize(
     ("raw", "region", "expected"),
     [
-        ("0113 842 8831", "GB", "+441138428831"),  # a Leeds number: "011" is not an international prefix in GB
+        (
+            "0113 842 8831",
+            "GB",
+            "+441138428831",
+        ),  # a Leeds number: "011" is not an international prefix in GB
         ("011 44 20 7946 0958", "US", "+442079460958"),  # but it is in NANP
         ("0044 20 7946 0958", None, "+442079460958"),
     ],
 )
 def test_international_prefix_depends_on_the_region(raw: str, region: str | None, expected: str) -> None:
     assert normalize_phone(raw, region).value == expected
+
+
+def test_fast_e164_path_builds_the_same_number_as_the_general_parser() -> None:
+    # Given every region's example fixed-line and mobile numbers in E.164
+    import phonenumbers as pn
+
+    from crm_hygiene.normalize.phone import _fast_e164
+
+    checked = 0
+    for region in sorted(pn.SUPPORTED_REGIONS):
+        for kind in (pn.PhoneNumberType.FIXED_LINE, pn.PhoneNumberType.MOBILE):
+            example = pn.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = pn.format_number(example, pn.PhoneNumberFormat.E164)
+            # When the fast path answers, it is exactly what the library's parser builds
+            fast = _fast_e164(e164)
+            if fast is not None:
+                assert fast == pn.parse(e164, None), e164
+                checked += 1
+    assert checked > 300
+
+
+def test_precompiled_validity_agrees_with_phonenumbers() -> None:
+    # Given random and example numbers for every region
+    import random
+
+    import phonenumbers as pn
+
+    from crm_hygiene.normalize.phone import is_valid_for_region
+
+    rng = random.Random(11)
+    for region in sorted(pn.SUPPORTED_REGIONS):
+        code = pn.country_code_for_region(region)
+        numbers = [
+            pn.PhoneNumber(country_code=code, national_number=rng.randint(10**5, 10**11)) for _ in range(40)
+        ]
+        numbers += [pn.example_number_for_type(region, t) for t in range(11)]
+        for number in filter(None, numbers):
+            # Then the precompiled rules give the library's own answer
+            assert is_valid_for_region(number, region) == pn.is_valid_number_for_region(number, region), (
+                region,
+                number,
+            )

@@ -40,10 +40,13 @@ def _freshness(age_days: float | None, window: int | None) -> float:
 def record_health(report: RecordReport, window: int | None, duplicates: int = 0) -> HealthScore:
     """Scores one record from its check report; ``duplicates`` counts its likely duplicates."""
     completeness = report.critical_filled / report.critical_total if report.critical_total else 1.0
-    filled = [v for v in report.verdicts.values() if v.status not in ("empty", "placeholder")]
-    validity = sum(v.status == "valid" for v in filled) / len(filled) if filled else 1.0
+    statuses = [v.status for v in report.verdicts.values()]
+    filled = len(statuses) - statuses.count("empty") - statuses.count("placeholder")
+    validity = statuses.count("valid") / filled if filled else 1.0
     freshness = _freshness(report.activity_age_days, window)
-    problems = sum(i.finding.kind in _TRUST_KINDS for i in report.issues) + min(duplicates, 1)
+    problems = (sum(i.finding.kind in _TRUST_KINDS for i in report.issues) if report.issues else 0) + min(
+        duplicates, 1
+    )
     trust = max(0.0, 1.0 - 0.25 * problems)
     score = 100.0 * (
         WEIGHTS["completeness"] * completeness
@@ -51,7 +54,7 @@ def record_health(report: RecordReport, window: int | None, duplicates: int = 0)
         + WEIGHTS["freshness"] * freshness
         + WEIGHTS["trust"] * trust
     )
-    return HealthScore.model_construct(
+    return HealthScore(
         record_id=report.record.record_id,
         object_type=report.record.object_type,
         score=round(score, 1),

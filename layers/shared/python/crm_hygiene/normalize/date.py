@@ -24,6 +24,7 @@ from crm_hygiene.normalize.placeholder import is_placeholder
 DateOrder = Literal["MDY", "DMY"]
 
 # All patterns are ASCII-only ("\d" would accept any script's digits): other digits are folded first.
+_COMMON_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?")
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?",
     re.ASCII,
@@ -164,6 +165,17 @@ def _check_iso(text: str) -> Normalized | None:
     return valid(text)
 
 
+def _plain_iso(raw: str, date_only: bool) -> bool:
+    """Fast path for what most values are: plain ISO, checked by the C parser."""
+    if not _COMMON_ISO.fullmatch(raw) or (date_only and len(raw) > 10):
+        return False
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return False
+    return 1900 <= moment.year <= 2100
+
+
 @lru_cache(maxsize=65536)
 def normalize_date(raw: str, order: DateOrder = "MDY", explicit_order: bool = False,
                    date_only: bool = False) -> Normalized:  # fmt: skip
@@ -175,6 +187,8 @@ def normalize_date(raw: str, order: DateOrder = "MDY", explicit_order: bool = Fa
         explicit_order: Whether the user chose ``order`` (a default order gives lower confidence).
         date_only: The field holds dates: a midnight time is dropped ("2024-01-17 00:00" -> "2024-01-17").
     """
+    if _plain_iso(raw, date_only):
+        return valid(raw)
     text = raw.strip()
     if not text:
         return EMPTY

@@ -62,8 +62,65 @@ def _format(num: _pn.PhoneNumber) -> str:
     return f"{e164};ext={num.extension}" if num.extension else e164
 
 
-def _region_of(num: _pn.PhoneNumber) -> str:
-    region: str | None = _lib().region_code_for_number(num)
+_Desc = tuple[frozenset[int], "re.Pattern[str]"]
+
+
+@lru_cache(maxsize=512)
+def _region_rules(region: str) -> tuple[_Desc, tuple[_Desc, ...]] | None:
+    """A region's validity rules from phonenumbers' public metadata, compiled once: the general
+    description and every number-type description (possible lengths, national-number pattern)."""
+    pn = _lib()
+    metadata = pn.PhoneMetadata.metadata_for_region(region, None)
+    if metadata is None or metadata.general_desc is None:
+        return None
+
+    def desc(d: Any) -> _Desc | None:
+        if d is None or not d.national_number_pattern:
+            return None
+        lengths = frozenset(x for x in (d.possible_length or ()) if x > 0)
+        return lengths, re.compile(d.national_number_pattern)
+
+    general = desc(metadata.general_desc)
+    if general is None:
+        return None
+    kinds = (
+        "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+        "fixed_line", "mobile",
+    )  # fmt: skip
+    types = tuple(d for d in (desc(getattr(metadata, k, None)) for k in kinds) if d is not None)
+    return general, types
+
+
+def _matches(nsn: str, rule: _Desc) -> bool:
+    lengths, pattern = rule
+    return (not lengths or len(nsn) in lengths) and pattern.fullmatch(nsn) is not None
+
+
+def is_valid_for_region(num: _pn.PhoneNumber, region: str) -> bool:
+    """phonenumbers' ``is_valid_number_for_region`` on precompiled rules: the number matches the
+    region's general description and at least one number type (same metadata, same answer)."""
+    if num.country_code != calling_code(region) or num.italian_leading_zero:
+        return bool(_lib().is_valid_number_for_region(num, region))
+    rules = _region_rules(region)
+    if rules is None:
+        return bool(_lib().is_valid_number_for_region(num, region))
+    general, types = rules
+    nsn = str(num.national_number)
+    return _matches(nsn, general) and any(_matches(nsn, t) for t in types)
+
+
+def _valid_region(num: _pn.PhoneNumber, hint: str | None) -> str | None:
+    """The number's region if it is valid, else None.
+
+    With a hint (the record's country) that shares the number's calling code, one region's rules
+    are checked; otherwise phonenumbers walks every region of the calling code (25 for +1), twice.
+    """
+    pn = _lib()
+    if hint and calling_code(hint) == num.country_code and is_valid_for_region(num, hint):
+        return hint
+    if not pn.is_valid_number(num):
+        return None
+    region: str | None = pn.region_code_for_number(num)
     return region or ""
 
 
@@ -80,6 +137,8 @@ def normalize_phone(raw: str, region: str | None = None, guessed_region: str | N
         ``valid``/``fixed`` with the E.164 value and ``extra["region"]`` (the number's own country),
         ``placeholder`` for junk numbers, ``invalid`` otherwise.
     """
+    if raw[:1] == "+" and 8 <= len(raw) <= 16 and raw[1:].isdigit() and not _is_junk(raw[1:]):
+        return _check_e164(raw, raw, _upper(region) or _upper(guessed_region))  # the common, clean case
     text = raw.strip()
     if not text:
         return EMPTY
@@ -90,7 +149,7 @@ def normalize_phone(raw: str, region: str | None = None, guessed_region: str | N
     if _is_junk(digits):
         return placeholder("junk phone number", flags=_JUNK)
     if _E164.fullmatch(text):
-        return _check_e164(raw, text)
+        return _check_e164(raw, text, _upper(region) or _upper(guessed_region))
     return _parse_loose(raw, text, _upper(region), _upper(guessed_region))
 
 
@@ -98,22 +157,46 @@ def _upper(region: str | None) -> str | None:
     return region.upper() if region else None
 
 
-def _check_e164(raw: str, text: str) -> Normalized:
+def _fast_e164(text: str) -> _pn.PhoneNumber | None:
+    """Builds the number of a strict E.164 string without phonenumbers' general parser (about half
+    the cost of a clean number). Calling codes are prefix-free, so the first 1-3 digits that are one
+    are it. Anything unusual (leading zero after the code, extensions) returns None: use ``parse``."""
     pn = _lib()
-    try:
-        num = pn.parse(text, None)
-    except pn.NumberParseException:
-        return invalid("not a phone number")
-    if not pn.is_valid_number(num):
+    digits = text[1:]
+    if not digits.isdigit():
+        return None
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in pn.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[size:]
+            if not national or national[0] == "0":
+                return None
+            number: _pn.PhoneNumber = pn.PhoneNumber(country_code=code, national_number=int(national))
+            return number
+    return None
+
+
+def _check_e164(raw: str, text: str, hint: str | None) -> Normalized:
+    pn = _lib()
+    num = _fast_e164(text)
+    if num is None:
+        try:
+            num = pn.parse(text, None)
+        except pn.NumberParseException:
+            return invalid("not a phone number")
+    region = _valid_region(num, hint)
+    if region is None:
         return invalid("not a valid number for its country code")
-    return _found(raw, num, 0.99, "reformatted to E.164")
+    return _found(raw, num, 0.99, "reformatted to E.164", region=region)
 
 
-def _found(raw: str, num: _pn.PhoneNumber, confidence: float, why: str, vanity: bool = False) -> Normalized:
+def _found(raw: str, num: _pn.PhoneNumber, confidence: float, why: str, vanity: bool = False,
+           region: str | None = None) -> Normalized:  # fmt: skip
     if _is_fictional(num):
         return placeholder("a 555-01XX number, reserved for fiction", flags=_JUNK)
     value = _format(num)
-    extra = {"region": _region_of(num)}
+    found = region if region is not None else (_lib().region_code_for_number(num) or "")
+    extra = {"region": found}
     if value == raw:
         return valid(value, extra=extra)
     if vanity:
@@ -150,8 +233,9 @@ def _parse_loose(raw: str, text: str, region: str | None, guessed_region: str | 
             num = pn.parse(candidate, attempt_region)
         except pn.NumberParseException:
             continue
-        if pn.is_valid_number(num):
-            return _found(raw, num, confidence, f"formatted to E.164 ({why})", vanity)
+        found = _valid_region(num, attempt_region or region)
+        if found is not None:
+            return _found(raw, num, confidence, f"formatted to E.164 ({why})", vanity, found)
     if not attempts:
         return invalid("national number with no country to read it in")
     return invalid("not a valid phone number")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Compared after lower-casing and collapsing white space and dots ("N.A." -> "na").
 _GENERIC = frozenset(
@@ -35,6 +36,7 @@ def placeholder_key(raw: str) -> str:
     return _SPACES_DOTS.sub(" ", raw.strip().lower()).strip()
 
 
+@lru_cache(maxsize=65536)
 def is_placeholder(raw: str, kind: str = "text") -> bool:
     """True when ``raw`` is a stand-in ("TBD", "n/a", "-", "unknown", "xxx", ...) for a value of ``kind``."""
     key = placeholder_key(raw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from crm_hygiene.normalize.base import EMPTY, Normalized, fixed, placeholder, valid
 from crm_hygiene.normalize.company import normalize_company_name
@@ -23,6 +24,7 @@ _SPACES = re.compile(r"\s+")
 _NAME_PART: dict[str, NamePart] = {"first_name": "first", "last_name": "last"}
 
 
+@lru_cache(maxsize=65536)
 def normalize_text(raw: str, kind: str = "text") -> Normalized:
     """Free text: placeholders count as missing; stray white space is tidied."""
     if not raw:
@@ -63,6 +65,22 @@ _BY_FORMAT: dict[str, _Normalizer] = {
 def _date(ctx: CheckContext, raw: str, date_only: bool) -> Normalized:
     std = ctx.standard
     return normalize_date(raw, std.date_order, std.date_order_explicit, date_only)
+
+
+FieldNormalizer = Callable[[str, "str | None"], Normalized]
+
+
+def field_normalizer(ctx: CheckContext, name: FieldName) -> FieldNormalizer:
+    """The normalizer of one field bound to the run's context: ``(raw, record country) -> verdict``.
+
+    Built once per run (``CheckContext.normalizers``) so checking a record does no lookups per field.
+    """
+    rule = ctx.rules.fields.get(name)
+    normalizer = _BY_FORMAT.get(rule.format) if rule is not None else None
+    if normalizer is None:
+        return lambda raw, country: normalize_text(raw, name)
+    bound = normalizer
+    return lambda raw, country: bound(ctx, name, raw, country)
 
 
 def normalize_field(ctx: CheckContext, name: FieldName, raw: str, country: str | None) -> Normalized:

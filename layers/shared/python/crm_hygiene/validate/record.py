@@ -199,9 +199,16 @@ def check_record(record: Record, ctx: CheckContext) -> RecordReport:
 
     check = _Check(record, ctx)
     country = check.country()
+    normalizers = ctx.normalizers
+    verdicts = check.report.verdicts
     for name, raw in record.fields.items():
-        if name not in _SPECIAL:
-            check.field(name, normalize_field(ctx, name, raw, country))
+        if name in _SPECIAL:
+            continue
+        verdict = normalizers[name](raw, country)
+        if verdict.status == "valid":
+            verdicts[name] = verdict  # the common case: nothing to report
+        else:
+            check.field(name, verdict)
     rules.split_full_name(check)
     rules.inconsistent_phones(check, country)
     rules.routing(check, country)
