@@ -1,0 +1,1 @@
+"""Enrichment providers: derived (offline), activity log, file import and HTTP JSON."""
