@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("crm_hygiene.cli.scan", "scan an export: the review queue, cleaned.csv, health and figures"),
     "standard": ("crm_hygiene.cli.standard", "draft (init) or check a clean-record standard"),
     "fake-hubspot": ("crm_hygiene.cli.fake_hubspot", "run a local fake HubSpot API (tests, demo, benchmark)"),
+    "enrich": (
+        "crm_hygiene.cli.enrich",
+        "fill missing fields from scored, attributed sources; spot job changes",
+    ),
 }
 
 

@@ -24,12 +24,20 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--standard", type=Path, help="the clean-record standard (default: the shipped one)")
     parser.add_argument("--out", required=True, type=Path, help="output directory")
     parser.add_argument("--as-of", type=_as_of, help="'now' for staleness, ISO date (default: today)")
+    parser.add_argument("--enrich", action="store_true", help="also enrich (see crm-hygiene enrich)")
+    parser.add_argument("--providers", type=Path, help="with --enrich: providers.yaml (implies --enrich)")
+    parser.add_argument("--activity", type=Path, help="with --enrich: an activity log (implies --enrich)")
 
 
 def run(options: argparse.Namespace) -> int:
     from crm_hygiene.cli.report import print_scan_summary
     from crm_hygiene.services.scan_export import scan_export
 
+    extensions = []
+    if options.enrich or options.providers or options.activity:
+        from crm_hygiene.cli.enrich import scan_extension
+
+        extensions.append(scan_extension(options))
     progress = Progress()
     result = scan_export(
         options.input,
@@ -38,7 +46,12 @@ def run(options: argparse.Namespace) -> int:
         standard_path=options.standard,
         as_of=options.as_of,
         progress=progress,
+        extensions=extensions,
     )
     progress.done()
     print_scan_summary(result.summary, result.out_dir)
+    if extensions:
+        from crm_hygiene.cli.enrich import print_scan_enrichment
+
+        print_scan_enrichment(result.summary["enrichment"])
     return 0
