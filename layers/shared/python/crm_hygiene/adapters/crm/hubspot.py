@@ -656,8 +656,8 @@ class HubSpotCrmStore:
             _fail_all(queue, results, "not applied: still rate-limited; retry later")
             return []
         except ServiceError as exc:
-            if exc.status == 400:
-                return self._update_each(object_type, queue, results)  # one bad input fails the whole batch
+            if exc.status in (400, 409):  # one bad input (or a taken email) fails the whole batch
+                return self._update_each(object_type, queue, results)
             if exc.status in _NOT_PROCESSED:
                 return queue
             _fail_all(queue, results, f"not applied: {_translate(exc, 'batch update')}")

@@ -193,12 +193,11 @@ class FakeHubSpot:
         if fault.kind == "drop":
             return FakeResponse(0, drop=True)
         if fault.kind == "rate_limit":
-            return _rate_limited(
-                fault.policy, {**headers, "X-HubSpot-RateLimit-Remaining": "0"}, fault.retry_after
-            )
+            exhausted = {**headers, "X-HubSpot-RateLimit-Remaining": "0"} if headers else {}
+            return _rate_limited(fault.policy, exhausted, fault.retry_after)
         response = _error(FakeError(fault.status, "INTERNAL_ERROR", "injected fault"))
         if fault.retry_after is not None:
-            response.headers["Retry-After"] = str(int(fault.retry_after))
+            response.headers["Retry-After"] = f"{fault.retry_after:g}"
         return response
 
     # -- object endpoints -----------------------------------------------------------------------------
@@ -370,5 +369,5 @@ def _rate_limited(policy: str, headers: dict[str, str], retry_after: float | Non
     response = FakeResponse.of(429, body)
     response.headers.update(headers)
     if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
+        response.headers["Retry-After"] = f"{retry_after:g}"
     return response

@@ -175,7 +175,7 @@ class FakeCrm:
         self.tables = {name: ObjectTable(name) for name in OBJECT_TYPES}
         self.associations = Associations()
         self.emails: dict[str, int] = {}
-        self.writes: Counter[tuple[str, int, str]] = Counter()
+        self.writes: Counter[tuple[str, int, str]] = Counter()  # API writes per record property
         self.lock = threading.RLock()
         self._next_id = 1
 
@@ -405,7 +405,8 @@ class FakeCrm:
         for name, value in values.items():
             if name in ("hs_object_id", "createdate", MODIFIED[object_type]):
                 continue
-            self.writes[(object_type, obj.id, name)] += 1
+            if source.kind == "INTEGRATION":  # what the connector did, not a person in the UI
+                self.writes[(object_type, obj.id, name)] += 1
             entry = {
                 "value": value,
                 "timestamp": stamp,

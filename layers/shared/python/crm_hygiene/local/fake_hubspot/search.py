@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from crm_hygiene.local.fake_hubspot.catalog import DEFAULT_PROPERTIES, PropertyDef
@@ -20,7 +20,7 @@ _SEARCHABLE = {
     "companies": ("website", "phone", "name", "domain"),
     "deals": ("dealname", "pipeline", "dealstage"),
 }
-Key = tuple[int, Decimal | str]
+Key = tuple[int, float | str]
 
 
 def search(
@@ -72,19 +72,25 @@ def _value(obj: FakeObject, name: str) -> str:
 
 
 def _sort_key(definition: PropertyDef | None, value: str) -> Key:
-    if definition is not None and definition.type in ("datetime", "date", "number"):
-        parsed = _typed(definition, value)
-        return (0, parsed) if isinstance(parsed, Decimal) else (1, value.lower())
-    return (1, value.lower())
+    parsed = _typed(definition, value)
+    return (0, parsed) if isinstance(parsed, float) else (1, parsed)
 
 
-def _typed(definition: PropertyDef | None, value: str) -> Decimal | str:
-    if definition is not None and definition.type in ("datetime", "date"):
+@functools.lru_cache(maxsize=1 << 18)
+def _as_number(kind: str, value: str) -> float | None:
+    if kind in ("datetime", "date"):
         ms = to_ms(value)
-        return Decimal(ms) if ms is not None else value.lower()
-    if definition is not None and definition.type == "number":
-        parsed = number(value)
-        return parsed if parsed is not None else value.lower()
+        return None if ms is None else float(ms)  # epoch ms are exact in a float
+    parsed = number(value)
+    return None if parsed is None else float(parsed)
+
+
+def _typed(definition: PropertyDef | None, value: str) -> float | str:
+    """Dates and numbers compare as numbers, everything else case-insensitively as text."""
+    if definition is not None and definition.type in ("datetime", "date", "number"):
+        parsed = _as_number(definition.type, value)
+        if parsed is not None:
+            return parsed
     return value.lower()
 
 
