@@ -230,7 +230,7 @@ def test_precompiled_validity_agrees_with_phonenumbers() -> None:
     rng = random.Random(11)
     for region in sorted(pn.SUPPORTED_REGIONS):
         code = pn.country_code_for_region(region)
-        numbers = [
+        numbers: list[pn.PhoneNumber | None] = [
             pn.PhoneNumber(country_code=code, national_number=rng.randint(10**5, 10**11)) for _ in range(40)
         ]
         numbers += [pn.example_number_for_type(region, t) for t in range(11)]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from crm_hygiene.adapters.crm.csv_export import record_of
 from crm_hygiene.csvio import CsvReader, CsvWriter, Row, atomic_text, encodable
 from crm_hygiene.errors import HygieneError, StandardError
 from crm_hygiene.models.change import ProposedChange
@@ -72,22 +73,6 @@ class _Outputs:
         self.cleaned = cleaned
         self.health = csv.writer(health, lineterminator="\n")
         self.health.writerow(HEALTH_COLUMNS)
-
-
-def _record_of(row: Row, header: HeaderMap, object_type: ObjectType) -> Record:
-    cells = row.cells
-    width = len(cells)
-    fields = {name: (cells[pos] if pos < width else "") for pos, name in header.canonical.items()}
-    custom = {header.columns[pos]: (cells[pos] if pos < width else "") for pos in header.custom}
-    record_id = fields.get("record_id", "").strip() or f"row-{row.line}"
-    return Record.model_construct(
-        object_type=object_type,
-        record_id=record_id,
-        fields=fields,
-        custom=custom,
-        source="csv",
-        line=row.line,
-    )
 
 
 def _ragged(row: Row, record: Record, columns: int) -> list[Issue]:
@@ -212,7 +197,7 @@ def _run(
 def _scan_row(
     row: Row, header: HeaderMap, ctx: CheckContext, choice: StandardChoice, columns: int
 ) -> ScannedRecord:
-    record = _record_of(row, header, header.object_type)
+    record = record_of(row, header)
     try:
         return scan_record(
             record, ctx, standard_valid=choice.valid, extra_issues=_ragged(row, record, columns)

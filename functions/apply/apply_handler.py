@@ -1,0 +1,59 @@
+"""Apply decided changes from the apply queue (partial batch failures); merge tasks of the merge workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from crm_hygiene.adapters.aws.factory import AwsDeps
+from crm_hygiene.errors import HygieneError
+from crm_hygiene.models.messages import ApplyMessage, MergeTask
+from crm_hygiene.observability import logger, metrics, tracer
+from crm_hygiene.services.apply import apply_changes
+from crm_hygiene.services.merge import perform_merge
+from crm_hygiene.settings import load_settings
+
+_deps: AwsDeps | None = None
+
+
+def build_deps() -> AwsDeps:
+    global _deps
+    if _deps is None:
+        _deps = AwsDeps(load_settings())
+    return _deps
+
+
+class RetryLater(HygieneError):
+    """The CRM failed this write in a retryable way: leave the message for SQS to redeliver."""
+
+
+def _apply_one(record: SQSRecord, deps: AwsDeps) -> str:
+    message = ApplyMessage.model_validate_json(record.body)
+    report = apply_changes([message.review_id], queue=deps.queue, crm=deps.crm, audit=deps.audit)
+    outcome = report.outcomes.get(message.review_id, "missing")
+    metrics.add_metric(name=f"Apply_{outcome.split(' ')[0]}", unit="Count", value=1)
+    if outcome == "retry":
+        raise RetryLater(f"review {message.review_id}: the CRM write failed; it will be retried")
+    return outcome
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any, deps: AwsDeps | None = None) -> Any:
+    deps = deps or build_deps()
+    if event.get("action") == "merge":
+        task = MergeTask.model_validate(event)
+        logger.append_keys(review_id=task.review_id, run_id=task.run_id)
+        return perform_merge(task, queue=deps.queue, crm=deps.crm, audit=deps.audit).model_dump(mode="json")
+    processor = BatchProcessor(event_type=EventType.SQS)
+    response: PartialItemFailureResponse = process_partial_response(
+        event=event,
+        record_handler=lambda record: _apply_one(record, deps),
+        processor=processor,
+        context=context,
+    )
+    return response

@@ -1,0 +1,1 @@
+"""boto3 adapters: DynamoDB, S3, SNS, SQS and Step Functions behind the domain's ports."""

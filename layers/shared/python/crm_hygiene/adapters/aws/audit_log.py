@@ -1,0 +1,114 @@
+"""``DynamoAuditLog``: append-only, hash-chained per record, archived to an Object-Locked S3 bucket.
+
+Only conditional ``PutItem`` is used (the functions hold no update or delete permission on the
+table): an entry is written at the next sequence number of its record only if that number is
+free, so two writers can never fork or overwrite a chain; the loser re-reads and retries.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from crm_hygiene.adapters.aws.errors import aws_errors
+from crm_hygiene.errors import Conflict, HygieneError
+from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
+from crm_hygiene.types import ObjectType, RecordId
+
+MAX_RACES = 10
+
+
+# Index keys must not be empty strings in DynamoDB: an entry without a run or change is left out
+# of that index rather than written with "".
+_SPARSE = ("change_id", "review_id", "run_id")
+
+
+def _to_item(entry: AuditEntry) -> dict[str, Any]:
+    data = entry.model_dump(mode="json", exclude_none=True)
+    return {k: v for k, v in data.items() if not (k in _SPARSE and v == "")}
+
+
+def _from_item(data: dict[str, Any]) -> AuditEntry:
+    body = dict(data)
+    body["seq"] = int(body["seq"])
+    return AuditEntry.model_validate(body)
+
+
+class DynamoAuditLog:
+    """Implements ``AuditLog``; takes the table resource, an S3 client and the archive bucket name."""
+
+    def __init__(self, table: Any, s3: Any | None = None, bucket: str | None = None) -> None:
+        self._table = table
+        self._s3 = s3
+        self._bucket = bucket
+
+    def _last(self, key: str) -> AuditEntry | None:
+        with aws_errors():
+            response = self._table.query(
+                KeyConditionExpression=Key("record_key").eq(key),
+                ScanIndexForward=False,
+                Limit=1,
+                ConsistentRead=True,
+            )
+        items = response.get("Items", [])
+        return _from_item(items[0]) if items else None
+
+    def _append_one(self, draft: AuditDraft) -> AuditEntry:
+        key = record_key(draft.object_type, draft.record_id)
+        for _ in range(MAX_RACES):
+            last = self._last(key)
+            entry = draft.entry(last.seq + 1 if last else 1, last.hash if last else GENESIS)
+            try:
+                with aws_errors():
+                    self._table.put_item(
+                        Item=_to_item(entry),
+                        ConditionExpression="attribute_not_exists(record_key) AND attribute_not_exists(seq)",
+                    )
+            except Conflict:
+                continue  # someone appended to this record meanwhile: chain after their entry
+            return entry
+        raise HygieneError(f"audit: could not append to {key} after {MAX_RACES} concurrent writers")
+
+    def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+        entries = [self._append_one(d) for d in drafts]
+        if entries:
+            self._archive(entries)
+        return entries
+
+    def _archive(self, entries: list[AuditEntry]) -> None:
+        if self._s3 is None or not self._bucket:
+            return
+        now = datetime.now(UTC)
+        run = entries[0].run_id or "adhoc"
+        key = f"audit/{now:%Y/%m/%d}/{run}/{now:%H%M%S}-{uuid.uuid4().hex[:12]}.jsonl"
+        body = "".join(json.dumps(e.model_dump(mode="json"), separators=(",", ":")) + "\n" for e in entries)
+        with aws_errors():
+            self._s3.put_object(
+                Bucket=self._bucket, Key=key, Body=body.encode(), ContentType="application/x-ndjson"
+            )
+
+    def history(self, object_type: ObjectType, record_id: RecordId) -> list[AuditEntry]:
+        condition = Key("record_key").eq(record_key(object_type, record_id))
+        return list(self._query_all(KeyConditionExpression=condition, ConsistentRead=True))
+
+    def by_change(self, change_id: str) -> list[AuditEntry]:
+        return list(
+            self._query_all(IndexName="by_change", KeyConditionExpression=Key("change_id").eq(change_id))
+        )
+
+    def by_run(self, run_id: str) -> Iterator[AuditEntry]:
+        return self._query_all(IndexName="by_run", KeyConditionExpression=Key("run_id").eq(run_id))
+
+    def _query_all(self, **request: Any) -> Iterator[AuditEntry]:
+        while True:
+            with aws_errors():
+                response = self._table.query(**request)
+            yield from (_from_item(x) for x in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

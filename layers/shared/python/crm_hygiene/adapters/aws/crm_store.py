@@ -1,0 +1,234 @@
+"""``DynamoCrmStore``: the internal sales database (a CRM in one DynamoDB table).
+
+Field writes are conditional on the old value (optimistic concurrency); a write whose record
+already holds the new value is reported ``applied`` (a redelivered write is not a conflict).
+Merges mark the secondary record ``merged_into`` in one transaction; nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from crm_hygiene.adapters.aws.codec import decode_cursor, encode_cursor
+from crm_hygiene.adapters.aws.errors import aws_errors, code_of
+from crm_hygiene.errors import Conflict, NotFound
+from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult, WriteStatus
+from crm_hygiene.models.fields import CANONICAL_FIELDS
+from crm_hygiene.models.record import Record
+from crm_hygiene.normalize.date import parse_instant
+from crm_hygiene.types import FieldName, ObjectType, RecordId
+
+READ_ONLY: frozenset[FieldName] = frozenset({"record_id", "created_at", "updated_at", "last_activity_at"})
+
+
+def to_item(record: Record) -> dict[str, Any]:
+    return {
+        "pk": f"{record.object_type}#{record.record_id}",
+        "object_type": record.object_type,
+        "record_id": record.record_id,
+        "fields": {k: v for k, v in record.fields.items() if k != "record_id"},
+        "custom": dict(record.custom),
+    }
+
+
+def from_item(item: dict[str, Any]) -> Record:
+    fields = {"record_id": item["record_id"], **item.get("fields", {})}
+    return Record(
+        object_type=item["object_type"],
+        record_id=item["record_id"],
+        fields=fields,
+        custom=item.get("custom", {}),
+        source="internal",
+    )
+
+
+def _result(w: FieldWrite, status: WriteStatus, current: str | None = None, detail: str = "") -> WriteResult:
+    return WriteResult(
+        change_id=w.change_id,
+        record_id=w.record_id,
+        field=w.field,
+        status=status,
+        current=current,
+        detail=detail,
+    )
+
+
+def _explain(exc: ClientError, w: FieldWrite) -> WriteResult:
+    """Why a conditional write failed, from the old item DynamoDB returned (low-level attribute values)."""
+    item: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+    if not item:
+        return _result(w, "not_found")
+    if "merged_into" in item:
+        return _result(w, "not_found", detail=f"merged into {item['merged_into'].get('S')}")
+    current = str(item.get("fields", {}).get("M", {}).get(w.field, {}).get("S", ""))
+    if current == w.new_value:
+        return _result(w, "applied", current, "already held the new value")
+    return _result(w, "conflict", current)
+
+
+class DynamoCrmStore:
+    """Implements ``CrmStore`` and ``PartitionedCrmStore``; takes the table resource."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def put_records(self, records: Sequence[Record]) -> None:
+        """Seeds or replaces records (the local demo and imports; not used by the hygiene flow)."""
+        with aws_errors(), self._table.batch_writer(overwrite_by_pkeys=["pk"]) as batch:
+            for record in records:
+                batch.put_item(Item=to_item(record))
+
+    def list_records(
+        self, object_type: ObjectType, *, cursor: str | None = None, limit: int = 100
+    ) -> RecordPage:
+        request: dict[str, Any] = {
+            "IndexName": "by_type",
+            "KeyConditionExpression": Key("object_type").eq(object_type),
+            "Limit": limit,
+        }
+        return self._page(self._table.query, request, cursor)
+
+    def list_partition(
+        self,
+        object_type: ObjectType,
+        segment: int,
+        total: int,
+        *,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> RecordPage:
+        request: dict[str, Any] = {
+            "Segment": segment,
+            "TotalSegments": total,
+            "FilterExpression": Attr("object_type").eq(object_type),
+            "Limit": limit,
+        }
+        return self._page(self._table.scan, request, cursor)
+
+    def _page(self, call: Any, request: dict[str, Any], cursor: str | None) -> RecordPage:
+        start = decode_cursor(cursor)
+        if start:
+            request["ExclusiveStartKey"] = start
+        with aws_errors():
+            response = call(**request)
+        records = [from_item(i) for i in response.get("Items", []) if "merged_into" not in i]
+        return RecordPage(records=records, next_cursor=encode_cursor(response.get("LastEvaluatedKey")))
+
+    def changed_since(self, object_type: ObjectType, since: datetime) -> Iterator[Record]:
+        cursor: str | None = None
+        while True:
+            page = self.list_records(object_type, cursor=cursor, limit=500)
+            for record in page.records:
+                moment = parse_instant(record.get("updated_at"))
+                if moment is None or moment >= since:
+                    yield record
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+
+    def get_records(self, object_type: ObjectType, record_ids: Sequence[RecordId]) -> list[Record]:
+        out = []
+        for record_id in record_ids:
+            with aws_errors():
+                item = self._table.get_item(
+                    Key={"pk": f"{object_type}#{record_id}"}, ConsistentRead=True
+                ).get("Item")
+            if item is not None and "merged_into" not in item:
+                out.append(from_item(item))
+        return out
+
+    def write_fields(self, object_type: ObjectType, writes: Sequence[FieldWrite]) -> list[WriteResult]:
+        return [self._write(object_type, w) for w in writes]
+
+    def _write(self, object_type: ObjectType, w: FieldWrite) -> WriteResult:
+        def result(status: WriteStatus, current: str | None = None, detail: str = "") -> WriteResult:
+            return WriteResult(
+                change_id=w.change_id,
+                record_id=w.record_id,
+                field=w.field,
+                status=status,
+                current=current,
+                detail=detail,
+            )
+
+        if w.field in READ_ONLY:
+            return result("read_only")
+        condition = "attribute_exists(pk) AND attribute_not_exists(merged_into) AND "
+        condition += "(#fs.#f = :old OR (attribute_not_exists(#fs.#f) AND :old = :empty))"
+        try:
+            self._table.update_item(
+                Key={"pk": f"{object_type}#{w.record_id}"},
+                UpdateExpression="SET #fs.#f = :new, #fs.updated_at = :now",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#fs": "fields", "#f": w.field},
+                ExpressionAttributeValues={
+                    ":old": w.expected_old,
+                    ":new": w.new_value,
+                    ":empty": "",
+                    ":now": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if code_of(exc) != "ConditionalCheckFailedException":
+                return _result(w, "failed", detail=code_of(exc))
+            return _explain(exc, w)
+        return _result(w, "applied", w.new_value)
+
+    def merge(self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId) -> MergeResult:
+        live = "attribute_exists(pk) AND attribute_not_exists(merged_into)"
+        now = datetime.now(UTC).isoformat()
+        mark = {
+            "TableName": self._table.name,
+            "Key": {"pk": {"S": f"{object_type}#{secondary_id}"}},
+            "UpdateExpression": "SET merged_into = :p, merged_at = :t",
+            "ConditionExpression": live,
+            "ExpressionAttributeValues": {":p": {"S": primary_id}, ":t": {"S": now}},
+        }
+        note = {
+            "TableName": self._table.name,
+            "Key": {"pk": {"S": f"{object_type}#{primary_id}"}},
+            "UpdateExpression": "ADD merged_ids :s",
+            "ConditionExpression": live,
+            "ExpressionAttributeValues": {":s": {"SS": [secondary_id]}},
+        }
+        try:
+            with aws_errors():
+                self._table.meta.client.transact_write_items(
+                    TransactItems=[{"Update": mark}, {"Update": note}]
+                )
+        except Conflict:
+            return self._merge_outcome(object_type, primary_id, secondary_id)
+        return MergeResult(
+            object_type=object_type, primary_id=primary_id, merged_ids=[secondary_id], surviving_id=primary_id
+        )
+
+    def _merge_outcome(
+        self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId
+    ) -> MergeResult:
+        with aws_errors():
+            item = self._table.get_item(Key={"pk": f"{object_type}#{secondary_id}"}, ConsistentRead=True).get(
+                "Item"
+            )
+        if item is not None and item.get("merged_into") == primary_id:
+            return MergeResult(
+                object_type=object_type,
+                primary_id=primary_id,
+                merged_ids=[secondary_id],
+                surviving_id=primary_id,
+                detail="already merged",
+            )
+        raise NotFound(
+            f"cannot merge {object_type} {secondary_id} into {primary_id}: missing or already merged"
+        )
+
+    def field_info(self, object_type: ObjectType) -> dict[FieldName, FieldInfo]:
+        return {
+            n: FieldInfo(field=n, crm_name=n, writable=n not in READ_ONLY)
+            for n in CANONICAL_FIELDS[object_type]
+        }

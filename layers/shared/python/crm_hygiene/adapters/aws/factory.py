@@ -1,0 +1,153 @@
+"""The composition root of the Lambda functions: real adapters built from settings, once per container.
+
+Clients are created on first use, not at import time, so a handler module imports fast and a test
+can pass its own dependencies instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from crm_hygiene.adapters.aws.audit_log import DynamoAuditLog
+from crm_hygiene.adapters.aws.change_queue import DynamoChangeQueue
+from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
+from crm_hygiene.adapters.aws.decision_memory import DynamoDecisionMemory
+from crm_hygiene.adapters.aws.health_store import DynamoHealthStore
+from crm_hygiene.adapters.aws.signal_bus import SnsSignalBus
+from crm_hygiene.adapters.aws.work_queue import SqsWorkQueue
+from crm_hygiene.adapters.aws.workflow import StepFunctionsWorkflow
+from crm_hygiene.errors import StandardError
+from crm_hygiene.ports import CrmStore
+from crm_hygiene.services.pipeline import PipelineDeps
+from crm_hygiene.services.review import ReviewDeps
+from crm_hygiene.settings import PipelineSettings
+from crm_hygiene.standard.loader import default_standard, parse_standard
+from crm_hygiene.standard.model import DataStandard
+
+
+@dataclass
+class AwsDeps:
+    """Adapters for one function container, built lazily from ``settings``."""
+
+    settings: PipelineSettings
+
+    def _client(self, name: str) -> Any:
+        import boto3
+
+        return boto3.client(name)  # type: ignore[call-overload]
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        import boto3
+
+        return boto3.resource("dynamodb")
+
+    @cached_property
+    def queue(self) -> DynamoChangeQueue:
+        return DynamoChangeQueue(self.dynamodb.Table(self.settings.change_queue_table))
+
+    @cached_property
+    def audit(self) -> DynamoAuditLog:
+        return DynamoAuditLog(
+            self.dynamodb.Table(self.settings.audit_table), self._client("s3"), self.settings.audit_bucket
+        )
+
+    @cached_property
+    def memory(self) -> DynamoDecisionMemory:
+        return DynamoDecisionMemory(self.dynamodb.Table(self.settings.decision_memory_table))
+
+    @cached_property
+    def health(self) -> DynamoHealthStore:
+        return DynamoHealthStore(self.dynamodb.Table(self.settings.health_table))
+
+    @cached_property
+    def sqs(self) -> Any:
+        return self._client("sqs")
+
+    @cached_property
+    def apply_queue(self) -> SqsWorkQueue:
+        return SqsWorkQueue(self.sqs, self.settings.apply_queue_url)
+
+    @cached_property
+    def enrich_queue(self) -> SqsWorkQueue:
+        return SqsWorkQueue(self.sqs, self.settings.enrich_queue_url)
+
+    @cached_property
+    def scan_requests(self) -> SqsWorkQueue:
+        return SqsWorkQueue(self.sqs, self.settings.scan_requests_queue_url)
+
+    @cached_property
+    def signals(self) -> SnsSignalBus:
+        s = self.settings
+        return SnsSignalBus(
+            self._client("sns"),
+            {
+                "hygiene_health_score": s.topic_health_arn,
+                "relationship_graph_signal": s.topic_relationship_arn,
+                "data_provider_quality_signal": s.topic_provider_quality_arn,
+                "measurement": s.topic_measurement_arn,
+            },
+        )
+
+    @cached_property
+    def workflow(self) -> StepFunctionsWorkflow:
+        return StepFunctionsWorkflow(self._client("stepfunctions"), self.settings.merge_workflow_arn)
+
+    @cached_property
+    def crm(self) -> CrmStore:
+        if self.settings.crm_kind == "hubspot":
+            return self._hubspot()
+        return DynamoCrmStore(self.dynamodb.Table(self.settings.crm_table))
+
+    def _hubspot(self) -> CrmStore:
+        from crm_hygiene.adapters.crm.hubspot import HubSpotCrmStore
+        from crm_hygiene.adapters.secrets import AwsSecretStore
+
+        name = self.settings.hubspot_token_secret_name
+        if not name:
+            raise StandardError(
+                "settings", [("HUBSPOT_TOKEN_SECRET_NAME", None, "required when CRM_KIND=hubspot")]
+            )
+        token = AwsSecretStore().get(name)
+        store: CrmStore = HubSpotCrmStore.from_settings(base_url=self.settings.hubspot_base_url, token=token)
+        return store
+
+    @cached_property
+    def standard(self) -> tuple[DataStandard, bool]:
+        """The standard from the SSM parameter (if configured) and whether it is valid."""
+        name = self.settings.standard_parameter
+        if not name:
+            return default_standard(), True
+        from aws_lambda_powertools.utilities import parameters
+
+        try:
+            return parse_standard(str(parameters.get_parameter(name, max_age=300)), name), True
+        except StandardError:
+            return default_standard(), False  # report only: an invalid standard never applies anything
+
+    def pipeline(self) -> PipelineDeps:
+        standard, valid = self.standard
+        return PipelineDeps(
+            crm=self.crm,
+            queue=self.queue,
+            apply_queue=self.apply_queue,
+            enrich_queue=self.enrich_queue,
+            health=self.health,
+            signals=self.signals,
+            memory=self.memory,
+            standard=standard,
+            standard_valid=valid,
+        )
+
+    def review(self) -> ReviewDeps:
+        return ReviewDeps(
+            queue=self.queue,
+            audit=self.audit,
+            memory=self.memory,
+            apply_queue=self.apply_queue,
+            workflow=self.workflow,
+            crm=self.crm,
+            health=self.health,
+        )
