@@ -15,7 +15,8 @@ from crm_hygiene.local.fake_hubspot import DEFAULT_TOKEN, FakeHubSpotServer, see
 
 @pytest.fixture
 def running(hubspot_export: Path) -> Iterator[tuple[str, str]]:
-    command = [sys.executable, "-m", "crm_hygiene.cli", "fake-hubspot", "--port", "0", "--seed-from", str(hubspot_export)]
+    entry = "from crm_hygiene.cli import main; raise SystemExit(main())"
+    command = [sys.executable, "-c", entry, "fake-hubspot", "--port", "0", "--seed-from", str(hubspot_export)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         seeded = process.stdout.readline()  # type: ignore[union-attr]
@@ -30,7 +31,11 @@ def test_the_command_serves_a_seeded_fake(running: tuple[str, str]) -> None:
     seeded, banner = running
     assert seeded.startswith("Seeded ") and "120 contacts" in seeded
     url = banner.split(" on ", 1)[1].split(" ", 1)[0]
-    answer = httpx.get(f"{url}/crm/v3/objects/contacts", params={"limit": 1}, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
+    answer = httpx.get(
+        f"{url}/crm/v3/objects/contacts",
+        params={"limit": 1},
+        headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"},
+    )
     assert answer.status_code == 200 and answer.json()["results"][0]["id"] == "100001"
 
 

@@ -27,7 +27,9 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 uri = f"http://{self.headers['Host']}{self.path}"
-                result = owner.receiver.receive(method="POST", uri=uri, headers=dict(self.headers.items()), body=body)
+                result = owner.receiver.receive(
+                    method="POST", uri=uri, headers=dict(self.headers.items()), body=body
+                )
                 owner.scans += result.accepted
                 owner.statuses.append(result.status_code)
                 self.send_response(result.status_code)
@@ -39,7 +41,7 @@ class Receiver:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/hubspot?app=crm-hygiene"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
 
 @pytest.fixture
@@ -51,14 +53,19 @@ def receiver() -> Iterator[Receiver]:
     endpoint.httpd.server_close()
 
 
-def test_signed_deliveries_reach_a_scan_and_forged_ones_get_401(fake_hubspot: FakeHubSpotServer, receiver: Receiver) -> None:
+def test_signed_deliveries_reach_a_scan_and_forged_ones_get_401(
+    fake_hubspot: FakeHubSpotServer, receiver: Receiver
+) -> None:
     fake = fake_hubspot.fake
     emitter = fake.subscribe(receiver.url, SECRET, duplicate_every=2)
     fake.ui_update("contacts", "100020", {"jobtitle": "Chief of Staff"})
     fake.ui_update("companies", "500003", {"city": "Denver"})
     report = emitter.flush()
     assert report.statuses == [200]
-    assert sorted((s.object_type, s.record_id) for s in receiver.scans) == [("company", "500003"), ("contact", "100020")]
+    assert sorted((s.object_type, s.record_id) for s in receiver.scans) == [
+        ("company", "500003"),
+        ("contact", "100020"),
+    ]
 
     forged = fake.subscribe(receiver.url, "a-guess", max_attempts=2)
     fake.ui_update("contacts", "100021", {"jobtitle": "Intern"})
