@@ -29,17 +29,6 @@ class EnrichMessage(BaseModel):
     wanted_fields: list[str] = Field(default_factory=list)
 
 
-class ScanRequest(BaseModel):
-    """Scan one record at entry (a CRM webhook said it was created, changed or merged)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    object_type: ObjectType
-    record_id: RecordId
-    reason: str = "webhook"
-    event_id: str | None = None
-
-
 class Partition(BaseModel):
     """One slice of a full scan; ``cursor`` resumes it, ``done`` ends the loop."""
 

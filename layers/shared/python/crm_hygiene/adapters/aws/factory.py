@@ -15,6 +15,7 @@ from crm_hygiene.adapters.aws.change_queue import DynamoChangeQueue
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
 from crm_hygiene.adapters.aws.decision_memory import DynamoDecisionMemory
 from crm_hygiene.adapters.aws.health_store import DynamoHealthStore
+from crm_hygiene.adapters.aws.idempotency import DynamoIdempotencyStore
 from crm_hygiene.adapters.aws.signal_bus import SnsSignalBus
 from crm_hygiene.adapters.aws.work_queue import SqsWorkQueue
 from crm_hygiene.adapters.aws.workflow import StepFunctionsWorkflow
@@ -113,6 +114,22 @@ class AwsDeps:
         token = AwsSecretStore().get(name)
         store: CrmStore = HubSpotCrmStore.from_settings(base_url=self.settings.hubspot_base_url, token=token)
         return store
+
+    @cached_property
+    def idempotency(self) -> DynamoIdempotencyStore:
+        return DynamoIdempotencyStore(self.dynamodb.Table(self.settings.idempotency_table))
+
+    @cached_property
+    def webhook_secret(self) -> str:
+        """The CRM app's webhook signing secret (Secrets Manager, cached by powertools)."""
+        from crm_hygiene.adapters.secrets import AwsSecretStore
+
+        name = self.settings.webhook_secret_name
+        if not name:
+            raise StandardError(
+                "settings", [("WEBHOOK_SECRET_NAME", None, "required by the webhook function")]
+            )
+        return AwsSecretStore(max_age=300).get(name)
 
     @cached_property
     def standard(self) -> tuple[DataStandard, bool]:

@@ -1,0 +1,38 @@
+"""Scan requests from webhooks (SQS batches): validate each record at entry, partial failures retried."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from crm_hygiene.adapters.aws.factory import AwsDeps
+from crm_hygiene.observability import logger, metrics, tracer
+from crm_hygiene.services.entry import scan_entry
+from crm_hygiene.settings import load_settings
+from crm_hygiene.webhooks.hubspot import ScanRequest
+
+_deps: AwsDeps | None = None
+
+
+def _scan_one(record: SQSRecord, deps: AwsDeps) -> str:
+    request = ScanRequest.model_validate_json(record.body)
+    [result] = scan_entry(deps.pipeline(), request.object_type, [request.record_id])
+    metrics.add_metric(name="EntryScans", unit="Count", value=1)
+    return "scanned" if result.found else "not found"
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any, deps: AwsDeps | None = None) -> Any:
+    global _deps
+    deps = deps or _deps or AwsDeps(load_settings())
+    _deps = _deps or deps
+    return process_partial_response(
+        event=event,
+        record_handler=lambda record: _scan_one(record, deps),
+        processor=BatchProcessor(EventType.SQS),
+        context=context,
+    )

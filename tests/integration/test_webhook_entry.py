@@ -1,0 +1,85 @@
+"""CRM webhook → signature check → SQS scan request → entry scan, on moto."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from entry_handler import lambda_handler as entry_lambda
+from webhook_handler import lambda_handler as webhook_lambda
+
+from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
+from crm_hygiene.adapters.aws.factory import AwsDeps
+from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.local.sample import generate_sample
+from crm_hygiene.webhooks.signature import sign_v3
+from tests.events.factory import FakeContext, api_event, sqs_event
+from tests.integration.conftest import drain
+
+SECRET = "app-client-secret"
+URI_PATH = "/v1/webhooks/hubspot"
+
+
+@pytest.fixture
+def webhook_deps(aws: dict[str, str], deps: AwsDeps, tmp_path: Path) -> AwsDeps:
+    boto3.client("secretsmanager").create_secret(Name="hubspot/webhook", SecretString=SECRET)
+    deps.settings = deps.settings.model_copy(update={"webhook_secret_name": "hubspot/webhook"})
+    generate_sample(tmp_path, contacts=20, seed=9)
+    assert isinstance(deps.crm, DynamoCrmStore)
+    deps.crm.put_records(list(read_records(tmp_path / "contacts.csv")))
+    return deps
+
+
+def delivery(events: list[dict[str, object]], *, secret: str = SECRET, age_ms: int = 0) -> dict[str, object]:
+    body = json.dumps(events)
+    timestamp = str(int(time.time() * 1000) - age_ms)
+    uri = f"https://hooks.example.com{URI_PATH}"
+    signature = sign_v3(secret, "POST", uri, body.encode(), timestamp)
+    event = api_event("POST", "/webhooks/hubspot", body, user=None, headers={
+        "Host": "hooks.example.com", "X-HubSpot-Signature-v3": signature,
+        "X-HubSpot-Request-Timestamp": timestamp})  # fmt: skip
+    event["requestContext"]["path"] = URI_PATH  # type: ignore[index]
+    return event
+
+
+def property_change(object_id: str, event_id: int) -> dict[str, object]:
+    return {"eventId": event_id, "subscriptionId": 1, "portalId": 62515, "appId": 7, "occurredAt": int(time.time() * 1000),
+            "subscriptionType": "contact.propertyChange", "attemptNumber": 0, "objectId": int(object_id),
+            "propertyName": "phone", "propertyValue": "x", "changeSource": "CRM_UI"}  # fmt: skip
+
+
+def test_signed_webhook_is_queued_once_and_scanned_at_entry(
+    aws: dict[str, str], webhook_deps: AwsDeps
+) -> None:
+    deps = webhook_deps
+    record_id = "100001"
+    event = delivery([property_change(record_id, 11)])
+    # When HubSpot delivers a signed event (and then retries the same delivery)
+    first = webhook_lambda(event, FakeContext(), deps=deps)
+    second = webhook_lambda(event, FakeContext(), deps=deps)
+    # Then it is answered 200 both times, queued once
+    assert first["statusCode"] == 200 and json.loads(first["body"])["accepted"] == 1
+    assert second["statusCode"] == 200 and json.loads(second["body"])["duplicates"] == 1
+    bodies = drain(aws["SCAN_REQUESTS_QUEUE_URL"])
+    assert len(bodies) == 1 and json.loads(bodies[0])["record_id"] == record_id
+    # And the entry scan checks that record now, queueing its problems
+    result = entry_lambda(sqs_event(bodies, queue="scan-requests"), FakeContext(), deps=deps)
+    assert result == {"batchItemFailures": []}
+    items, _ = deps.queue.list(run_id="entry", limit=100)
+    assert {i.record_id for i in items} <= {record_id}
+
+
+def test_forged_or_stale_webhooks_are_401(webhook_deps: AwsDeps, aws: dict[str, str]) -> None:
+    forged = delivery([property_change("100001", 12)], secret="not-the-secret")
+    assert webhook_lambda(forged, FakeContext(), deps=webhook_deps)["statusCode"] == 401
+    stale = delivery([property_change("100001", 13)], age_ms=10 * 60 * 1000)
+    assert webhook_lambda(stale, FakeContext(), deps=webhook_deps)["statusCode"] == 401
+    assert drain(aws["SCAN_REQUESTS_QUEUE_URL"]) == []
+
+
+def test_entry_scan_of_a_missing_record_is_not_an_error(webhook_deps: AwsDeps) -> None:
+    body = json.dumps({"object_type": "contact", "record_id": "999999", "reason": "changed"})
+    assert entry_lambda(sqs_event([body]), FakeContext(), deps=webhook_deps) == {"batchItemFailures": []}
