@@ -41,7 +41,7 @@ def delivery(events: list[dict[str, object]], *, secret: str = SECRET, age_ms: i
     event = api_event("POST", "/webhooks/hubspot", body, user=None, headers={
         "Host": "hooks.example.com", "X-HubSpot-Signature-v3": signature,
         "X-HubSpot-Request-Timestamp": timestamp})  # fmt: skip
-    event["requestContext"]["path"] = URI_PATH  # type: ignore[index]
+    event["requestContext"]["path"] = URI_PATH
     return event
 
 
