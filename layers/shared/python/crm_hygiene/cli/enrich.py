@@ -185,9 +185,10 @@ def _feedback(options: argparse.Namespace) -> int:
         f"Counted {result.counted:,} review outcomes (already counted {result.already_counted:,}, "
         f"not in the proposals ledger {result.unmatched:,}, not reviewed {result.not_reviewed:,})"
     )
-    signals = _quality_signals(config, store, {(p, f) for p, f, _ in result.outcomes})
+    kinds = result.kinds
+    signals = _quality_signals(config, store, {(p, f) for p, f, _ in result.outcomes}, kinds)
     for s in signals:
-        old = _mean(config, before, s.provider, s.field)
+        old = _mean(config, before, s.provider, s.field, kinds)
         print(
             f"  {s.provider} / {s.field}: approved {s.approved}, rejected {s.rejected}, edited {s.edited}; "
             f"reliability {old:.3f} -> {s.reliability_mean:.3f}"
@@ -196,31 +197,39 @@ def _feedback(options: argparse.Namespace) -> int:
         from crm_hygiene.csvio import atomic_text
 
         with atomic_text(options.signals) as fh:
-            fh.writelines(s.model_dump_json(by_alias=True, exclude_none=True) + "\n" for s in signals)
+            fh.writelines(s.model_dump_json(by_alias=True) + "\n" for s in signals)
     print(f"State: {options.state}")
     return 0
 
 
-def _prior(config: Any, provider: str, name: str) -> tuple[float, float]:
+def _prior(config: Any, provider: str, name: str, kinds: Mapping[str, str]) -> tuple[float, float]:
+    """The prior a run would use: the config's for the provider, else its type's (from the ledger)."""
     from crm_hygiene.enrich.engine import KIND_PRIORS
 
-    kinds = {p.name: (p.type, p.reliability) for p in config.with_derived().providers}
-    kind, prior = kinds.get(provider, ("http", None))
-    return (prior or KIND_PRIORS[kind]).for_field(name)
+    configured = {p.name: p for p in config.with_derived().providers}
+    item = configured.get(provider)
+    if item is not None and item.reliability is not None:
+        return item.reliability.for_field(name)  # type: ignore[no-any-return]
+    kind = item.type if item is not None else kinds.get(provider, "http")
+    return KIND_PRIORS[kind].for_field(name)
 
 
-def _mean(config: Any, snapshot: Mapping[Any, Any], provider: str, name: str) -> float:
+def _mean(
+    config: Any, snapshot: Mapping[Any, Any], provider: str, name: str, kinds: Mapping[str, str]
+) -> float:
     from crm_hygiene.enrich.quality import reliability
 
-    return reliability(snapshot.get((provider, name)), _prior(config, provider, name)).mean
+    return reliability(snapshot.get((provider, name)), _prior(config, provider, name, kinds)).mean
 
 
-def _quality_signals(config: Any, store: Any, keys: set[tuple[str, str]]) -> list[Any]:
+def _quality_signals(
+    config: Any, store: Any, keys: set[tuple[str, str]], kinds: Mapping[str, str]
+) -> list[Any]:
     from crm_hygiene.enrich.quality import quality_signal
 
     snapshot = store.snapshot()
     return [
-        quality_signal(p, f, snapshot[(p, f)], _prior(config, p, f))
+        quality_signal(p, f, snapshot[(p, f)], _prior(config, p, f, kinds))
         for p, f in sorted(keys)
         if (p, f) in snapshot
     ]

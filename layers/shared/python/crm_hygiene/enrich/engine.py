@@ -396,6 +396,7 @@ class Enricher:
                     value=m.value,
                     confidence=round(m.confidence, 4),
                     match=m.candidate.match,
+                    provider_kind=self.providers[m.candidate.provider].kind,
                 )
                 for m in g.members
             ]

@@ -207,7 +207,7 @@ class _Writers:
         for entry in result.ledger:
             self.ledger.write(entry.model_dump_json() + "\n")
         for signal in result.signals:
-            self.signals.write(signal.model_dump_json(by_alias=True, exclude_none=True) + "\n")
+            self.signals.write(signal.model_dump_json(by_alias=True) + "\n")
         for association in result.associations:
             self.associations.write(association.model_dump_json(exclude_none=True) + "\n")
 
@@ -237,7 +237,7 @@ def _enrich(
             raise
         quality = run.enricher.finish()
         for signal in quality:
-            writers.signals.write(signal.model_dump_json(by_alias=True, exclude_none=True) + "\n")
+            writers.signals.write(signal.model_dump_json(by_alias=True) + "\n")
     summary = run.enricher.summary()
     summary["provider_quality"] = [
         {k: v for k, v in s.model_dump(mode="json", by_alias=True).items() if k not in ("version", "run_id")}

@@ -54,6 +54,8 @@ class FeedbackResult:
     unmatched: int = 0
     not_reviewed: int = 0
     deltas: dict[QualityKey, FieldQuality] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    """Provider name -> type (derived, activity, file, http), as the ledger recorded it."""
 
 
 def read_ledger(paths: Iterable[str | Path]) -> LedgerIndex:
@@ -144,6 +146,8 @@ def apply_feedback(
             q = result.deltas.setdefault((source.provider, entry.logical_field), FieldQuality())
             setattr(q, outcome, getattr(q, outcome) + 1)
             result.outcomes[(source.provider, entry.logical_field, outcome)] += 1
+            if source.provider_kind:
+                result.kinds[source.provider] = source.provider_kind
         if status == "rejected":
             store.remember_rejection(
                 entry.change_id, "rejected in review", row.get("reviewer", "") or "review"

@@ -25,6 +25,7 @@ class SourceValue(BaseModel):
     value: str
     confidence: Confidence
     match: str
+    provider_kind: str = ""
 
 
 class LedgerEntry(BaseModel):

@@ -133,7 +133,7 @@ class Waterfall:
         for work in works:
             assess(work)
         while rounds := self._assign(works):
-            for provider, batch in rounds.items():
+            for provider, batch in rounds.values():
                 if dry_run:
                     self._plan(provider, batch)  # open fields stay open: the plan is an upper bound
                     continue
@@ -149,13 +149,13 @@ class Waterfall:
                 if wanted and provider.can_lookup(work.record):
                     self._call(provider, work, wanted)
 
-    def _assign(self, works: Sequence[Work]) -> dict[Provider, list[Work]]:
-        rounds: dict[Provider, list[Work]] = {}
+    def _assign(self, works: Sequence[Work]) -> dict[str, tuple[Provider, list[Work]]]:
+        rounds: dict[str, tuple[Provider, list[Work]]] = {}
         for work in works:
             provider = self._next(work)
             if provider is not None:
                 work.tried.add(provider.name)
-                rounds.setdefault(provider, []).append(work)
+                rounds.setdefault(provider.name, (provider, []))[1].append(work)
         return rounds
 
     def _next(self, work: Work) -> Provider | None:

@@ -39,16 +39,12 @@ class EnrichExtension:
         scanned.auto_changes.extend(result.auto)
         lines = self._lines
         lines["proposals.jsonl"].extend(e.model_dump_json() for e in result.ledger)
-        lines["signals.jsonl"].extend(
-            s.model_dump_json(by_alias=True, exclude_none=True) for s in result.signals
-        )
+        lines["signals.jsonl"].extend(s.model_dump_json(by_alias=True) for s in result.signals)
         lines["associations.jsonl"].extend(a.model_dump_json(exclude_none=True) for a in result.associations)
 
     def finish(self) -> ExtensionResult:
         quality = self.run.enricher.finish()
-        self._lines["signals.jsonl"].extend(
-            s.model_dump_json(by_alias=True, exclude_none=True) for s in quality
-        )
+        self._lines["signals.jsonl"].extend(s.model_dump_json(by_alias=True) for s in quality)
         for name, lines in self._lines.items():
             with atomic_text(self.out / name) as fh:
                 fh.writelines(line + "\n" for line in lines)

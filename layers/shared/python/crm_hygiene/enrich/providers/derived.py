@@ -1,5 +1,9 @@
 """The derived provider: facts that follow from the record itself and from the CRM's own records.
 
+Match quality says how directly a fact follows (a number's country code: 0.99; its area code's
+state: 0.8; a name guessed from an email address: 0.6); whether such a fact is right for the
+person (a foreign mobile, a moved number) is the provider's learned reliability per field.
+
 Offline and free, so it is always on. Phone numbers give the country, the state or province (North
 American area codes only), the time zone and the line type (phonenumbers' geocoder and time-zone
 data, loaded on first use and cached); a business email gives the company website and, through the
@@ -153,13 +157,13 @@ class DerivedProvider:
                 continue
             where = f"{column} {facts.e164}"
             if "country" in wanted and facts.explicit:
-                out.append(self._candidate("country", facts.region, "phone country code", 0.95, where))
+                out.append(self._candidate("country", facts.region, "phone country code", 0.99, where))
             if "state" in wanted and facts.subdivision and facts.region == (country or facts.region):
-                out.append(self._candidate("state", facts.subdivision, "phone area code", 0.7, where))
+                out.append(self._candidate("state", facts.subdivision, "phone area code", 0.8, where))
             if "time_zone" in wanted and facts.time_zone:
-                out.append(self._candidate("time_zone", facts.time_zone, "phone number", 0.95, where))
+                out.append(self._candidate("time_zone", facts.time_zone, "phone number", 0.99, where))
             if "phone_line_type" in wanted and column == "phone" and facts.line_type:
-                out.append(self._candidate("phone_line_type", facts.line_type, "phone number", 0.98, where))
+                out.append(self._candidate("phone_line_type", facts.line_type, "phone number", 0.99, where))
             return  # the first usable number speaks for the record
 
     def _country_from_state(self, record: Record, out: list[FieldCandidate]) -> None:

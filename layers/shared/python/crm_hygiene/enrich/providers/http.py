@@ -221,7 +221,7 @@ class HttpProvider:
                 self._client = http
                 self._resilient = ResilientClient(
                     http,
-                    limiter=TokenBucket(cfg.rate_limit * cfg.headroom, cfg.burst, sleep=self._sleep),
+                    limiter=TokenBucket(cfg.rate_limit * cfg.headroom, cfg.burst),  # real time: a real limit
                     retry=RetryPolicy(max_attempts=cfg.max_attempts, base_delay=cfg.backoff),
                     breaker=CircuitBreaker(cfg.breaker_threshold, cfg.breaker_reset),
                     sleep=self._sleep,
