@@ -1,0 +1,114 @@
+"""The stack's configuration: one pydantic model read from CDK context.
+
+Every key can be set in ``cdk.json`` (``context``), with ``cdk deploy -c key=value`` or, without the
+CLI, through ``CDK_CONTEXT_JSON``. ``-c`` values arrive as strings; pydantic's lax mode turns
+``"true"``/``"365"`` into the right types, and a bad value stops the synth with the key's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from infra.names import Names
+
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+MAX_REVIEW_TIMEOUT_SECONDS = 364 * 86_400  # a standard workflow runs at most one year
+
+
+class ConfigError(ValueError):
+    """The CDK context does not describe a valid stack."""
+
+
+class StackConfig(BaseModel):
+    """What differs between deployments. Defaults are the shipped behaviour (docs/deploy.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: str = Field("dev", pattern=r"^[a-z][a-z0-9-]{0,11}$")
+    schedule: str = Field("cron(0 6 ? * MON *)", pattern=r"^(cron|rate)\(.+\)$")
+    audit_retention_days: int = Field(365, ge=1, le=36_500)
+    audit_retention_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    review_timeout_seconds: int = Field(7 * 86_400, ge=60, le=MAX_REVIEW_TIMEOUT_SECONDS)
+    scan_partitions: int = Field(4, ge=1, le=1_000)
+    scan_max_concurrency: int = Field(4, ge=1, le=1_000)
+    distributed_map: bool = False
+    cognito: bool = False
+    alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    crm_kind: Literal["internal", "hubspot"] = "internal"
+    hubspot_token_secret_name: str | None = None
+    webhook_secret_name: str | None = None
+    standard_parameter: str | None = None
+    log_retention_days: int = 30
+    api_rate_limit: float = Field(50.0, gt=0)
+    api_burst_limit: int = Field(100, ge=1)
+    queue_age_alarm_seconds: int = Field(3 * 86_400, ge=60)
+
+    @field_validator(
+        "alarm_email", "hubspot_token_secret_name", "webhook_secret_name", "standard_parameter", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _known_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"CloudWatch Logs accepts only {LOG_RETENTION_DAYS}")
+        return value
+
+    @property
+    def names(self) -> Names:
+        return Names(self.stage)
+
+    @property
+    def hubspot_secret(self) -> str:
+        return self.hubspot_token_secret_name or self.names.hubspot_token_secret
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.webhook_secret_name or self.names.webhook_secret
+
+
+class _Node(Protocol):
+    def try_get_context(self, key: str) -> Any: ...
+
+
+def config_from_context(node: _Node) -> StackConfig:
+    """Reads every ``StackConfig`` key that the context sets; the rest keep their defaults.
+
+    Raises:
+        ConfigError: a value is invalid (the message names the key).
+    """
+    values = {key: node.try_get_context(key) for key in StackConfig.model_fields}
+    try:
+        return StackConfig.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid CDK context: {problems}") from exc
