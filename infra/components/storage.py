@@ -1,0 +1,218 @@
+"""DynamoDB tables and S3 buckets (docs/pipeline.md, "DynamoDB tables" and "Other resources")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as ddb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra import nag, names
+from infra.config import StackConfig
+
+if TYPE_CHECKING:
+    from infra.components.functions import HygieneFunction
+
+# The only actions any function gets on the audit log. Never Update/Delete/BatchWrite/PartiQL
+# writes on the table, never DeleteObject*, PutObjectRetention, PutObjectLegalHold or
+# BypassGovernanceRetention on the archive (the infra tests enforce both).
+AUDIT_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
+AUDIT_OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject")
+AUDIT_PREFIX = "audit/"
+SNAPSHOT_ACTIONS = ("s3:PutObject", "s3:GetObject")
+
+S = ddb.AttributeType.STRING
+N = ddb.AttributeType.NUMBER
+
+
+@dataclass(frozen=True)
+class Key:
+    partition: tuple[str, ddb.AttributeType]
+    sort: tuple[str, ddb.AttributeType] | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: Key
+    indexes: dict[str, Key]
+    ttl: str | None = None
+    stream: ddb.StreamViewType | None = None
+
+
+def _key(
+    pk: str, sk: str | None = None, *, pk_type: ddb.AttributeType = S, sk_type: ddb.AttributeType = S
+) -> Key:
+    return Key((pk, pk_type), (sk, sk_type) if sk else None)
+
+
+TABLES: dict[str, TableSpec] = {
+    names.CHANGE_QUEUE_TABLE: TableSpec(
+        _key("review_id"),
+        {
+            "by_status": _key("status", "created_at"),
+            "by_kind": _key("kind", "created_at"),
+            "by_object": _key("object_type", "created_at"),
+            "by_created": _key("created_day", "created_at"),
+            "by_run": _key("run_id", "created_at"),
+        },
+    ),
+    names.AUDIT_TABLE: TableSpec(
+        _key("record_key", "seq", sk_type=N),
+        {"by_run": _key("run_id", "at"), "by_change": _key("change_id", "at")},
+    ),
+    names.DECISION_MEMORY_TABLE: TableSpec(_key("key"), {}),
+    names.HEALTH_TABLE: TableSpec(_key("record_key"), {}),
+    names.MATCH_INDEX_TABLE: TableSpec(
+        _key("block_key", "record_key"), {"by_record": _key("record_key", "block_key")}
+    ),
+    names.IDEMPOTENCY_TABLE: TableSpec(_key("id"), {}, ttl="expiration"),
+    names.CRM_TABLE: TableSpec(
+        _key("pk"),
+        {"by_type": _key("object_type", "record_id")},
+        stream=ddb.StreamViewType.NEW_AND_OLD_IMAGES,
+    ),
+}
+
+
+class Storage(Construct):
+    """The tables, the append-only audit archive, and (Distributed Map only) the scan snapshot bucket."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.tables = {table_id: self._table(table_id, spec, config) for table_id, spec in TABLES.items()}
+        self.access_logs = self._access_log_bucket(config)
+        self.audit_bucket = self._audit_bucket(config)
+        self.snapshot_bucket = self._snapshot_bucket() if config.distributed_map else None
+
+    def table(self, table_id: str) -> ddb.Table:
+        return self.tables[table_id]
+
+    def grant_audit_append(self, fn: HygieneFunction) -> None:
+        """Append-only access to the audit log: conditional puts and reads, nothing that rewrites.
+
+        ``grant_write_data``/``grant_put`` would also give UpdateItem/DeleteItem/BatchWriteItem and
+        PutObjectRetention/PutObjectLegalHold, which is exactly what must never happen here.
+        """
+        table = self.table(names.AUDIT_TABLE)
+        table.grant(fn.grantee, *AUDIT_TABLE_ACTIONS)
+        nag.wildcard_resource(
+            fn, f"{nag.ref(table)}/index/*", "Audit queries by run and by change use this table's own GSIs."
+        )
+        iam.Grant.add_to_principal(
+            grantee=fn.grantee,
+            actions=list(AUDIT_OBJECT_ACTIONS),
+            resource_arns=[self.audit_bucket.arn_for_objects(f"{AUDIT_PREFIX}*")],
+        )
+        nag.wildcard_resource(
+            fn,
+            f"{nag.ref(self.audit_bucket)}/{AUDIT_PREFIX}*",
+            "Archive objects are keyed audit/YYYY/MM/DD/<run>/<batch>.jsonl; put/get only under audit/.",
+        )
+
+    def grant_snapshot_write(self, fn: HygieneFunction) -> None:
+        """The scan plan writes partition chunks and the manifest the Distributed Map reads."""
+        if self.snapshot_bucket is None:
+            return
+        iam.Grant.add_to_principal(
+            grantee=fn.grantee,
+            actions=list(SNAPSHOT_ACTIONS),
+            resource_arns=[self.snapshot_bucket.arn_for_objects("*")],
+        )
+        nag.wildcard_resource(
+            fn,
+            f"{nag.ref(self.snapshot_bucket)}/*",
+            "Snapshot chunk keys are per run; the bucket holds nothing else.",
+        )
+
+    def _table(self, table_id: str, spec: TableSpec, config: StackConfig) -> ddb.Table:
+        table = ddb.Table(
+            self,
+            table_id,
+            table_name=config.names.table(table_id),
+            partition_key=_attribute(spec.key.partition),
+            sort_key=_attribute(spec.key.sort) if spec.key.sort else None,
+            billing_mode=ddb.BillingMode.PAY_PER_REQUEST,
+            encryption=ddb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=ddb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            time_to_live_attribute=spec.ttl,
+            stream=spec.stream,
+        )
+        for index_name, key in spec.indexes.items():
+            table.add_global_secondary_index(
+                index_name=index_name,
+                partition_key=_attribute(key.partition),
+                sort_key=_attribute(key.sort) if key.sort else None,
+                projection_type=ddb.ProjectionType.ALL,
+            )
+        return table
+
+    def _access_log_bucket(self, config: StackConfig) -> s3.Bucket:
+        # cdk-nag's S1 accepts a bucket that receives other buckets' access logs: nothing to acknowledge.
+        bucket = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,  # S3 server access logging cannot write to SSE-KMS
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(expiration=cdk.Duration.days(max(config.audit_retention_days, 90)))
+            ],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        return bucket
+
+    def _audit_bucket(self, config: StackConfig) -> s3.Bucket:
+        retention = cdk.Duration.days(config.audit_retention_days)
+        default_retention = (
+            s3.ObjectLockRetention.compliance(retention)
+            if config.audit_retention_mode == "COMPLIANCE"
+            else s3.ObjectLockRetention.governance(retention)
+        )
+        return s3.Bucket(
+            self,
+            "AuditBucket",
+            versioned=True,
+            object_lock_enabled=True,
+            object_lock_default_retention=default_retention,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="audit-bucket/",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+    def _snapshot_bucket(self) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            "SnapshotBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="snapshot-bucket/",
+            # Snapshot chunks and map results are working data for one run; a week covers re-runs.
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=cdk.Duration.days(7),
+                    noncurrent_version_expiration=cdk.Duration.days(1),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                )
+            ],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+
+def _attribute(spec: tuple[str, ddb.AttributeType]) -> ddb.Attribute:
+    return ddb.Attribute(name=spec[0], type=spec[1])

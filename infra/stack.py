@@ -1,0 +1,83 @@
+"""The crm-hygiene stack: it only composes the components (docs/pipeline.md is the contract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from infra import names
+from infra.components.api import ReviewApi
+from infra.components.functions import Functions
+from infra.components.merge_workflow import MergeWorkflow
+from infra.components.monitoring import Monitoring
+from infra.components.queues import Queues
+from infra.components.scan_workflow import ScanWorkflow
+from infra.components.schedules import Schedules
+from infra.components.signals import Signals
+from infra.components.storage import Storage
+from infra.config import StackConfig
+
+
+class CrmHygieneStack(cdk.Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StackConfig, layer_dir: Path, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, description="crm-hygiene: CRM data hygiene pipeline", **kwargs)
+        self.config = config
+        storage = Storage(self, names.STORAGE, config=config)
+        signals = Signals(self, names.SIGNALS, config=config)
+        queues = Queues(self, names.QUEUES, config=config)
+        fns = Functions(
+            self,
+            names.FUNCTIONS,
+            config=config,
+            layer_dir=layer_dir,
+            storage=storage,
+            signals=signals,
+            queues=queues,
+        )
+        scan = ScanWorkflow(
+            self,
+            names.SCAN_WORKFLOW,
+            config=config,
+            scan_fn=fns[names.SCAN_FN],
+            snapshot_bucket=storage.snapshot_bucket,
+        )
+        merge = MergeWorkflow(
+            self,
+            names.MERGE_WORKFLOW,
+            config=config,
+            merge_review_fn=fns[names.MERGE_REVIEW_FN],
+            apply_fn=fns[names.APPLY_FN],
+            decision_memory=storage.table(names.DECISION_MEMORY_TABLE),
+            alerts=signals.alerts,
+            alerts_key=signals.key,
+        )
+        merge.grant_start(fns[names.SCAN_FN])
+        merge.grant_start(fns[names.ENTRY_SCAN_FN])
+        merge.grant_task_response(fns[names.REVIEW_API_FN])
+        api = ReviewApi(
+            self,
+            names.API,
+            config=config,
+            review_fn=fns[names.REVIEW_API_FN],
+            webhook_fn=fns[names.WEBHOOK_FN],
+        )
+        schedules = Schedules(self, names.SCHEDULES, config=config, scan_workflow=scan.state_machine)
+        Monitoring(
+            self,
+            names.MONITORING,
+            config=config,
+            alerts=signals.alerts,
+            dlqs=queues.dlqs,
+            functions=fns.all,
+            workflows={names.SCAN_WORKFLOW: scan.state_machine, names.MERGE_WORKFLOW: merge.state_machine},
+        )
+        cdk.CfnOutput(self, names.OUTPUT_API_URL, value=api.url)
+        cdk.CfnOutput(self, names.OUTPUT_SCAN_WORKFLOW_ARN, value=scan.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, names.OUTPUT_MERGE_WORKFLOW_ARN, value=merge.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, names.OUTPUT_AUDIT_BUCKET, value=storage.audit_bucket.bucket_name)
+        cdk.CfnOutput(self, names.OUTPUT_SCHEDULE_RULE, value=schedules.rule.rule_name)
