@@ -1,0 +1,74 @@
+"""StackConfig: read from CDK context, strict about bad values, and cdk.json holds the same defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.app import cdk_json_context
+from infra.config import ConfigError, StackConfig, config_from_context
+from infra.names import Names
+
+
+class FakeNode:
+    def __init__(self, context: dict[str, Any]) -> None:
+        self.context = context
+
+    def try_get_context(self, key: str) -> Any:
+        return self.context.get(key)
+
+
+def test_cdk_json_context_spells_out_exactly_the_model_defaults():
+    # Given the context block of cdk.json, minus CDK feature flags
+    ours = {k: v for k, v in cdk_json_context().items() if not k.startswith("@")}
+    # Then it lists every key, and reading it gives the defaults (blank strings are "not set")
+    assert set(ours) == set(StackConfig.model_fields)
+    assert config_from_context(FakeNode(ours)) == StackConfig()
+
+
+def test_cli_strings_are_coerced():
+    # cdk deploy -c distributed_map=true -c audit_retention_days=30 passes strings
+    config = config_from_context(
+        FakeNode(
+            {"stage": "prod", "distributed_map": "true", "audit_retention_days": "30", "alarm_email": ""}
+        )
+    )
+    assert (config.stage, config.distributed_map, config.audit_retention_days) == ("prod", True, 30)
+    assert config.alarm_email is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("stage", "Prod_1"),
+        ("stage", "a-very-long-stage-name"),
+        ("schedule", "every monday"),
+        ("audit_retention_mode", "LOOSE"),
+        ("review_timeout_seconds", 400 * 86_400),
+        ("scan_partitions", 0),
+        ("log_retention_days", 31),
+        ("alarm_email", "not-an-address"),
+        ("crm_kind", "salesforce"),
+    ],
+)
+def test_invalid_values_stop_the_synth_naming_the_key(key, value):
+    with pytest.raises(ConfigError, match=key):
+        config_from_context(FakeNode({key: value}))
+
+
+def test_secret_names_default_per_stage():
+    config = StackConfig(stage="prod")
+    assert config.hubspot_secret == "crm-hygiene/prod/hubspot-token"
+    assert config.webhook_secret == "crm-hygiene/prod/hubspot-webhook-secret"
+    assert StackConfig(hubspot_token_secret_name="shared/hubspot").hubspot_secret == "shared/hubspot"
+
+
+def test_names_carry_the_stage():
+    names = Names("prod")
+    assert names.stack == "crm-hygiene-prod"
+    assert names.table("ChangeQueueTable") == "crm-hygiene-prod-change-queue"
+    assert names.function("MergeReviewFunction") == "crm-hygiene-prod-merge-review"
+    assert names.state_machine("MergeWorkflow") == "crm-hygiene-prod-merge"
+    assert names.queue("scan-requests", dlq=True) == "crm-hygiene-prod-scan-requests-dlq"
+    assert names.log_group("states", "scan") == "/aws/vendedlogs/states/crm-hygiene-prod-scan"

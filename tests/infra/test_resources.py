@@ -1,0 +1,427 @@
+"""The resources of docs/pipeline.md, checked against the contract's own tables (not infra's code)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra import names
+from tests.infra.conftest import Synth
+from tests.infra.template_tools import mentions
+
+# docs/pipeline.md, "Functions": id -> (handler, timeout, memory)
+FUNCTIONS = {
+    "ScanFunction": ("scan_handler.lambda_handler", 900, 2048),
+    "EntryScanFunction": ("entry_handler.lambda_handler", 60, 1024),
+    "WebhookFunction": ("webhook_handler.lambda_handler", 60, 1024),
+    "EnrichFunction": ("enrich_handler.lambda_handler", 60, 1024),
+    "ApplyFunction": ("apply_handler.lambda_handler", 300, 1024),
+    "ReviewApiFunction": ("review_api_handler.lambda_handler", 60, 1024),
+    "MergeReviewFunction": ("merge_review_handler.lambda_handler", 60, 1024),
+}
+COMMON_ENV = {
+    "CHANGE_QUEUE_TABLE",
+    "AUDIT_TABLE",
+    "AUDIT_BUCKET",
+    "DECISION_MEMORY_TABLE",
+    "HEALTH_TABLE",
+    "MATCH_INDEX_TABLE",
+    "IDEMPOTENCY_TABLE",
+    "CRM_TABLE",
+    "APPLY_QUEUE_URL",
+    "ENRICH_QUEUE_URL",
+    "SCAN_REQUESTS_QUEUE_URL",
+    "MERGE_WORKFLOW_ARN",
+    "TOPIC_HEALTH_ARN",
+    "TOPIC_RELATIONSHIP_ARN",
+    "TOPIC_PROVIDER_QUALITY_ARN",
+    "TOPIC_MEASUREMENT_ARN",
+    "TOPIC_ALERTS_ARN",
+    "CRM_KIND",
+    "SCAN_PARTITIONS",
+    "POWERTOOLS_SERVICE_NAME",
+}
+# docs/pipeline.md, "DynamoDB tables": table -> (key schema, GSIs)
+TABLES: dict[str, tuple[list[tuple[str, str, str]], dict[str, list[tuple[str, str]]]]] = {
+    "change-queue": (
+        [("review_id", "HASH", "S")],
+        {
+            "by_status": [("status", "HASH"), ("created_at", "RANGE")],
+            "by_kind": [("kind", "HASH"), ("created_at", "RANGE")],
+            "by_object": [("object_type", "HASH"), ("created_at", "RANGE")],
+            "by_created": [("created_day", "HASH"), ("created_at", "RANGE")],
+            "by_run": [("run_id", "HASH"), ("created_at", "RANGE")],
+        },
+    ),
+    "audit": (
+        [("record_key", "HASH", "S"), ("seq", "RANGE", "N")],
+        {
+            "by_run": [("run_id", "HASH"), ("at", "RANGE")],
+            "by_change": [("change_id", "HASH"), ("at", "RANGE")],
+        },
+    ),
+    "decision-memory": ([("key", "HASH", "S")], {}),
+    "health": ([("record_key", "HASH", "S")], {}),
+    "match-index": (
+        [("block_key", "HASH", "S"), ("record_key", "RANGE", "S")],
+        {"by_record": [("record_key", "HASH"), ("block_key", "RANGE")]},
+    ),
+    "idempotency": ([("id", "HASH", "S")], {}),
+    "crm": ([("pk", "HASH", "S")], {"by_type": [("object_type", "HASH"), ("record_id", "RANGE")]}),
+}
+SIGNAL_TOPICS = {
+    "hygiene_health_score",
+    "relationship_graph_signal",
+    "data_provider_quality_signal",
+    "measurement",
+}
+
+
+def _functions(synth: Synth) -> dict[str, dict[str, Any]]:
+    by_name = {v["Properties"]["FunctionName"]: v for v in synth.of_type("AWS::Lambda::Function").values()}
+    return {function_id: by_name[synth.config.names.function(function_id)] for function_id in FUNCTIONS}
+
+
+def _table(synth: Synth, short: str) -> dict[str, Any]:
+    name = synth.config.names.of(short)
+    [table] = [
+        v for v in synth.of_type("AWS::DynamoDB::Table").values() if v["Properties"]["TableName"] == name
+    ]
+    return table
+
+
+def _logical_id(synth: Synth, cfn_type: str, prop: str, value: Any) -> str:
+    [logical_id] = [k for k, v in synth.of_type(cfn_type).items() if v["Properties"].get(prop) == value]
+    return logical_id
+
+
+# ---- functions --------------------------------------------------------------------------------------
+
+
+def test_there_are_exactly_the_seven_contract_functions(synth):
+    assert len(synth.of_type("AWS::Lambda::Function")) == len(FUNCTIONS)
+
+
+@pytest.mark.parametrize("function_id", list(FUNCTIONS))
+def test_every_function_runs_as_the_contract_says(synth, function_id):
+    handler, timeout, memory = FUNCTIONS[function_id]
+    props = _functions(synth)[function_id]["Properties"]
+    assert props["Handler"] == handler
+    assert props["Runtime"] == "python3.11"
+    assert props["Architectures"] == ["arm64"]
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    assert (props["Timeout"], props["MemorySize"]) == (timeout, memory)
+    assert "ReservedConcurrentExecutions" not in props
+    assert COMMON_ENV <= set(props["Environment"]["Variables"])
+
+
+def test_every_function_has_the_shared_layer(synth):
+    [layer] = synth.of_type("AWS::Lambda::LayerVersion")
+    layer_props = synth.resources[layer]["Properties"]
+    assert layer_props["CompatibleArchitectures"] == ["arm64"]
+    assert layer_props["CompatibleRuntimes"] == ["python3.11"]
+    for function_id, fn in _functions(synth).items():
+        assert {"Ref": layer} in fn["Properties"]["Layers"], function_id
+
+
+def test_only_the_webhook_function_knows_the_webhook_secret(synth):
+    for function_id, fn in _functions(synth).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert ("WEBHOOK_SECRET_NAME" in env) == (function_id == names.WEBHOOK_FN)
+
+
+def test_the_merge_workflow_arn_in_the_environment_is_the_real_one(synth):
+    # The env var is built from the name (a Ref would be a dependency cycle): it must name the machine.
+    name = synth.config.names.state_machine("MergeWorkflow")
+    machines = [
+        v["Properties"]["StateMachineName"]
+        for v in synth.of_type("AWS::StepFunctions::StateMachine").values()
+    ]
+    assert name in machines
+    for fn in _functions(synth).values():
+        arn = json.dumps(fn["Properties"]["Environment"]["Variables"]["MERGE_WORKFLOW_ARN"])
+        assert f":stateMachine:{name}" in arn
+
+
+def test_optional_settings_reach_the_environment(variant):
+    env = _functions(variant)[names.SCAN_FN]["Properties"]["Environment"]["Variables"]
+    assert env["CRM_KIND"] == "hubspot"
+    assert env["HUBSPOT_TOKEN_SECRET_NAME"] == "crm-hygiene/prod/hubspot-token"
+    assert env["STANDARD_PARAMETER"] == "/crm-hygiene/prod/standard"
+    assert "SNAPSHOT_BUCKET" in env
+
+
+@pytest.mark.parametrize(
+    ("function_id", "queue", "batch"),
+    [
+        ("EntryScanFunction", "scan-requests", 10),
+        ("EnrichFunction", "enrich", 10),
+        ("ApplyFunction", "apply", 25),
+    ],
+)
+def test_sqs_triggers_report_partial_batch_failures(synth, function_id, queue, batch):
+    fn = _logical_id(synth, "AWS::Lambda::Function", "FunctionName", synth.config.names.function(function_id))
+    queue_id = _logical_id(synth, "AWS::SQS::Queue", "QueueName", synth.config.names.queue(queue))
+    [mapping] = [v for v in synth.of_type("AWS::Lambda::EventSourceMapping").values() if mentions(v, fn)]
+    props = mapping["Properties"]
+    assert mentions(props["EventSourceArn"], queue_id)
+    assert props["BatchSize"] == batch
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+# ---- tables -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("short", list(TABLES))
+def test_tables_have_the_contract_keys_and_indexes(synth, short):
+    key, indexes = TABLES[short]
+    props = _table(synth, short)["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": n, "KeyType": k} for n, k, _ in key]
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert all(types[n] == t for n, _, t in key)
+    got = {
+        g["IndexName"]: [(k["AttributeName"], k["KeyType"]) for k in g["KeySchema"]]
+        for g in props.get("GlobalSecondaryIndexes", [])
+    }
+    assert got == indexes
+    assert all(types[n] == "S" for keys in indexes.values() for n, _ in keys)
+
+
+@pytest.mark.parametrize("short", list(TABLES))
+def test_tables_are_protected(synth, short):
+    props = _table(synth, short)["Properties"]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_tables_survive_stack_deletion(synth):
+    for table in synth.of_type("AWS::DynamoDB::Table").values():
+        assert table["DeletionPolicy"] == "Retain"
+
+
+def test_idempotency_ttl_and_crm_stream(synth):
+    ttl = _table(synth, "idempotency")["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expiration", "Enabled": True}
+    assert _table(synth, "crm")["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "NEW_AND_OLD_IMAGES"
+    }
+
+
+# ---- buckets ----------------------------------------------------------------------------------------
+
+
+def test_the_audit_bucket_is_versioned_object_locked_private_and_encrypted(synth):
+    synth.template.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": Match.object_like(
+                {
+                    "ObjectLockEnabled": True,
+                    "ObjectLockConfiguration": {
+                        "ObjectLockEnabled": "Enabled",
+                        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 365}},
+                    },
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                    "BucketEncryption": Match.any_value(),
+                    "LoggingConfiguration": Match.any_value(),
+                }
+            ),
+        },
+    )
+
+
+def test_retention_mode_and_days_come_from_config(variant):
+    [locked] = [
+        b for b in variant.of_type("AWS::S3::Bucket").values() if b["Properties"].get("ObjectLockEnabled")
+    ]
+    rule = locked["Properties"]["ObjectLockConfiguration"]["Rule"]
+    assert rule == {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}}
+
+
+def test_every_bucket_refuses_plain_http(synth, variant):
+    for s in (synth, variant):
+        buckets = set(s.of_type("AWS::S3::Bucket"))
+        secured = {
+            policy["Properties"]["Bucket"]["Ref"]
+            for policy in s.of_type("AWS::S3::BucketPolicy").values()
+            if any(
+                st["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(st)
+                for st in policy["Properties"]["PolicyDocument"]["Statement"]
+            )
+        }
+        assert buckets == secured
+
+
+def test_the_snapshot_bucket_exists_only_with_distributed_map(synth, variant):
+    assert len(synth.of_type("AWS::S3::Bucket")) == 2  # audit + access logs
+    assert len(variant.of_type("AWS::S3::Bucket")) == 3
+
+
+# ---- queues and topics ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("queue", "consumer_timeout"), [("apply", 300), ("enrich", 60), ("scan-requests", 60)]
+)
+def test_work_queues_have_a_dlq_and_a_visibility_timeout_six_times_the_consumers(
+    synth, queue, consumer_timeout
+):
+    queues = synth.of_type("AWS::SQS::Queue")
+    [props] = [
+        q["Properties"]
+        for q in queues.values()
+        if q["Properties"]["QueueName"] == synth.config.names.queue(queue)
+    ]
+    dlq = _logical_id(synth, "AWS::SQS::Queue", "QueueName", synth.config.names.queue(queue, dlq=True))
+    assert props["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert props["VisibilityTimeout"] == 6 * consumer_timeout
+
+
+def test_every_queue_is_encrypted_and_tls_only(synth):
+    queues = synth.of_type("AWS::SQS::Queue")
+    assert len(queues) == 6
+    for queue in queues.values():
+        props = queue["Properties"]
+        assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props
+    secured = {
+        ref["Ref"]
+        for policy in synth.of_type("AWS::SQS::QueuePolicy").values()
+        if "aws:SecureTransport" in json.dumps(policy["Properties"]["PolicyDocument"])
+        for ref in policy["Properties"]["Queues"]
+    }
+    assert secured == set(queues)
+
+
+def test_topics_are_the_contract_signals_plus_alerts_all_kms_encrypted(synth):
+    topics = synth.of_type("AWS::SNS::Topic")
+    expected = {synth.config.names.topic(t) for t in SIGNAL_TOPICS | {"alerts"}}
+    assert {t["Properties"]["TopicName"] for t in topics.values()} == expected
+    [key] = synth.of_type("AWS::KMS::Key")
+    assert synth.resources[key]["Properties"]["EnableKeyRotation"] is True
+    for topic in topics.values():
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
+
+
+def test_alarm_email_subscribes_to_alerts_only_when_configured(synth, variant):
+    assert synth.of_type("AWS::SNS::Subscription") == {}
+    [subscription] = variant.of_type("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+
+
+# ---- schedule, API, alarms --------------------------------------------------------------------------
+
+
+def test_the_schedule_starts_the_scan_workflow_weekly(synth):
+    scan = _logical_id(
+        synth,
+        "AWS::StepFunctions::StateMachine",
+        "StateMachineName",
+        synth.config.names.state_machine("ScanWorkflow"),
+    )
+    [rule] = synth.of_type("AWS::Events::Rule").values()
+    props = rule["Properties"]
+    assert props["ScheduleExpression"] == "cron(0 6 ? * MON *)"
+    [target] = props["Targets"]
+    assert target["Arn"] == {"Ref": scan}
+    assert json.loads(target["Input"]) == {
+        "object_types": ["contact", "company", "deal"],
+        "trigger": "schedule",
+    }
+
+
+def test_the_api_stage_is_throttled_and_logged(synth):
+    [stage] = synth.of_type("AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    assert props["StageName"] == "v1"
+    assert "DestinationArn" in props["AccessLogSetting"]
+    [settings] = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == 50
+    assert settings["ThrottlingBurstLimit"] == 100
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["DataTraceEnabled"] is False
+    [api] = synth.of_type("AWS::ApiGateway::RestApi").values()
+    assert api["Properties"]["Name"] == synth.config.names.api
+
+
+def _methods(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
+    paths = {k: v["Properties"]["PathPart"] for k, v in synth.of_type("AWS::ApiGateway::Resource").items()}
+    parents = {k: v["Properties"]["ParentId"] for k, v in synth.of_type("AWS::ApiGateway::Resource").items()}
+
+    def path_of(resource: Any) -> str:
+        ref = resource.get("Ref")
+        if ref not in paths:
+            return ""
+        return f"{path_of(parents[ref])}/{paths[ref]}"
+
+    return {
+        (path_of(m["Properties"]["ResourceId"]) or "/", m["Properties"]["HttpMethod"]): m["Properties"]
+        for m in synth.of_type("AWS::ApiGateway::Method").values()
+    }
+
+
+def test_the_review_proxy_requires_iam_and_the_webhook_is_open_but_validated(synth):
+    methods = _methods(synth)
+    assert set(methods) == {("/", "ANY"), ("/{proxy+}", "ANY"), ("/webhooks/hubspot", "POST")}
+    assert methods[("/{proxy+}", "ANY")]["AuthorizationType"] == "AWS_IAM"
+    assert methods[("/", "ANY")]["AuthorizationType"] == "AWS_IAM"
+    webhook = methods[("/webhooks/hubspot", "POST")]
+    assert webhook["AuthorizationType"] == "NONE"
+    assert "RequestValidatorId" in webhook
+    assert webhook["RequestParameters"] == {
+        "method.request.header.X-HubSpot-Signature-v3": True,
+        "method.request.header.X-HubSpot-Request-Timestamp": True,
+    }
+
+
+def test_cognito_replaces_iam_on_the_review_routes_when_configured(variant):
+    methods = _methods(variant)
+    assert methods[("/{proxy+}", "ANY")]["AuthorizationType"] == "COGNITO_USER_POOLS"
+    assert methods[("/webhooks/hubspot", "POST")]["AuthorizationType"] == "NONE"
+    [pool] = variant.of_type("AWS::Cognito::UserPool").values()
+    assert pool["Properties"]["MfaConfiguration"] == "ON"
+    assert pool["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+
+
+def test_alarms_cover_dlqs_functions_workflows_and_queue_age_and_all_notify_alerts(synth):
+    alarms = synth.of_type("AWS::CloudWatch::Alarm")
+    alerts = _logical_id(synth, "AWS::SNS::Topic", "TopicName", synth.config.names.topic("alerts"))
+    metrics = [(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")) for a in alarms.values()]
+    assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 3
+    assert metrics.count(("AWS/Lambda", "Errors")) == len(FUNCTIONS)
+    assert metrics.count(("AWS/States", "ExecutionsFailed")) == 2
+    assert ("CrmHygiene", "QueueOldestAgeSeconds") in metrics
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": alerts}]
+
+
+def test_the_alerts_key_lets_cloudwatch_publish(synth):
+    [key] = synth.of_type("AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in statements)
+
+
+def test_outputs_name_what_the_local_stack_needs(synth):
+    outputs = synth.template.to_json()["Outputs"]
+    assert {
+        "ReviewApiUrl",
+        "ScanWorkflowArn",
+        "MergeWorkflowArn",
+        "AuditBucketName",
+        "ScheduleRuleName",
+    } <= set(outputs)
