@@ -36,3 +36,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(DEMO) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
+
+# The Lambda layer (arm64, CPython 3.11) in .build/layer; the stack uses it when it exists (docs/deploy.md).
+.PHONY: build-layer
+build-layer: $(STAMP)
+	@$(BIN)/python infra/build_layer.py
