@@ -65,7 +65,7 @@ TABLES: dict[str, TableSpec] = {
         {"by_run": _key("run_id", "at"), "by_change": _key("change_id", "at")},
     ),
     names.DECISION_MEMORY_TABLE: TableSpec(_key("key"), {}),
-    names.HEALTH_TABLE: TableSpec(_key("record_key"), {}),
+    names.HEALTH_TABLE: TableSpec(_key("pk", "sk"), {}),
     names.MATCH_INDEX_TABLE: TableSpec(
         _key("block_key", "record_key"), {"by_record": _key("record_key", "block_key")}
     ),

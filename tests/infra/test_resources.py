@@ -64,7 +64,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], dict[str, list[tuple[str, st
         },
     ),
     "decision-memory": ([("key", "HASH", "S")], {}),
-    "health": ([("record_key", "HASH", "S")], {}),
+    "health": ([("pk", "HASH", "S"), ("sk", "RANGE", "S")], {}),
     "match-index": (
         [("block_key", "HASH", "S"), ("record_key", "RANGE", "S")],
         {"by_record": [("record_key", "HASH"), ("block_key", "RANGE")]},
