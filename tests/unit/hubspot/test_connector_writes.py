@@ -252,3 +252,13 @@ def test_a_batch_partly_refused_reports_per_record(fake: FakeHubSpot, clock: Vir
     results = {r.change_id: r for r in racing.write_fields("contact", planned)}
     assert results["kept"].status == "applied"
     assert results["gone"].status == "not_found" and "OBJECT_NOT_FOUND" in results["gone"].detail
+
+
+def test_an_email_another_contact_has_fails_alone(store: HubSpotCrmStore, fake: FakeHubSpot) -> None:
+    taken = fake.crm.get("contacts", "100016").props["email"]
+    results = store.write_fields("contact", [
+        write(store, "100015", "email", taken.upper(), change_id="taken"),
+        write(store, "100017", "city", "Haverbrook", change_id="fine"),
+    ])  # fmt: skip
+    assert {r.change_id: r.status for r in results} == {"taken": "failed", "fine": "applied"}
+    assert "409" in results[0].detail and taken not in results[0].detail.lower()

@@ -270,6 +270,12 @@ class HubSpotCrmStore:
     def close(self) -> None:
         self._http.client.close()
 
+    def __enter__(self) -> HubSpotCrmStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @property
     def stats(self) -> dict[str, CallStats]:
         """Request counts of the general and the search client (the same object when shared)."""
