@@ -2,8 +2,10 @@
 
 ``ANY /`` and ``ANY /{proxy+}`` go to the review-api function with AWS_IAM (SigV4) authorization,
 or a Cognito user-pool authorizer when ``cognito`` is on. ``POST /webhooks/hubspot`` has no
-gateway authorization, because HubSpot signs with an app secret, not SigV4: the gateway requires
-the v3 signature headers and a JSON array body, and the function checks the HMAC.
+gateway authorization, because HubSpot signs with an app secret, not SigV4: the gateway only
+checks that the body is a JSON array of events, and the function checks the signature. The
+gateway does not require a signature header: HubSpot signs with v3 or v1/v2 headers depending on
+the app, the function accepts each, and a request refused here would never reach its retry logic.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from infra import nag, names
 from infra.components.functions import HygieneFunction, log_retention
 from infra.config import StackConfig
 
-SIGNATURE_HEADERS = ("X-HubSpot-Signature-v3", "X-HubSpot-Request-Timestamp")
 WEBHOOK_SCHEMA = apigw.JsonSchema(
     schema=apigw.JsonSchemaVersion.DRAFT4,
     title="HubSpotWebhookBatch",
@@ -28,7 +29,7 @@ WEBHOOK_SCHEMA = apigw.JsonSchema(
 )
 WEBHOOK_REASON = (
     "HubSpot cannot sign with SigV4 or present a Cognito token; it signs each request with the app "
-    "secret (X-HubSpot-Signature-v3), which the gateway requires and the webhook function verifies."
+    "secret (X-HubSpot-Signature headers), which the webhook function verifies before anything else."
 )
 
 
@@ -118,7 +119,7 @@ class ReviewApi(Construct):
             self,
             "WebhookValidator",
             rest_api=self.api,
-            request_validator_name="signed-json-batch",
+            request_validator_name="json-event-batch",
             validate_request_body=True,
             validate_request_parameters=True,
         )
@@ -132,7 +133,6 @@ class ReviewApi(Construct):
             authorization_type=apigw.AuthorizationType.NONE,
             request_validator=validator,
             request_models={"application/json": model},
-            request_parameters={f"method.request.header.{header}": True for header in SIGNATURE_HEADERS},
         )
         nag.acknowledge(method, "APIG4", WEBHOOK_REASON)
         nag.acknowledge(method, "COG4", WEBHOOK_REASON)

@@ -383,10 +383,9 @@ def test_the_review_proxy_requires_iam_and_the_webhook_is_open_but_validated(syn
     webhook = methods[("/webhooks/hubspot", "POST")]
     assert webhook["AuthorizationType"] == "NONE"
     assert "RequestValidatorId" in webhook
-    assert webhook["RequestParameters"] == {
-        "method.request.header.X-HubSpot-Signature-v3": True,
-        "method.request.header.X-HubSpot-Request-Timestamp": True,
-    }
+    assert set(webhook["RequestModels"]) == {"application/json"}
+    [validator] = synth.of_type("AWS::ApiGateway::RequestValidator").values()
+    assert validator["Properties"]["ValidateRequestBody"] is True
 
 
 def test_cognito_replaces_iam_on_the_review_routes_when_configured(variant):
