@@ -18,6 +18,7 @@ old id reaches the surviving record (batch update refuses old ids, so the curren
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,8 +113,6 @@ class _Pending:
 
 def _error_detail(body: str) -> tuple[str, str]:
     """(category, detail) of a HubSpot error body without its messages, which may quote values."""
-    import json
-
     try:
         data = json.loads(body or "{}")
     except ValueError:

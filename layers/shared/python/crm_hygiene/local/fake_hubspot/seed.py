@@ -148,7 +148,7 @@ def seed_running_fake(base_url: str, folder: str | Path, *, timeout: float = 60.
             method="POST",
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (local fake)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             answer: dict[str, Any] = json.loads(response.read())
         added[path] = added.get(path, 0) + int(answer["added"])
     return added

@@ -49,7 +49,7 @@ def urllib_send(url: str, body: bytes, headers: dict[str, str], timeout: float) 
     """POSTs with the standard library; 0 when no answer came (refused, reset, timed out)."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (local fake)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
