@@ -20,7 +20,9 @@ from infra.components.functions import HygieneFunction
 from infra.components.workflow import acknowledge_invoke, state_machine
 from infra.config import StackConfig
 
-PARTITION_FIELDS = ("run_id", "object_type", "segment", "total", "cursor")
+# What one ScanPartition call gets and must return (plus "done"); "scanned" counts the partition's
+# records so far, so each call can report only its own share.
+PARTITION_FIELDS = ("run_id", "object_type", "segment", "total", "cursor", "scanned")
 # The scan function raises crm_hygiene.errors.Throttled when the CRM keeps refusing; Lambda's own
 # throttle surfaces as TooManyRequestsException. Both deserve a slower second try.
 THROTTLE_ERRORS = ["Throttled", "Lambda.TooManyRequestsException"]
@@ -113,6 +115,7 @@ class ScanWorkflow(Construct):
             "segment.$": "$$.Map.Item.Value.segment",
             "total.$": "$$.Map.Item.Value.total",
             "cursor.$": "$$.Map.Item.Value.cursor",
+            "scanned": 0,
         }
         if snapshot_bucket is None:
             return sfn.Map(

@@ -30,6 +30,10 @@ def scan(synth: Synth) -> dict[str, Any]:
     return definition(_machine(synth, "ScanWorkflow"))
 
 
+def processor_item_selector(scan: dict[str, Any]) -> dict[str, Any]:
+    return scan["States"]["ScanPartitions"]["ItemSelector"]  # type: ignore[no-any-return]
+
+
 def _catch(state: dict[str, Any], error: str) -> str:
     [target] = [c["Next"] for c in state["Catch"] if error in c["ErrorEquals"]]
     return str(target)
@@ -129,7 +133,9 @@ def test_each_partition_loops_on_its_cursor_until_done(scan):
         "segment.$": "$.segment",
         "total.$": "$.total",
         "cursor.$": "$.cursor",
+        "scanned.$": "$.scanned",
     }
+    assert processor_item_selector(scan)["scanned"] == 0
     done = loop[scan_partition["Next"]]
     [choice] = done["Choices"]
     assert (choice["Variable"], choice["BooleanEquals"]) == ("$.done", True)
