@@ -18,6 +18,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("crm_hygiene.cli.sample", "write a realistic messy CRM export (HubSpot column names)"),
     "scan": ("crm_hygiene.cli.scan", "scan an export: the review queue, cleaned.csv, health and figures"),
     "standard": ("crm_hygiene.cli.standard", "draft (init) or check a clean-record standard"),
+    "demo": (
+        "crm_hygiene.cli.demo",
+        "run the whole serverless loop locally (moto), then serve the review API",
+    ),
+    "serve": ("crm_hygiene.cli.serve", "serve the local stack's review API and webhook on 127.0.0.1"),
+    "dedupe": ("crm_hygiene.cli.dedupe", "duplicate pairs and clusters of a CSV of people or companies"),
     "fake-hubspot": ("crm_hygiene.cli.fake_hubspot", "run a local fake HubSpot API (tests, demo, benchmark)"),
     "enrich": (
         "crm_hygiene.cli.enrich",

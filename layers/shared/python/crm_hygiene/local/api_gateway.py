@@ -1,0 +1,128 @@
+"""A local stand-in for API Gateway: HTTP on 127.0.0.1 → REST proxy events → the deployed functions.
+
+moto cannot invoke REST API integrations (local-aws.md §6), so this adapter routes like the stack's
+API: ``POST /webhooks/hubspot`` to the webhook function, everything else to the review API function,
+both invoked through moto's Lambda service. The caller's identity (the reviewer in the audit trail)
+comes from an ``X-Reviewer`` header, standing in for IAM or Cognito; this exists only locally.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import boto3
+
+LOCAL_REVIEWER = "local-reviewer"
+
+
+def proxy_event(
+    method: str, target: str, headers: dict[str, str], body: bytes, stage: str = "v1"
+) -> dict[str, Any]:
+    """The API Gateway REST (v1) proxy event for one HTTP request."""
+    url = urlsplit(target)
+    query = dict(parse_qsl(url.query, keep_blank_values=True)) or None
+    reviewer = headers.get("x-reviewer") or headers.get("X-Reviewer") or LOCAL_REVIEWER
+    text: str | None
+    encoded = False
+    try:
+        text = body.decode("utf-8") if body else None
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    return {
+        "resource": "/{proxy+}",
+        "path": url.path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": {"proxy": url.path.lstrip("/")},
+        "stageVariables": None,
+        "isBase64Encoded": encoded,
+        "requestContext": {
+            "requestId": uuid.uuid4().hex,
+            "stage": stage,
+            "httpMethod": method,
+            "path": f"/{stage}{url.path}",
+            "resourcePath": "/{proxy+}",
+            "accountId": "123456789012",
+            "identity": {
+                "sourceIp": "127.0.0.1",
+                "userArn": f"local:{reviewer}",
+                "caller": reviewer,
+                "user": reviewer,
+            },
+        },
+        "body": text,
+    }
+
+
+class LocalApi:
+    """Serves the stack's API on 127.0.0.1 until ``stop()``."""
+
+    def __init__(self, review_function: str, webhook_function: str, port: int = 0) -> None:
+        self.review_function = review_function
+        self.webhook_function = webhook_function
+        self._lambda = boto3.client("lambda")
+        handler = self._handler_class()
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.port = int(self.server.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="local-api", daemon=True)
+
+    def start(self) -> LocalApi:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def invoke(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        path = urlsplit(target).path
+        function = self.webhook_function if path.rstrip("/") == "/webhooks/hubspot" else self.review_function
+        event = proxy_event(method, target, headers, body)
+        response = self._lambda.invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        payload = json.loads(response["Payload"].read() or b"{}")
+        if response.get("FunctionError"):
+            return (
+                502,
+                {"content-type": "application/json"},
+                json.dumps({"message": "function error", "detail": payload.get("errorMessage")}).encode(),
+            )
+        raw = payload.get("body") or ""
+        data = base64.b64decode(raw) if payload.get("isBase64Encoded") else raw.encode()
+        return int(payload.get("statusCode", 200)), dict(payload.get("headers") or {}), data
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                status, headers, data = api.invoke(self.command, self.path, dict(self.headers.items()), body)
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() != "content-length":
+                        self.send_header(key, value)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+                return
+
+        return Handler

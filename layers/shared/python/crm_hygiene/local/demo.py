@@ -1,0 +1,159 @@
+"""``crm-hygiene demo``: the whole loop on this machine, through the real handlers and event shapes.
+
+moto's server runs in this process with the synthesized template deployed into it; the internal CRM
+table is seeded with a generated messy CRM; the weekly schedule is fired; the scan workflow fans out
+over partitions; auto fixes are applied through the apply queue; merges wait for a reviewer in the
+merge workflow; the review API and the webhook are served on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from crm_hygiene.adapters.aws.factory import AwsDeps
+from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.local.api_gateway import LocalApi
+from crm_hygiene.local.sample import generate_sample
+from crm_hygiene.local.stack import LocalStack, up
+from crm_hygiene.settings import PipelineSettings
+
+DEMO = Path(".demo")
+
+
+@dataclass
+class DemoRun:
+    stack: LocalStack
+    deps: AwsDeps
+    api: LocalApi | None = None
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def seed_crm(deps: AwsDeps, folder: Path) -> dict[str, int]:
+    """Loads a generated export (contacts, companies, deals) into the internal CRM table."""
+    from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
+
+    store = deps.crm
+    assert isinstance(store, DynamoCrmStore)
+    counts = {}
+    for name in ("contacts", "companies", "deals"):
+        records = list(read_records(folder / f"{name}.csv"))
+        store.put_records(records)
+        counts[name] = len(records)
+    return counts
+
+
+def fire_schedule(stack: LocalStack) -> str:
+    """What EventBridge would do at the scheduled time (moto never fires schedules): start its targets."""
+    events, sfn = boto3.client("events"), boto3.client("stepfunctions")
+    rule = stack.outputs["ScheduleRuleName"]
+    started = ""
+    for target in events.list_targets_by_rule(Rule=rule)["Targets"]:
+        started = sfn.start_execution(
+            stateMachineArn=target["Arn"],
+            name=f"scheduled-{time.time_ns()}",
+            input=target.get("Input") or "{}",
+        )["executionArn"]
+    if not started:
+        raise RuntimeError(f"the schedule rule {rule} has no targets")
+    return started
+
+
+def wait_for(execution_arn: str, timeout: float = 600) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            if described["status"] != "SUCCEEDED":
+                history = sfn.get_execution_history(
+                    executionArn=execution_arn, reverseOrder=True, maxResults=5
+                )
+                raise RuntimeError(f"{execution_arn} ended {described['status']}: {history['events'][:2]}")
+            output: dict[str, Any] = json.loads(described.get("output") or "{}")
+            return output
+        time.sleep(0.2)
+    raise TimeoutError(f"{execution_arn} still running after {timeout:.0f} s")
+
+
+def queue_counts(deps: AwsDeps) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    cursor: str | None = None
+    while True:
+        page, cursor = deps.queue.list(limit=500, cursor=cursor)
+        counts.update(f"{i.status}" for i in page)
+        if cursor is None:
+            return counts
+
+
+def start(contacts: int = 2000, seed: int = 7, folder: Path = DEMO) -> DemoRun:
+    """Brings the stack up and seeds it; nothing is scanned yet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "lambda.log"
+    log.write_text("")
+    began = time.perf_counter()
+    stack = up(log_path=log)
+    env = stack.function_env()
+    os.environ.update(env)
+    deps = AwsDeps(PipelineSettings.model_validate(env))
+    run = DemoRun(stack=stack, deps=deps)
+    run.timings["stack_up"] = time.perf_counter() - began
+    generate_sample(folder / "export", contacts=contacts, seed=seed)
+    run.timings["seeded"] = time.perf_counter() - began
+    seed_crm(deps, folder / "export")
+    return run
+
+
+def scan(run: DemoRun) -> dict[str, Any]:
+    """Fires the schedule and waits for the scan workflow (and the applies it triggers)."""
+    began = time.perf_counter()
+    output = wait_for(fire_schedule(run.stack))
+    run.timings[f"scan_{len(run.runs) + 1}"] = time.perf_counter() - began
+    run.runs.append(output)
+    return output
+
+
+def serve(run: DemoRun, port: int = 0) -> LocalApi:
+    review = run.stack.physical("AWS::Lambda::Function", "ReviewApi")
+    webhook = run.stack.physical("AWS::Lambda::Function", "Webhook")
+    run.api = LocalApi(review, webhook, port).start()
+    return run.api
+
+
+def health_means(deps: AwsDeps) -> dict[str, float | None]:
+    return {
+        t: (deps.health.aggregate(t) or {}).get("health", {}).get("mean")
+        for t in ("contact", "company", "deal")
+    }
+
+
+def approve_everything(run: DemoRun, reviewer: str = "demo-auto-approver") -> dict[str, int]:
+    """What a reviewer would do, through the review API: approve every queued change and merge."""
+    assert run.api is not None
+    import httpx
+
+    approved = failed = 0
+    with httpx.Client(base_url=run.api.url, headers={"X-Reviewer": reviewer}, timeout=120) as client:
+        for status in ("queued", "blocked"):
+            while True:
+                page = client.get("/reviews", params={"status": status, "limit": 200}).json()
+                ids = [
+                    i["review_id"] for i in page["items"] if i["change_kind"] != "flag" or status == "queued"
+                ]
+                if not ids:
+                    break
+                decisions = [{"review_id": i, "decision": {"decision": "approve"}} for i in ids]
+                results = client.post("/reviews/decisions", json={"decisions": decisions}).json()["results"]
+                approved += sum(r["status"] != "error" for r in results)
+                failed += sum(r["status"] == "error" for r in results)
+                if all(r["status"] == "error" for r in results):
+                    break
+    return {"approved": approved, "failed": failed}
