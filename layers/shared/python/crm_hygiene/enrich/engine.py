@@ -156,6 +156,10 @@ class Enricher:
         self.floor = waterfall.conflict_floor
         self.existing_rank = self.config.trust.rank(self.config.trust.existing_source)
         self.decay_days = self.config.decay_days or ctx.rules.staleness.max_days_without_activity
+        targets = field_map.targets
+        people = field_map.object_type == "contact"
+        self._watch = RELATION_FIELDS | {n for n in JOB_FIELDS if n in targets and people}
+        self._decaying = frozenset(n for n in DECAYING if n in targets)
         self.overwritable = frozenset(
             name for name, target in field_map.targets.items()
             if (rule := ctx.rules.fields.get(target)) is not None and rule.overwrite
@@ -206,13 +210,10 @@ class Enricher:
             if not raw or is_placeholder(raw, name) or name in self.overwritable:
                 open_.add(name)
         local = frozenset(open_)
-        watch: frozenset[FieldName] = RELATION_FIELDS
-        if record.object_type == "contact":
-            watch = watch | {n for n in JOB_FIELDS if n in self.field_map.targets}
-            if self._decayed(record):
-                self.stats.re_enrichment_candidates += 1
-                open_.update(n for n in DECAYING if n in self.field_map.targets)
-        return Work(record, open_, local, watch)
+        if record.object_type == "contact" and self._decayed(record):
+            self.stats.re_enrichment_candidates += 1
+            open_.update(self._decaying)
+        return Work(record, open_, local, self._watch)
 
     def _decayed(self, record: Record) -> bool:
         if self.decay_days is None:
@@ -242,6 +243,7 @@ class Enricher:
             if not found:
                 continue
             groups = self._groups(work.record, name, found)
+            work.memo[name] = (len(found), groups)
             if groups and groups[0].confidence >= self.stop_at:
                 if len(groups) == 1 or groups[1].confidence < self.floor:
                     work.open.discard(name)
@@ -265,7 +267,10 @@ class Enricher:
         for name, found in by_field.items():
             if name in RELATION_FIELDS or name not in self.field_map.targets:
                 continue
-            groups = self._groups(record, name, found)
+            memo = work.memo.get(name)
+            groups = (
+                memo[1] if memo is not None and memo[0] == len(found) else self._groups(record, name, found)
+            )
             if groups:
                 self._count_agreement(groups)
                 current = self._current(record, name)[1]

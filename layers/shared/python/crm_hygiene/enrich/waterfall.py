@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_hygiene.enrich.provider import FieldCandidate, Provider, ProviderFault
 from crm_hygiene.enrich.quality import Tally
@@ -45,6 +46,8 @@ class Work:
     candidates: list[FieldCandidate] = field(default_factory=list)
     tried: set[str] = field(default_factory=set)
     reach: float = 1.0
+    memo: dict[FieldName, tuple[int, Any]] = field(default_factory=dict)
+    """The engine's grouped candidates per field (with the candidate count they were built from)."""
 
 
 @dataclass

@@ -23,7 +23,7 @@ from crm_hygiene.enrich.provider import FieldCandidate, ProviderKind
 from crm_hygiene.models.fields import header_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.country import country_of_state, normalize_country, normalize_state
-from crm_hygiene.normalize.name import split_full_name
+from crm_hygiene.normalize.name import NameParts, split_full_name
 from crm_hygiene.normalize.phone import normalize_phone
 from crm_hygiene.types import FieldName, ObjectType
 
@@ -37,6 +37,8 @@ _LINE_TYPES = {0: "fixed_line", 1: "mobile", 2: "fixed_line_or_mobile", 3: "toll
                5: "shared_cost", 6: "voip", 7: "personal_number", 8: "pager", 9: "uan",
                10: "voicemail"}  # fmt: skip
 _AREA_CODE_STATES = frozenset({"US", "CA"})  # geographic area codes: the geocoder names a state / province
+# Written with a country code: "+44 ...", "0044 ...", "011 44 ..." (possibly after a "Tel:" label).
+_INTERNATIONAL = re.compile(r"^\s*(?:[A-Za-z]+\.?\s*:?\s*)?(?:\+|00|011)\s*[1-9]")
 _LOCAL_NAME = re.compile(r"^([a-z][a-z'-]+)[._]([a-z][a-z'-]+)$")
 
 
@@ -70,27 +72,49 @@ def _phonenumbers() -> tuple[Any, Any, Any]:
 
 
 @lru_cache(maxsize=65536)
+def _number(e164: str) -> Any:
+    pn = _phonenumbers()[0]
+    return pn.parse(e164, None)
+
+
+@lru_cache(maxsize=65536)
+def phone_subdivision(e164: str, region: str) -> str:
+    """The state / province of a North American number's area code ("" elsewhere or unknown)."""
+    if region not in _AREA_CODE_STATES:
+        return ""
+    state = _phonenumbers()[1].description_for_number(_number(e164), "en").rsplit(",", 1)[-1].strip()
+    return (normalize_state(state, region).value or "") if state else ""
+
+
+@lru_cache(maxsize=65536)
+def phone_time_zone(e164: str) -> str:
+    """The number's IANA time zone when it has exactly one, else ""."""
+    zones = [z for z in _phonenumbers()[2].time_zones_for_number(_number(e164)) if z != "Etc/Unknown"]
+    return zones[0] if len(zones) == 1 else ""
+
+
+@lru_cache(maxsize=65536)
+def phone_line_type(e164: str) -> str:
+    """fixed_line, mobile, fixed_line_or_mobile, toll_free, voip, ... ("" when unknown)."""
+    return _LINE_TYPES.get(_phonenumbers()[0].number_type(_number(e164)), "")
+
+
 def phone_facts(raw: str, region: str | None = None) -> PhoneFacts | None:
-    """Facts about one phone number read in ``region`` (the record's country); None when unusable."""
+    """Every fact about one phone number read in ``region`` (the record's country); None when unusable."""
+    core = _phone(raw, region)
+    if core is None:
+        return None
+    e164, number_region, explicit = core
+    return PhoneFacts(e164, number_region, explicit, phone_subdivision(e164, number_region),
+                      phone_time_zone(e164), phone_line_type(e164))  # fmt: skip
+
+
+def _phone(raw: str, region: str | None) -> tuple[str, str, bool] | None:
+    """(E.164, the number's country, written with its country code); each further fact costs only if asked."""
     n = normalize_phone(raw, region)
     if n.value is None:
         return None
-    pn, geocoder, timezone = _phonenumbers()
-    e164 = n.value.split(";", 1)[0]
-    try:
-        num = pn.parse(e164, None)
-    except pn.NumberParseException:  # pragma: no cover - normalize_phone already parsed it
-        return None
-    number_region = n.extra.get("region", "")
-    subdivision = ""
-    if number_region in _AREA_CODE_STATES:
-        description = geocoder.description_for_number(num, "en")
-        state = description.rsplit(",", 1)[-1].strip()
-        subdivision = (normalize_state(state, number_region).value or "") if state else ""
-    zones = [z for z in timezone.time_zones_for_number(num) if z != "Etc/Unknown"]
-    explicit = normalize_phone(raw, None).value is not None
-    return PhoneFacts(e164, number_region, explicit, subdivision, zones[0] if len(zones) == 1 else "",
-                      _LINE_TYPES.get(pn.number_type(num), ""))  # fmt: skip
+    return n.value.split(";", 1)[0], n.extra.get("region", ""), _INTERNATIONAL.match(raw) is not None
 
 
 class DerivedProvider:
@@ -152,18 +176,23 @@ class DerivedProvider:
         country = normalize_country(record.get("country")).value if record.get("country") else None
         for column in ("phone", "mobile_phone"):
             raw = record.get(column)
-            facts = phone_facts(raw, country or self.default_region) if raw else None
-            if facts is None:
+            core = _phone(raw, country or self.default_region) if raw else None
+            if core is None:
                 continue
-            where = f"{column} {facts.e164}"
-            if "country" in wanted and facts.explicit:
-                out.append(self._candidate("country", facts.region, "phone country code", 0.99, where))
-            if "state" in wanted and facts.subdivision and facts.region == (country or facts.region):
-                out.append(self._candidate("state", facts.subdivision, "phone area code", 0.8, where))
-            if "time_zone" in wanted and facts.time_zone:
-                out.append(self._candidate("time_zone", facts.time_zone, "phone number", 0.99, where))
-            if "phone_line_type" in wanted and column == "phone" and facts.line_type:
-                out.append(self._candidate("phone_line_type", facts.line_type, "phone number", 0.99, where))
+            e164, region, explicit = core
+            where = f"{column} {e164}"
+            if "country" in wanted and explicit:
+                out.append(self._candidate("country", region, "phone country code", 0.99, where))
+            if (
+                "state" in wanted
+                and region == (country or region)
+                and (state := phone_subdivision(e164, region))
+            ):
+                out.append(self._candidate("state", state, "phone area code", 0.8, where))
+            if "time_zone" in wanted and (zone := phone_time_zone(e164)):
+                out.append(self._candidate("time_zone", zone, "phone number", 0.99, where))
+            if "phone_line_type" in wanted and column == "phone" and (line := phone_line_type(e164)):
+                out.append(self._candidate("phone_line_type", line, "phone number", 0.99, where))
             return  # the first usable number speaks for the record
 
     def _country_from_state(self, record: Record, out: list[FieldCandidate]) -> None:
@@ -205,7 +234,7 @@ class DerivedProvider:
             hit = _LOCAL_NAME.match(local)
             if hit is None or email_domain(record.get("email")) == "":
                 return  # "j.smith@gmail.com" says little; a business "jane.doe@" says more
-            parts = split_full_name(f"{hit.group(1)} {hit.group(2)}")
+            parts = NameParts(first=hit.group(1), last=hit.group(2))  # cased by the name normalizer later
             match, quality = "email local part", 0.6
         detail = f"{match}: {full or record.get('email').split('@', 1)[0]!r}"
         if "first_name" in wanted and parts.first:
