@@ -34,10 +34,10 @@ def _crm_keys() -> set[str]:
     table = boto3.resource("dynamodb").Table(os.environ["CRM_TABLE"])
     keys: set[str] = set()
     response = table.scan(ProjectionExpression="pk")
-    keys.update(i["pk"] for i in response["Items"])
+    keys.update(str(i["pk"]) for i in response["Items"])
     while "LastEvaluatedKey" in response:
         response = table.scan(ProjectionExpression="pk", ExclusiveStartKey=response["LastEvaluatedKey"])
-        keys.update(i["pk"] for i in response["Items"])
+        keys.update(str(i["pk"]) for i in response["Items"])
     return keys
 
 
