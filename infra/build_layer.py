@@ -31,7 +31,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.layer import BUILD, FULL_LAYER, ROOT, record_synced, sync_package, tree_size
+from infra.layer import BUILD, FULL_LAYER, ROOT, record_synced, stamp_path, sync_package, tree_size
 
 WHEELHOUSE = BUILD / "wheelhouse"
 PLATFORM = [
@@ -284,11 +284,13 @@ def build(*, wheelhouse: Path, limit_mb: float, target: Path = FULL_LAYER) -> tu
     notes = [download(requirements, wheelhouse)]
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-build-", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp makes it 0700; Lambda's runtime user must be able to read the layer
     try:
         python = staging / "python"
         install(requirements, wheelhouse, python)
         remove_runtime_provided(python)
         sync_package(staging)
+        stamp_path(staging).unlink()
         strip(python)
         prune_phone_geodata(python)
         notes.append(compile_hot(python, int(limit_mb * MB)))

@@ -122,6 +122,9 @@ def test_the_full_layer_is_built_for_lambda_arm64():
     for extension in extensions:
         header = extension.read_bytes()[:20]
         assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == AARCH64, extension
+    # Lambda's runtime user is not the files' owner: everything must be world-readable.
+    unreadable = [p for p in [FULL_LAYER, *FULL_LAYER.rglob("*")] if not p.stat().st_mode & 0o004]
+    assert unreadable == []
     present = {p.name for p in python.iterdir()}
     assert not present & build_layer.RUNTIME_PROVIDED
     assert not (python / "crm_hygiene" / "cli").exists()
