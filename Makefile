@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := .demo
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run scan-sample test lint typecheck unit bench clean
 
 # Install (again) only when the dependencies change; pip's own notices are not news on success.
 $(STAMP): pyproject.toml
@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install -q -e '.[dev]' 2> >(grep -v -e 'is ignored: it is neither' >&2)
 	@touch $(STAMP)
 
+# The whole serverless loop on this machine (moto), finished without a person; `crm-hygiene demo`
+# without --auto-approve keeps the review API up for you instead.
 run: $(STAMP)
+	@$(BIN)/crm-hygiene demo --contacts 2000 --seed 7 --auto-approve --dir $(DEMO)
+
+# The export path alone: a generated HubSpot-style export scanned into .demo/scan.
+scan-sample: $(STAMP)
 	@$(BIN)/crm-hygiene sample --out $(DEMO)/export --contacts 2000 --seed 7 > /dev/null
 	@$(BIN)/crm-hygiene scan --input $(DEMO)/export/contacts.csv --out $(DEMO)/scan
 

@@ -109,10 +109,25 @@ class LocalStack:
         self.server.stop()
 
 
+def _quiet() -> None:
+    """moto logs every request and warns about every resource type its CloudFormation skips (the gap
+    filler covers the ones this stack needs); none of that is news to someone running the demo."""
+    import logging
+    import warnings
+
+    for name in ("werkzeug", "moto", "botocore", "aws_lambda_powertools"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    # The interpreter logs an ERROR when a Choice tests a path that is absent (IsPresent), then goes on.
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message="Tried to parse AWS", category=UserWarning)
+    warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
+
+
 def start_moto(port: int | None = None, log_path: Path | None = None) -> tuple[Any, str]:
     """Starts moto's server in this process (the patches and the Lambda executor must live here)."""
     from moto.server import ThreadedMotoServer
 
+    _quiet()
     port = port or free_port()
     os.environ.update(
         MOTO_PORT=str(port),
