@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := .demo
 
-.PHONY: run scan-sample test lint typecheck unit bench clean
+.PHONY: run scan-sample test lint typecheck unit bench docs clean
 
 # Install (again) only when the dependencies change; pip's own notices are not news on success.
 $(STAMP): pyproject.toml
@@ -39,6 +39,9 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	@$(BIN)/python bench/scan_bench.py
+
+docs: $(STAMP)
+	@$(BIN)/python -m crm_hygiene.local.docs
 
 clean:
 	rm -rf $(VENV) $(DEMO) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
