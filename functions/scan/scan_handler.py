@@ -42,4 +42,8 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: AwsDeps | None = N
         metrics.add_metric(name="RecordsScanned", unit="Count", value=done.scanned - part.scanned)
         return done.model_dump()
     logger.append_keys(run_id=action.run_id)
-    return pipeline.finalize(deps.pipeline(), action.run_id or "")
+    summary = pipeline.finalize(deps.pipeline(), action.run_id or "")
+    metrics.add_metric(
+        name="QueueOldestAgeSeconds", unit="Seconds", value=summary["queue_oldest_age_seconds"]
+    )
+    return summary

@@ -91,6 +91,10 @@ class InMemoryChangeQueue:
             self.items[item.review_id] = updated
         return updated
 
+    def oldest(self, status: ChangeStatus) -> ReviewItem | None:
+        waiting = [i for i in self.items.values() if i.status == status]
+        return min(waiting, key=lambda i: i.created_at) if waiting else None
+
     def set_task_token(self, review_id: str, token: str) -> None:
         with self._lock:
             self.items[review_id] = self.get(review_id).model_copy(update={"task_token": token})

@@ -142,6 +142,10 @@ class ChangeQueue(Protocol):
         """Stores the merge workflow's task token on the item (never returned by the API)."""
         ...
 
+    def oldest(self, status: ChangeStatus) -> ReviewItem | None:
+        """The longest-waiting item in ``status`` (for the queue-age alarm)."""
+        ...
+
 
 class AuditLog(Protocol):
     """Append-only, per-record hash-chained trail of every transition."""

@@ -131,6 +131,10 @@ def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
         deps.health.put_aggregate(object_type, figures)
         signals.extend(_run_signals(run_id, object_type, figures))
     deps.signals.publish(signals)
+    oldest = deps.queue.oldest("queued")
+    out["queue_oldest_age_seconds"] = (
+        round((datetime.now(UTC) - oldest.created_at).total_seconds()) if oldest is not None else 0
+    )
     return out
 
 

@@ -118,6 +118,19 @@ class DynamoChangeQueue:
             raise Conflict(f"review {item.review_id} changed since it was read") from None
         return updated
 
+    def oldest(self, status: ChangeStatus) -> ReviewItem | None:
+        with aws_errors():
+            response = self._table.query(
+                IndexName="by_status",
+                KeyConditionExpression="#s = :s",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": status},
+                ScanIndexForward=True,
+                Limit=1,
+            )
+        items = response.get("Items", [])
+        return from_item(items[0]) if items else None
+
     def set_task_token(self, review_id: str, token: str) -> None:
         try:
             with aws_errors():
