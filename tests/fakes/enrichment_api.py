@@ -276,3 +276,40 @@ class FakeEnrichmentApi:
                 company = {**company, "domain": "another-company.test"}
             return 200, {"company": company}
         return 404, {"error": "no such endpoint"}
+
+
+def _stats_json(stats: ApiStats) -> str:
+    return json.dumps({
+        "requests": stats.requests, "over_limit": stats.over_limit, "max_per_window": stats.max_per_window(),
+        "max_sliding": stats.max_sliding(), "windows": {str(k): v for k, v in sorted(stats.windows.items())},
+        "statuses": {str(k): v for k, v in stats.statuses.items()}, "faults": dict(stats.faults),
+    })  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serves in its own process (benchmarks: the client then has the interpreter to itself).
+
+    Prints the URL, serves until stdin closes, then prints the stats as one JSON line.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="a local fake enrichment API")
+    parser.add_argument("--rate-limit", type=float, default=50)
+    parser.add_argument(
+        "--rates", type=json.loads, default={}, help='fault probabilities, e.g. {"429": 0.05}'
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    with FakeEnrichmentApi(
+        rate_limit=args.rate_limit, faults=FaultPlan(rates=args.rates, seed=args.seed)
+    ) as api:
+        sys.stdout.write(api.url + "\n")
+        sys.stdout.flush()
+        sys.stdin.read()
+        sys.stdout.write(_stats_json(api.stats) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

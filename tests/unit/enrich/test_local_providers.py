@@ -76,12 +76,17 @@ def test_derived_splits_full_names() -> None:
         contact(first_name="Dr. Jane van der Berg"), frozenset({"first_name", "last_name"})
     )
     assert values(found) == {"first_name": "Jane", "last_name": "van der Berg"}
-    from_email = provider.lookup(contact(email="jane.o'brien@acme.com"), frozenset({"first_name", "last_name"}))
+    from_email = provider.lookup(
+        contact(email="jane.o'brien@acme.com"), frozenset({"first_name", "last_name"})
+    )
     assert values(from_email) == {"first_name": "jane", "last_name": "o'brien"}
     assert all(c.match_quality < 0.9 for c in from_email)
     # the standard's name format cases them when they are proposed
     (result,) = enricher([provider]).enrich([contact(email="jane.o'brien@acme.com")])
-    assert {r.field: r.suggested_value for r in result.rows}.items() >= {("first_name", "Jane"), ("last_name", "O'Brien")}
+    assert {r.field: r.suggested_value for r in result.rows}.items() >= {
+        ("first_name", "Jane"),
+        ("last_name", "O'Brien"),
+    }
 
 
 def test_derived_company_name_from_the_crms_contacts() -> None:

@@ -233,3 +233,13 @@ def test_finish_adds_the_runs_counters_to_the_store_and_signals_quality() -> Non
         1,
     )
     assert store.snapshot()[("list", "job_title")].proposals == 1
+
+
+def test_batches_run_ahead_and_give_the_same_results_in_order() -> None:
+    provider = remote("paid", 0.0, values={"job_title": "CFO"})
+    records = [contact(str(i), email=f"p{i}@acme.com") for i in range(7)]
+    batches = list(enricher([provider]).enrich_batches([records[:3], records[3:6], records[6:]]))
+    assert [len(b) for b in batches] == [3, 3, 1]
+    flat = [r for b in batches for r in b]
+    assert [r.record.record_id for r in flat] == [str(i) for i in range(7)]
+    assert [r.rows for r in flat] == [r.rows for r in enricher([provider]).enrich(records)]

@@ -119,6 +119,8 @@ class HttpConfig(_Base):
         identity: Path of the email (person) or domain (company) the answer is about: an answer
             about someone else is a ``wrong_person`` fault and nothing from it is used.
         rate_limit: Requests per second the provider allows; the client stays ``headroom`` under.
+        burst: Requests that may go back to back after a pause (1: evenly spaced, which also keeps
+            providers that count in sliding windows happy).
         cache_ttl: Seconds a good answer is reused (0: no cache); ``cache_file`` keeps it across runs.
     """
 

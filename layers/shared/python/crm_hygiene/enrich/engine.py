@@ -15,8 +15,10 @@ stricter, never looser).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from crm_hygiene.enrich.combine import Group, Outcome, Scored, decide_value, group, more_trusted, score
@@ -145,6 +147,7 @@ class Enricher:
         self.tally = Tally()
         self.stats = RunStats()
         self._reliability: dict[QualityKey, float] = {}
+        self._lock = threading.Lock()
         waterfall = self.config.waterfall
         limits = limits or Limits()
         self.waterfall = Waterfall(
@@ -193,9 +196,25 @@ class Enricher:
 
     def enrich(self, records: Sequence[Record]) -> list[RecordResult]:
         """Enriches a batch (remote lookups of a batch run concurrently); one result per record."""
+        return [self._result(w) for w in self._look_up(records)]
+
+    def enrich_batches(self, batches: Iterable[Sequence[Record]]) -> Iterator[list[RecordResult]]:
+        """Enriches consecutive batches; a batch's lookups run while the previous batch's proposals are
+        built, so remote providers are not left idle (their rate limit is the bottleneck of a run)."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-ahead") as ahead:
+            pending: Future[list[Work]] | None = None
+            for batch in batches:
+                following = ahead.submit(self._look_up, batch)
+                if pending is not None:
+                    yield [self._result(w) for w in pending.result()]
+                pending = following
+            if pending is not None:
+                yield [self._result(w) for w in pending.result()]
+
+    def _look_up(self, records: Sequence[Record]) -> list[Work]:
         works = [self._work(r) for r in records]
         self.waterfall.run(works, self._assess)
-        return [self._result(w) for w in works]
+        return works
 
     def plan(self, records: Sequence[Record]) -> None:
         """Dry run: local providers run, remote ones are only counted (``waterfall.runs``)."""
@@ -231,7 +250,8 @@ class Enricher:
         for c in candidates:
             value = self.values.clean(name, c.value, country)
             if value is None:
-                self.stats.unusable_values[c.provider] += 1
+                with self._lock:  # counted from the look-ahead thread too
+                    self.stats.unusable_values[c.provider] += 1
                 continue
             scored.append(score(c, value, self.reliability(self.providers[c.provider], name)))
         return group(name, scored, self.values.same)

@@ -226,10 +226,10 @@ def _enrich(
     ):
         writers = _Writers((a, b, c, d, e))
         try:
-            for batch in _batches(records, size):
-                for result in run.enricher.enrich(batch):
+            for results in run.enricher.enrich_batches(_batches(records, size)):
+                for result in results:
                     writers.write(result)
-                done += len(batch)
+                done += len(results)
                 if progress is not None:
                     progress(done)
         except BaseException:
