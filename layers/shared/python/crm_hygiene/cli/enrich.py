@@ -24,7 +24,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--activity", type=Path, help="an activity log (CSV or JSON lines) of emails and meetings"
     )
-    parser.add_argument("--companies", type=Path, help="the CRM's companies export (company by email domain)")
+    crm_help = "another export of the CRM (companies, contacts) to learn from; repeatable"
+    parser.add_argument("--crm", type=Path, action="append", default=[], metavar="FILE", help=crm_help)
     parser.add_argument("--object", choices=OBJECT_TYPES, help="object type (default: from the headers)")
     parser.add_argument("--standard", type=Path, help="the clean-record standard (default: the shipped one)")
     parser.add_argument(
@@ -102,7 +103,7 @@ def run(options: argparse.Namespace) -> int:
         progress=progress,
         providers=options.providers,
         activity=options.activity,
-        companies=options.companies,
+        crm=options.crm,
         standard_path=options.standard,
         object_type=options.object,
         as_of=options.as_of,

@@ -61,7 +61,7 @@ def prepare(
     *,
     providers: ProvidersConfig | str | Path | None = None,
     activity: str | Path | None = None,
-    companies: str | Path | None = None,
+    crm: Sequence[str | Path] = (),
     standard_path: str | Path | None = None,
     object_type: ObjectType | None = None,
     as_of: datetime | None = None,
@@ -69,7 +69,11 @@ def prepare(
     secrets: Mapping[str, SecretStore] | None = None,
     run_id: str = "",
 ) -> _Run:
-    """Loads the config and the standard, builds the providers and the enricher for one export."""
+    """Loads the config and the standard, builds the providers and the enricher for one export.
+
+    ``crm`` lists other exports of the same CRM (companies, contacts) the derived provider learns
+    from, besides the input itself and the config's ``crm:`` files.
+    """
     path = Path(input_path)
     config = (
         providers
@@ -87,7 +91,7 @@ def prepare(
     setup = build_setup(
         config,
         standard=choice.standard,
-        directory_files=[Path(companies) if companies else None, path],
+        directory_files=[*(Path(f) for f in crm), path],
         secrets=secrets,
         index_people=people,
     )

@@ -24,7 +24,7 @@ from crm_hygiene.models.fields import header_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.country import country_of_state, normalize_country, normalize_state
 from crm_hygiene.normalize.name import NameParts, split_full_name
-from crm_hygiene.normalize.phone import normalize_phone
+from crm_hygiene.normalize.phone import _fast_e164, normalize_phone
 from crm_hygiene.types import FieldName, ObjectType
 
 _GIVES: dict[ObjectType, frozenset[FieldName]] = {
@@ -73,8 +73,8 @@ def _phonenumbers() -> tuple[Any, Any, Any]:
 
 @lru_cache(maxsize=65536)
 def _number(e164: str) -> Any:
-    pn = _phonenumbers()[0]
-    return pn.parse(e164, None)
+    # The phone normalizer's direct E.164 construction is about half the cost of the general parser.
+    return _fast_e164(e164) or _phonenumbers()[0].parse(e164, None)
 
 
 @lru_cache(maxsize=65536)
