@@ -60,5 +60,8 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: ReviewDeps | None 
     global _deps
     if deps is None and _deps is None:
         _deps = AwsDeps(load_settings()).review()
+    # The router shares the context of the app that included it last; when a process holds more than one
+    # app (the local stack's executor and a test), bind it to this one before resolving.
+    router.context = app.context
     app.append_context(deps=deps or _deps)
     return app.resolve(event, context)

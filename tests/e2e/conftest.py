@@ -1,4 +1,7 @@
-"""End-to-end tier: moto's server on 127.0.0.1 with the synthesized template deployed (one per session)."""
+"""End-to-end tier: moto's server on 127.0.0.1 with the synthesized template deployed.
+
+One stack per module, torn down with it, so AWS_ENDPOINT_URL never leaks into later tests' mock_aws.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import pytest
 from crm_hygiene.local import demo
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[demo.DemoRun]:
     saved = dict(os.environ)
     folder: Path = tmp_path_factory.mktemp("demo")
