@@ -166,7 +166,8 @@ def http(lookups: int, rates: dict[str, float] | None, limit: float = 50.0) -> d
         "max_in_a_fixed_1s_window": stats["max_per_window"],
         "max_in_any_sliding_1s_window": stats["max_sliding"],
         "answers_429": stats["statuses"].get("429", 0),
-        "retries": client.retries,
+        "requests_beyond_one_per_lookup": stats["requests"] - lookups,  # = answers_429: every 429 retried
+        "client_retries": client.retries,
         "lookups_failed": sum(run.faults.values()),
         "faults": dict(run.faults),
     }

@@ -81,7 +81,9 @@ def test_job_changes_become_review_items_and_relationship_signals(export: Path, 
     assert set(moves) == moved - blocked
     some = next(rid for rid in moves if truth.get(rid, {}).get("kind") == "job_change")
     assert moves[some]["to_company"] == truth[some]["to_company"] and moves[some]["source"]
-    associations = [json.loads(line) for line in (tmp_path / "out" / "associations.jsonl").read_text().splitlines()]
+    associations = [
+        json.loads(line) for line in (tmp_path / "out" / "associations.jsonl").read_text().splitlines()
+    ]
     mine = [a for a in associations if a["person_id"] == some]
     assert {a["status"] for a in mine} == {"former", "current"}
     assert next(a for a in mine if a["status"] == "former")["until"]
@@ -89,7 +91,9 @@ def test_job_changes_become_review_items_and_relationship_signals(export: Path, 
     assert summary["providers"]["people_api"]["calls"] <= 40 and api.stats.over_limit == 0
 
 
-def test_review_outcomes_fed_back_move_provider_quality(export: Path, api: FakeEnrichmentApi, tmp_path: Path) -> None:
+def test_review_outcomes_fed_back_move_provider_quality(
+    export: Path, api: FakeEnrichmentApi, tmp_path: Path
+) -> None:
     state = tmp_path / "q.json"
     out = tmp_path / "first"
     run(export, out, api, state)
@@ -114,7 +118,9 @@ def test_review_outcomes_fed_back_move_provider_quality(export: Path, api: FakeE
     after = JsonQualityStore(state).snapshot()
     # Then the activity log's company figures count approvals and its reliability rises
     approved = after[("activity_log", "company")].approved
-    assert approved > (before[("activity_log", "company")].approved if ("activity_log", "company") in before else 0)
+    assert approved > (
+        before[("activity_log", "company")].approved if ("activity_log", "company") in before else 0
+    )
     assert approved >= 0.9 * len([r for r in rows if r["kind"] == "job_change" and r["field"] == "company"
                                   and r["record_id"] in truth and "activity_log" in r["evidence"]])  # fmt: skip
     # and the next run trusts the activity log more: the same moves come with a higher confidence
@@ -138,5 +144,7 @@ def test_a_dry_run_spends_nothing(export: Path, api: FakeEnrichmentApi, tmp_path
     summary = run(export, tmp_path / "plan", api, tmp_path / "q.json", dry_run=True)
     assert api.stats.requests == sent and not (tmp_path / "q.json").exists()
     plan = summary["plan"]["people_api"]
-    assert 0 < plan["calls_at_most"] <= 40 and plan["cost_at_most"] == pytest.approx(plan["calls_at_most"] * 0.02)
+    assert 0 < plan["calls_at_most"] <= 40 and plan["cost_at_most"] == pytest.approx(
+        plan["calls_at_most"] * 0.02
+    )
     assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == ["plan.json"]
