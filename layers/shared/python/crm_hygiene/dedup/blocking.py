@@ -1,0 +1,284 @@
+"""Blocking: which pairs are compared at all.
+
+A blocking rule turns each record into a set of keys with a pure function ``str -> frozenset[str]``
+of the record's features (joined with ``\\x1f``); records sharing a key form a block and every pair
+in a block is a candidate. The function runs once per distinct input, and the pairs of all blocks
+of one size are produced by one numpy broadcast, so nothing loops over pairs in Python.
+
+Nothing goes quadratic: a block larger than ``max_block_size`` is split by the rule's second key
+(``refine``), and what is still too large is compared by sorted neighbourhood (each record with the
+next ``window`` records in the order of the rule's sort feature).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from crm_hygiene.dedup import keys
+from crm_hygiene.dedup.features import Strings, Table, distinct, distinct_inverse, factorize
+
+Index = npt.NDArray[np.int64]
+KeyFunction = Callable[[str], frozenset[str]]
+_SEP = "\x1f"
+_NONE: frozenset[str] = frozenset()
+
+
+# --- key functions: str -> frozenset[str] ---------------------------------------------------------
+
+
+def exact_key(value: str) -> frozenset[str]:
+    """The value itself, when every input is present ("smith\\x1f2000", but not "smith\\x1f")."""
+    return frozenset((value,)) if value and all(value.split(_SEP)) else _NONE
+
+
+def tokens_key(value: str) -> frozenset[str]:
+    """Each space-separated token (every phone number of a record)."""
+    return frozenset(t for t in value.replace(_SEP, " ").split() if t)
+
+
+def local_part_key(value: str) -> frozenset[str]:
+    """An email's local part, when long enough to say something ("jsmith", not "jo")."""
+    return frozenset((value,)) if len(value) >= 5 else _NONE
+
+
+def surname_initial_key(value: str) -> frozenset[str]:
+    """Soundex of the surname + first initial, and the same with first and last swapped."""
+    first, _, last = value.partition(_SEP)
+    if not last:
+        return _NONE
+    found = {f"{keys.phonetic(last)}:{first[:1]}"}
+    if first and len(first) > 1:
+        found.add(f"{keys.phonetic(first)}:{last[:1]}")
+    return frozenset(found)
+
+
+def given_surname_key(value: str) -> frozenset[str]:
+    """Each nickname key of the given name + the surname ("bob smith" -> robert:smith, bob:smith),
+    and the same with first and last swapped ("smith bob" meets "bob smith")."""
+    first, _, last = value.partition(_SEP)
+    if len(first) < 2 or not last:
+        return _NONE
+    found = {f"{k}:{last}" for k in keys.nickname_keys(first) or {first}}
+    found.update(f"{k}:{first}" for k in keys.nickname_keys(last) or {last})
+    return frozenset(found)
+
+
+def surname_with_key(value: str) -> frozenset[str]:
+    """Phonetic surname + another value (postcode, company, city): "S530:94107"; for a name whose
+    parts may be swapped, the first name's phonetic key too."""
+    last, _, rest = value.partition(_SEP)
+    first, _, other = rest.rpartition(_SEP)
+    if not last or not other:
+        return _NONE
+    found = {f"{keys.phonetic(last)}:{other}"}
+    if len(first) > 1:
+        found.add(f"{keys.phonetic(first)}:{other}")
+    return frozenset(found)
+
+
+def given_with_key(value: str) -> frozenset[str]:
+    """Given name + another value: catches surname typos and changes at one company or address."""
+    first, _, other = value.partition(_SEP)
+    if len(first) < 2 or not other:
+        return _NONE
+    return frozenset((f"{first}:{other}",))
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """One blocking rule.
+
+    Attributes:
+        name: Shown in statistics ("email", "phone", ...).
+        inputs: Feature names: comparison name and part ("name.last", "email.value"); the
+            zero-config comparisons have these names (``engine.plan``).
+        key: The key function of the joined inputs.
+        refine: Features that may split an oversized block (the first one present is used).
+        sort: Features that may order an oversized block for sorted neighbourhood (first present).
+        people: Only for records of people (True), only for others (False), or both (None):
+            a block of one company's contacts is a block of colleagues, not of duplicates.
+        max_block: A smaller block cap for a coarse key (phonetic keys make many mid-size blocks).
+        fallback: Only when records have no email and no phone (census-like files): with them,
+            the other rules find the same pairs at a fraction of the comparisons.
+    """
+
+    name: str
+    inputs: tuple[str, ...]
+    key: KeyFunction
+    refine: tuple[str, ...] = ()
+    sort: tuple[str, ...] = ("name.value",)
+    people: bool | None = None
+    max_block: int | None = None
+    fallback: bool = False
+
+
+_NAME = ("name.value",)
+RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("email", ("email.value",), exact_key),
+    BlockingRule("phone", ("phone.value.0", "phone.value.1", "phone.value.2"), tokens_key,
+                 refine=("name.last", "company.value"), sort=(*_NAME, "company.value")),
+    BlockingRule("email_local", ("email.local",), local_part_key, refine=("name.last",)),
+    BlockingRule("surname_initial", ("name.first", "name.last"), surname_initial_key,
+                 refine=("location.postcode", "location.city", "company.value"), max_block=16, fallback=True),
+    BlockingRule("name", ("name.first", "name.last"), given_surname_key,
+                 refine=("location.city", "company.value"), sort=("email.value", *_NAME)),
+    BlockingRule("surname_company", ("name.last", "name.first", "company.value"), surname_with_key,
+                 max_block=20),
+    BlockingRule("company_domain", ("company.site",), exact_key, refine=("location.city",),
+                 sort=("company.value",), people=False),
+    BlockingRule("surname_postcode", ("name.last", "name.first", "location.postcode"), surname_with_key),
+    BlockingRule("given_postcode", ("name.first", "location.postcode"), given_with_key),
+    BlockingRule("date", ("date.value",), exact_key, refine=("name.last",)),
+    BlockingRule("identifier", ("identifier.value",), exact_key, refine=("name.last", "text.value"),
+                 sort=(*_NAME, "text.value")),
+    BlockingRule("address", ("address.value",), exact_key, refine=("name.last",)),
+    BlockingRule("company_name", ("company.value",), exact_key, refine=("location.city", "phone.value.0"),
+                 sort=("domain.value", "phone.value.0"), people=False),
+    BlockingRule("domain", ("domain.value",), exact_key, refine=("location.city",), sort=("company.value",)),
+    BlockingRule("text", ("text.value",), exact_key, refine=("identifier.value",),
+                 sort=("identifier.value",)),
+)  # fmt: skip
+"""Every rule; the engine uses those whose inputs exist (see ``MatchConfig.blocking``)."""
+
+
+@dataclass
+class BlockingStats:
+    """What blocking did, per rule: candidate pairs, blocks split, neighbourhood pairs."""
+
+    pairs: dict[str, int] = field(default_factory=dict)
+    oversized_blocks: dict[str, int] = field(default_factory=dict)
+    largest_block: dict[str, int] = field(default_factory=dict)
+    candidates: int = 0
+
+
+def _distinct_inputs(table: Table, inputs: Sequence[str], rows: Index | None) -> tuple[Index, list[str]]:
+    """(code per row, joined input of each code): the inputs' distinct combinations, from the
+    features' integer codes, so only distinct combinations are joined into strings."""
+    codes = [table.codes(name) if rows is None else table.codes(name)[rows] for name in inputs]
+    radix = [int(c.max(initial=-1)) + 2 for c in codes]
+    if float(np.prod(np.asarray(radix, dtype=np.float64))) >= 2.0**62:
+        joined = [_SEP.join(parts) for parts in zip(*(table[name] if rows is None else table[name][rows]
+                                                      for name in inputs), strict=True)]  # fmt: skip
+        coded, names = factorize(joined)
+        return coded.astype(np.int64), names
+    combined = np.zeros(len(codes[0]), dtype=np.int64)
+    for c, size in zip(codes, radix, strict=True):
+        combined = combined * size + (c.astype(np.int64) + 1)
+    found, inverse = distinct_inverse(combined)
+    first = np.zeros(len(found), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    source = first if rows is None else rows[first]
+    columns = [table[name][source] for name in inputs]
+    return inverse, [_SEP.join(parts) for parts in zip(*columns, strict=True)]
+
+
+def record_keys(
+    table: Table, inputs: Sequence[str], key: KeyFunction, rows: Index | None = None
+) -> tuple[Index, Index]:
+    """(positions, key codes): one entry per key of each record (a record may have several or none).
+
+    Positions index ``rows`` when given (a subset of the table), else the table's rows.
+    """
+    codes, distinct_values = _distinct_inputs(table, inputs, rows)
+    key_ids: dict[str, int] = {}
+    offsets = np.zeros(len(distinct_values) + 1, dtype=np.int64)
+    flat: list[int] = []
+    for i, value in enumerate(distinct_values):
+        for k in key(value):
+            flat.append(key_ids.setdefault(k, len(key_ids)))
+        offsets[i + 1] = len(flat)
+    counts = np.diff(offsets)[codes]
+    positions = np.repeat(np.arange(len(codes), dtype=np.int64), counts)
+    starts = np.repeat(offsets[:-1][codes] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    flat_at = starts + np.arange(len(positions), dtype=np.int64)
+    found = np.asarray(flat, dtype=np.int64)[flat_at] if flat else np.zeros(0, dtype=np.int64)
+    return positions, found
+
+
+@dataclass
+class _Blocker:
+    table: Table
+    max_block: int
+    window: int
+    left: list[Index] = field(default_factory=list)
+    right: list[Index] = field(default_factory=list)
+    oversized: int = 0
+    largest: int = 0
+
+    def blocks(self, rows: Index, key_codes: Index, rule: BlockingRule, depth: int = 0) -> None:
+        if len(rows) < 2:
+            return
+        order = np.lexsort((rows, key_codes))
+        k, r = key_codes[order], rows[order]
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(k)) + 1))
+        sizes = np.diff(np.concatenate((starts, [len(k)])))
+        self.largest = max(self.largest, int(sizes.max()))
+        for size in distinct(sizes[(sizes >= 2) & (sizes <= self.max_block)]).tolist():
+            first = starts[sizes == size]
+            i, j = np.triu_indices(size, 1)
+            self.left.append(r[(first[:, None] + i).ravel()])
+            self.right.append(r[(first[:, None] + j).ravel()])
+        over = sizes > self.max_block
+        for start, size in zip(starts[over].tolist(), sizes[over].tolist(), strict=True):
+            self.oversized += 1
+            self._split(r[start : start + size], rule, depth)
+
+    def _split(self, members: Index, rule: BlockingRule, depth: int) -> None:
+        refine = next((name for name in rule.refine if name in self.table), None)
+        if depth == 0 and refine is not None:
+            rows, codes = record_keys(self.table, (refine,), exact_key, members)
+            self.blocks(members[rows], codes, rule, depth + 1)
+        sort = next((name for name in rule.sort if name in self.table), None)
+        if sort is not None:
+            self._neighbours(members, self.table[sort][members])
+        else:
+            self._neighbours(members, np.asarray([str(m) for m in members], dtype=object))
+
+    def _neighbours(self, members: Index, sort_values: Strings) -> None:
+        ordered = members[np.argsort(sort_values.astype(str), kind="stable")]
+        for step in range(1, min(self.window, len(ordered) - 1) + 1):
+            self.left.append(ordered[:-step])
+            self.right.append(ordered[step:])
+
+
+def candidate_pairs(
+    table: Table, rules: Sequence[BlockingRule], max_block: int, window: int
+) -> tuple[Index, Index, BlockingStats]:
+    """Distinct candidate pairs (left < right) of all rules, and statistics.
+
+    Rules whose inputs are not all features of ``table`` are skipped.
+    """
+    stats = BlockingStats()
+    merged: list[Index] = []
+    n = np.int64(max(table.n, 1))
+    people = "name.value" in table
+    contactable = "email.value" in table or "phone.value" in table
+    for rule in rules:
+        if not all(name in table for name in rule.inputs) or rule.people not in (None, people):
+            continue
+        if rule.fallback and contactable:
+            continue
+        blocker = _Blocker(table, min(max_block, rule.max_block or max_block), window)
+        rows, key_codes = record_keys(table, rule.inputs, rule.key)
+        blocker.blocks(rows, key_codes, rule)
+        if not blocker.left:
+            stats.pairs[rule.name] = 0
+            continue
+        left, right = np.concatenate(blocker.left), np.concatenate(blocker.right)
+        keep = left != right
+        lo, hi = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
+        codes = distinct(lo * n + hi)
+        stats.pairs[rule.name] = len(codes)
+        stats.oversized_blocks[rule.name] = blocker.oversized
+        stats.largest_block[rule.name] = blocker.largest
+        merged.append(codes)
+    if not merged:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), stats
+    codes = distinct(np.concatenate(merged))
+    stats.candidates = len(codes)
+    return codes // n, codes % n, stats
