@@ -93,7 +93,6 @@ class FileConfig(_Base):
     columns: dict[FieldName, str] = Field(min_length=1)
     observed_at_column: str | None = None
     as_of: str | None = None
-    cost_per_call: float = Field(default=0.0, ge=0.0)
 
 
 class AuthConfig(BaseModel):

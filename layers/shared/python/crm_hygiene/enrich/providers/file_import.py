@@ -76,7 +76,7 @@ class FileImportProvider:
         self.config = config
         self.rows = read_list(config) if rows is None else rows
         self.priority = priority
-        self.cost_per_call = config.cost_per_call
+        self.cost_per_call = 0.0  # a list is paid for up front: looking it up costs nothing more
         self._fields = frozenset(config.columns) & frozenset(config.fields or config.columns)
 
     def fields_for(self, object_type: ObjectType) -> frozenset[FieldName]:
@@ -116,10 +116,7 @@ class FileImportProvider:
             return []
         values, at = found
         detail = f"{Path(self.config.path).name}" + (f", verified {at.date().isoformat()}" if at else "")
-        share = self.cost_per_call / max(1, len(wanted))
         return [
-            FieldCandidate(
-                name, values[name], self.name, match, quality, fetched_at=at, cost=share, detail=detail
-            )
+            FieldCandidate(name, values[name], self.name, match, quality, fetched_at=at, detail=detail)
             for name in sorted(wanted & values.keys())
         ]
