@@ -112,7 +112,7 @@ def test_reports_to_comes_from_provider_org_data(api: FakeEnrichmentApi) -> None
 
 def test_a_wrong_key_is_a_client_error_not_a_crash(api: FakeEnrichmentApi) -> None:
     provider = HttpProvider(HttpConfig(type="http", name="people", preset="person_by_email",
-                                       url=f"{api.url}/v1/person", auth={"secret": "API_KEY"}),  # type: ignore[arg-type]
+                                       url=f"{api.url}/v1/person", auth={"secret": "API_KEY"}),
                             secrets=EnvSecretStore({"API_KEY": "wrong"}))  # fmt: skip
     e = enricher([provider])
     assert e.enrich(people(1))[0].rows == [] and e.waterfall.runs["people"].faults == {"client_error": 1}

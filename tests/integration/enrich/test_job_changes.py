@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_hygiene.enrich.config import HttpConfig, load_providers
+from crm_hygiene.enrich.config import HttpConfig, ProvidersConfig, load_providers
 from crm_hygiene.enrich.export import enrich_export
 from crm_hygiene.enrich.feedback import apply_feedback, read_ledger, read_reviewed
 from crm_hygiene.enrich.quality import JsonQualityStore
@@ -38,17 +38,17 @@ def api() -> Iterator[FakeEnrichmentApi]:
         yield fake
 
 
-def config_with_api(export: Path, api: FakeEnrichmentApi, max_calls: int = 40):  # type: ignore[no-untyped-def]
+def config_with_api(export: Path, api: FakeEnrichmentApi, max_calls: int = 40) -> ProvidersConfig:
     config = load_providers(export / "providers.yaml")
     people = HttpConfig(type="http", name="people_api", preset="person_by_email", url=f"{api.url}/v1/person",
                         rate_limit=200, cost_per_call=0.02, max_calls=max_calls, fields=("job_title",))  # fmt: skip
     return config.model_copy(update={"providers": [*config.providers, people]})
 
 
-def run(export: Path, out: Path, api: FakeEnrichmentApi, state: Path, **kw: object) -> dict:  # type: ignore[type-arg]
+def run(export: Path, out: Path, api: FakeEnrichmentApi, state: Path, dry_run: bool = False) -> dict:  # type: ignore[type-arg]
     result = enrich_export(export / "contacts.csv", out, providers=config_with_api(export, api),
                            activity=export / "activity.csv", as_of=datetime(2026, 11, 23, tzinfo=UTC),
-                           state=state, **kw)  # fmt: skip
+                           state=state, dry_run=dry_run)  # fmt: skip
     return result.summary
 
 
