@@ -21,7 +21,9 @@ CLEAN_CONTACT = {
 }  # fmt: skip
 
 
-def check(object_type: ObjectType = "contact", standard_text: str | None = None, **fields: str) -> RecordReport:
+def check(
+    object_type: ObjectType = "contact", standard_text: str | None = None, **fields: str
+) -> RecordReport:
     base = dict(CLEAN_CONTACT) if object_type == "contact" else {"record_id": "1"}
     base.update(fields)
     std = parse_standard(standard_text) if standard_text else default_standard()
