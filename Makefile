@@ -31,8 +31,8 @@ scan-sample: $(STAMP)
 	@$(BIN)/crm-hygiene scan --input $(DEMO)/export/contacts.csv --out $(DEMO)/scan
 
 lint: $(STAMP)
-	@$(BIN)/ruff check -q .
-	@$(BIN)/ruff format -q --check .
+	@$(BIN)/ruff check -q --no-cache .
+	@$(BIN)/ruff format -q --check --no-cache .
 
 typecheck: $(STAMP)
 	@$(BIN)/mypy --no-error-summary
