@@ -143,6 +143,11 @@ def test_activity_name_match_is_dropped_for_namesakes_and_known_addresses(activi
     jane = contact("7", email="jane.doe@acme.com", first_name="Jane", last_name="Doe")
     found = ActivityLogProvider(index, directory=d).lookup(jane, frozenset({"company", "email"}))
     assert values(found) == {"company": "Acme Inc."}  # only the exact-email observation remains
+    unlike = CrmDirectory()  # namesakes whose addresses read differently do not make it ambiguous
+    for rid, local in (("7", "jane.doe"), ("8", "jdoe")):
+        unlike.add(contact(rid, email=f"{local}@x{rid}.com", first_name="Jane", last_name="Doe"))
+    found = ActivityLogProvider(index, directory=unlike).lookup(jane, frozenset({"company"}))
+    assert values(found) == {"company": "Globex"}
     other = CrmDirectory()
     other.add(contact("9", email="jane.doe@globex.io", first_name="Jane", last_name="Doe"))  # someone else
     found = ActivityLogProvider(index, directory=other).lookup(jane, frozenset({"company"}))

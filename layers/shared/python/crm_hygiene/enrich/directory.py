@@ -57,13 +57,18 @@ class _Seen:
     count: int = 1
 
 
+def _person_key(first: str, last: str, email: str) -> int:
+    local = email.strip().lower().split("@", 1)[0] if "@" in email else ""
+    return hash((fold(f"{first} {last}"), local))
+
+
 class CrmDirectory:
     """Companies by registered domain, and the company names contacts of each email domain carry."""
 
     def __init__(self, *, index_people: bool = False) -> None:
         self._people: dict[str, RecordId] | None = {} if index_people else None
         self._emails: set[int] = set()  # hashes of every contact's email: is an address someone else's?
-        self._person_names: set[int] = set()  # hashes of contacts' folded full names ...
+        self._person_names: set[int] = set()  # hashes of (folded full name, email local part) ...
         self._namesakes: set[int] = set()  # ... and of those more than one contact has
         self._companies: dict[str, CompanyRef | None] = {}  # None: several companies share the domain
         self._names: dict[str, dict[str, _Seen]] = {}
@@ -90,7 +95,7 @@ class CrmDirectory:
 
     def _add_contact(self, record: Record) -> None:
         email = record.get("email").strip().lower()
-        person = hash(fold(f"{record.get('first_name')} {record.get('last_name')}"))
+        person = _person_key(record.get("first_name"), record.get("last_name"), email)
         (self._namesakes if person in self._person_names else self._person_names).add(person)
         if "@" in email:
             self._emails.add(hash(email))
@@ -123,9 +128,10 @@ class CrmDirectory:
         best = max(names.values(), key=lambda seen: (seen.count, seen.name))
         return best.name, best.count, best.count / sum(seen.count for seen in names.values())
 
-    def has_namesakes(self, first: str, last: str) -> bool:
-        """Whether more than one contact of the CRM has this name (a name alone cannot tell them apart)."""
-        return hash(fold(f"{first} {last}")) in self._namesakes
+    def has_namesakes(self, first: str, last: str, email: str) -> bool:
+        """Whether more than one contact of the CRM has this name and this email local part: a new
+        address with that local part could then be either's."""
+        return _person_key(first, last, email) in self._namesakes
 
     def knows_email(self, email: str) -> bool:
         """Whether a contact of the CRM has this email."""

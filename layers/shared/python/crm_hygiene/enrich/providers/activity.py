@@ -227,9 +227,9 @@ class ActivityLogProvider:
         if not key or "@" not in email:
             return None
         if self.directory is not None and self.directory.has_namesakes(
-            record.get("first_name"), record.get("last_name")
+            record.get("first_name"), record.get("last_name"), email
         ):
-            return None  # two contacts called that: a name cannot say which one moved
+            return None  # two contacts called that, with that local part: which one moved?
         local = email.split("@", 1)[0]
         known = self.directory.knows_email if self.directory is not None else _nobody
         same = [
