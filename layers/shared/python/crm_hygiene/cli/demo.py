@@ -17,6 +17,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="approve everything through the review API, rescan, print health before and after, exit",
     )
+    parser.add_argument(
+        "--crm",
+        choices=("internal", "hubspot"),
+        default="internal",
+        help="the CRM: the internal DynamoDB table, or a local fake HubSpot (default internal)",
+    )
     parser.add_argument("--port", type=int, default=8787, help="port of the local review API (default 8787)")
     parser.add_argument("--dir", type=Path, default=Path(".demo"), help="working folder (default .demo)")
 
@@ -38,7 +44,7 @@ def run(options: argparse.Namespace) -> int:
 
     began = time.perf_counter()
     print("Starting the local stack (moto on 127.0.0.1, the synthesized template deployed) ...", flush=True)
-    current = demo.start(contacts=options.contacts, seed=options.seed, folder=options.dir)
+    current = demo.start(contacts=options.contacts, seed=options.seed, folder=options.dir, crm=options.crm)
     try:
         print(
             f"  up in {current.timings['stack_up']:.1f} s; CRM seeded from {options.dir / 'export'}",
@@ -51,6 +57,8 @@ def run(options: argparse.Namespace) -> int:
             dict(demo.queue_counts(current.deps)),
         )
         api = demo.serve(current, options.port)
+        if options.crm == "hubspot":
+            _print_webhooks(demo.webhook_roundtrip(current))
         if options.auto_approve:
             return _finish(current, demo, began)
         _print_serving(current, api.url)
@@ -59,9 +67,7 @@ def run(options: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        if current.api is not None:
-            current.api.stop()
-        current.stack.stop()
+        current.stop()
 
 
 def _finish(current: Any, demo: Any, began: float) -> int:
@@ -74,6 +80,14 @@ def _finish(current: Any, demo: Any, began: float) -> int:
     print("Health before -> after: " + ", ".join(f"{t} {before[t]} -> {after[t]}" for t in before))
     print(f"Done in {time.perf_counter() - began:.0f} s.")
     return 0 if result["failed"] == 0 else 1
+
+
+def _print_webhooks(result: dict[str, Any]) -> None:
+    print(
+        f"HubSpot webhook: a person edited contact {result['record_id']} in the fake HubSpot; its signed "
+        f"delivery was answered {result['statuses']} and the entry scan queued {len(result['entry_items'])} "
+        f"item(s) for it; a forged delivery was answered {result['forged_status']}"
+    )
 
 
 def _print_serving(current: Any, url: str) -> None:

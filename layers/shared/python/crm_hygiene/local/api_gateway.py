@@ -24,7 +24,12 @@ LOCAL_REVIEWER = "local-reviewer"
 def proxy_event(
     method: str, target: str, headers: dict[str, str], body: bytes, stage: str = "v1"
 ) -> dict[str, Any]:
-    """The API Gateway REST (v1) proxy event for one HTTP request."""
+    """The API Gateway REST (v1) proxy event for one HTTP request.
+
+    Locally there is no stage prefix in the URL, so ``requestContext.path`` is the path as requested
+    and ``X-Forwarded-Proto`` is http: a webhook signed for the URL it was sent to still verifies.
+    """
+    headers = {"X-Forwarded-Proto": "http", **headers}
     url = urlsplit(target)
     query = dict(parse_qsl(url.query, keep_blank_values=True)) or None
     reviewer = headers.get("x-reviewer") or headers.get("X-Reviewer") or LOCAL_REVIEWER
@@ -49,7 +54,7 @@ def proxy_event(
             "requestId": uuid.uuid4().hex,
             "stage": stage,
             "httpMethod": method,
-            "path": f"/{stage}{url.path}",
+            "path": url.path,
             "resourcePath": "/{proxy+}",
             "accountId": "123456789012",
             "identity": {

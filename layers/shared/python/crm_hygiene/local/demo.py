@@ -35,6 +35,14 @@ class DemoRun:
     api: LocalApi | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    hubspot: Any | None = None  # the fake HubSpot server when the demo runs against it
+
+    def stop(self) -> None:
+        if self.api is not None:
+            self.api.stop()
+        if self.hubspot is not None:
+            self.hubspot.stop()
+        self.stack.stop()
 
 
 def seed_crm(deps: AwsDeps, folder: Path) -> dict[str, int]:
@@ -94,22 +102,79 @@ def queue_counts(deps: AwsDeps) -> Counter[str]:
             return counts
 
 
-def start(contacts: int = 2000, seed: int = 7, folder: Path = DEMO) -> DemoRun:
-    """Brings the stack up and seeds it; nothing is scanned yet."""
+HUBSPOT_TOKEN_SECRET = "crm-hygiene/hubspot-token"
+WEBHOOK_SECRET = "crm-hygiene/hubspot-webhook"
+LOCAL_WEBHOOK_SECRET = "local-demo-client-secret"
+
+
+def start(contacts: int = 2000, seed: int = 7, folder: Path = DEMO, crm: str = "internal") -> DemoRun:
+    """Brings the stack up and seeds the CRM (the internal table or a fake HubSpot); nothing is scanned yet."""
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "lambda.log"
     log.write_text("")
     began = time.perf_counter()
     stack = up(log_path=log)
+    generate_sample(folder / "export", contacts=contacts, seed=seed)
+    hubspot = _start_hubspot(stack, folder / "export") if crm == "hubspot" else None
     env = stack.function_env()
     os.environ.update(env)
-    deps = AwsDeps(PipelineSettings.model_validate(env))
-    run = DemoRun(stack=stack, deps=deps)
+    run = DemoRun(stack=stack, deps=AwsDeps(PipelineSettings.model_validate(env)), hubspot=hubspot)
     run.timings["stack_up"] = time.perf_counter() - began
-    generate_sample(folder / "export", contacts=contacts, seed=seed)
-    run.timings["seeded"] = time.perf_counter() - began
-    seed_crm(deps, folder / "export")
+    if hubspot is None:
+        seed_crm(run.deps, folder / "export")
     return run
+
+
+def _start_hubspot(stack: LocalStack, export: Path) -> Any:
+    """A fake HubSpot seeded with the export, and every function pointed at it (token and webhook
+    secret in Secrets Manager, as in AWS)."""
+    from crm_hygiene.local.fake_hubspot import DEFAULT_TOKEN, FakeHubSpot, FakeHubSpotServer, seed_from_export
+
+    fake = FakeHubSpot()
+    seed_from_export(fake.crm, export)
+    server = FakeHubSpotServer(fake).start()
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(Name=HUBSPOT_TOKEN_SECRET, SecretString=DEFAULT_TOKEN)
+    secrets.create_secret(Name=WEBHOOK_SECRET, SecretString=LOCAL_WEBHOOK_SECRET)
+    overrides = {
+        "CRM_KIND": "hubspot",
+        "HUBSPOT_BASE_URL": server.url,
+        "HUBSPOT_TOKEN_SECRET_NAME": HUBSPOT_TOKEN_SECRET,
+        "WEBHOOK_SECRET_NAME": WEBHOOK_SECRET,
+    }
+    client = boto3.client("lambda")
+    for name in (pid for t, pid in stack.resources.values() if t == "AWS::Lambda::Function"):
+        variables = (
+            client.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+        )
+        client.update_function_configuration(
+            FunctionName=name, Environment={"Variables": {**variables, **overrides}}
+        )
+    return server
+
+
+def webhook_roundtrip(run: DemoRun) -> dict[str, Any]:
+    """A person edits a contact in the fake HubSpot: its signed webhook must reach an entry scan; a
+    forged delivery must be refused with 401."""
+    assert run.api is not None and run.hubspot is not None
+    import httpx
+
+    fake = run.hubspot.fake
+    target = f"{run.api.url}/webhooks/hubspot"
+    emitter = fake.subscribe(target, LOCAL_WEBHOOK_SECRET)
+    record_id = next(iter(fake.crm.table("contacts").live())).id
+    fake.ui_update("contacts", record_id, {"phone": "(415) 867 5309", "firstname": "JANE"})
+    report = emitter.flush()
+    body, headers = emitter.signed_request([{"subscriptionType": "contact.creation", "objectId": 1}])
+    headers["X-HubSpot-Signature-v3"] = "forged" + headers["X-HubSpot-Signature-v3"][6:]
+    forged = httpx.post(target, content=body, headers=headers, timeout=30).status_code
+    items, _ = run.deps.queue.list(run_id="entry", limit=50)
+    return {
+        "record_id": str(record_id),
+        "statuses": report.statuses,
+        "forged_status": forged,
+        "entry_items": [i for i in items if i.record_id == str(record_id)],
+    }
 
 
 def scan(run: DemoRun) -> dict[str, Any]:
@@ -122,6 +187,8 @@ def scan(run: DemoRun) -> dict[str, Any]:
 
 
 def serve(run: DemoRun, port: int = 0) -> LocalApi:
+    if run.api is not None:
+        return run.api
     review = run.stack.physical("AWS::Lambda::Function", "ReviewApi")
     webhook = run.stack.physical("AWS::Lambda::Function", "Webhook")
     run.api = LocalApi(review, webhook, port).start()

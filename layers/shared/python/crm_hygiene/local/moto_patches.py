@@ -114,6 +114,7 @@ def apply(log_path: Path | None = None) -> None:
     """Applies every patch once (idempotent)."""
     global _APPLIED, LOG_PATH
     LOG_PATH = log_path
+    _route_function_logs(log_path)
     if _APPLIED:
         return
     _patch_lambda()
@@ -122,6 +123,19 @@ def apply(log_path: Path | None = None) -> None:
     _patch_eventbridge()
     _patch_jsonata()
     _APPLIED = True
+
+
+def _route_function_logs(log_path: Path | None) -> None:
+    """The functions' structured logs go to the log file, as they would to CloudWatch, not to the
+    terminal: powertools' logger keeps the stream it was created with, so redirecting stdout per
+    invocation does not reach it."""
+    if log_path is None:
+        return
+    from crm_hygiene.observability import logger
+
+    handler = logger.registered_handler
+    if hasattr(handler, "setStream"):
+        handler.setStream(log_path.open("a", encoding="utf-8"))
 
 
 def _patch_lambda() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from crm_hygiene.csvio.read import CsvReader
 from crm_hygiene.local.fake_hubspot.crm import DEFAULT_TYPES, FakeCrm
-from crm_hygiene.local.fake_hubspot.values import iso, to_ms
+from crm_hygiene.local.fake_hubspot.values import FakeError, iso, to_ms
 from crm_hygiene.models.fields import map_headers
 from crm_hygiene.types import ObjectType
 
@@ -63,9 +63,14 @@ def seed_rows(crm: FakeCrm, object_type: str, rows: Iterable[Mapping[str, str]])
             record_id = str(row.get("record_id", "")).strip()
             if record_id.isdigit() and crm.find(object_type, record_id) is not None:
                 continue  # seeding twice is harmless
-            obj = crm.create(
-                object_type, props, object_id=int(record_id) if record_id.isdigit() else None, system=True
-            )
+            try:
+                obj = crm.create(
+                    object_type, props, object_id=int(record_id) if record_id.isdigit() else None, system=True
+                )
+            except FakeError as exc:
+                if exc.status != 409:
+                    raise
+                continue  # HubSpot keeps one contact per email: an export row it could not hold is skipped
             _associate(crm, object_type, obj.id, row, domains)
             count += 1
     return count
