@@ -108,7 +108,7 @@ LOCAL_WEBHOOK_SECRET = "local-demo-client-secret"
 
 
 def start(contacts: int = 2000, seed: int = 7, folder: Path = DEMO, crm: str = "internal") -> DemoRun:
-    """Brings the stack up and seeds the CRM (the internal table or a fake HubSpot); nothing is scanned yet."""
+    """Brings the stack up and seeds the CRM (internal table or fake HubSpot); nothing is scanned yet."""
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "lambda.log"
     log.write_text("")
