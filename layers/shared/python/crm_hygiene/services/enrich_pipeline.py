@@ -1,0 +1,134 @@
+"""Enrichment in the pipeline: records announced on the enrich queue, enriched against the CRM's
+own data (derived providers) and whatever providers the configuration adds; proposals join the
+review queue, auto ones go to the apply queue, job changes emit relationship signals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from crm_hygiene.enrich.config import ProvidersConfig
+from crm_hygiene.enrich.directory import CrmDirectory
+from crm_hygiene.enrich.engine import Enricher, RecordResult
+from crm_hygiene.enrich.fields import FieldMap
+from crm_hygiene.enrich.provider import Provider
+from crm_hygiene.enrich.providers.derived import DerivedProvider
+from crm_hygiene.enrich.setup import build_setup
+from crm_hygiene.models.fields import CANONICAL_FIELDS
+from crm_hygiene.models.messages import ApplyMessage
+from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.ports import ChangeQueue, CrmStore, SignalBus, WorkQueue
+from crm_hygiene.standard.model import DataStandard
+from crm_hygiene.types import ChangeStatus, ObjectType, RecordId
+from crm_hygiene.validate.context import CheckContext
+
+_STATUS: dict[str, ChangeStatus] = {"auto": "auto_applied", "review": "queued", "blocked": "blocked"}
+DIRECTORY_PAGE = 500
+
+
+def crm_directory(crm: CrmStore, limit: int = 200_000) -> CrmDirectory:
+    """The CRM's own companies and contacts, read once (the derived provider's reference data)."""
+    directory = CrmDirectory()
+    for object_type in ("company", "contact"):
+        cursor: str | None = None
+        seen = 0
+        while seen < limit:
+            page = crm.list_records(object_type, cursor=cursor, limit=DIRECTORY_PAGE)
+            for record in page.records:
+                directory.add(record)
+            seen += len(page.records)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    return directory
+
+
+@dataclass
+class EnrichDeps:
+    crm: CrmStore
+    queue: ChangeQueue
+    apply_queue: WorkQueue
+    signals: SignalBus
+    standard: DataStandard
+    standard_valid: bool = True
+    config: ProvidersConfig = field(default_factory=ProvidersConfig)
+    directory: CrmDirectory | None = None
+
+
+def _enricher(deps: EnrichDeps, object_type: ObjectType, run_id: str) -> Enricher:
+    directory = deps.directory if deps.directory is not None else crm_directory(deps.crm)
+    setup = build_setup(deps.config, standard=deps.standard)
+    setup.directory = directory
+    fields = CANONICAL_FIELDS[object_type]
+    ctx = CheckContext(
+        standard=deps.standard, object_type=object_type, as_of=datetime.now(UTC), present=frozenset(fields)
+    )
+    providers = [_with_directory(p, directory) for p in setup.providers]
+    return Enricher(
+        providers,
+        ctx=ctx,
+        field_map=FieldMap.build(object_type, fields, [], deps.config.fields),
+        config=setup.config,
+        standard_valid=deps.standard_valid,
+        directory=directory,
+        priors=setup.priors,
+        limits=setup.limits,
+        run_id=run_id,
+    )
+
+
+def _with_directory(provider: Provider, directory: CrmDirectory) -> Provider:
+    if isinstance(provider, DerivedProvider):
+        provider.directory = directory  # the derived provider learns companies from the live CRM
+    return provider
+
+
+def items_of(result: RecordResult, run_id: str) -> list[ReviewItem]:
+    """Review items for one record's proposals (ids are the proposals' change ids)."""
+    evidence = {(r.field, r.kind): r for r in result.rows}
+    items = []
+    for entry in result.ledger:
+        row = evidence.get((entry.field, entry.kind))
+        if row is None or entry.decision == "suppressed":
+            continue
+        items.append(
+            ReviewItem(
+                review_id=entry.change_id,
+                run_id=run_id,
+                kind=entry.kind,
+                change_kind="enrich",
+                object_type=entry.object_type,
+                record_id=entry.record_id,
+                field=entry.field,
+                current_value=entry.old_value,
+                suggested_value=entry.new_value,
+                evidence=row.evidence,
+                confidence=entry.confidence,
+                protected=row.protected,
+                decision=row.decision,
+                status=_STATUS[row.decision],
+                source=", ".join(s.provider for s in entry.sources) or "enrichment",
+                final_value=entry.new_value,
+            )
+        )
+    return items
+
+
+def enrich_records(
+    deps: EnrichDeps, object_type: ObjectType, record_ids: Sequence[RecordId], run_id: str = "enrich"
+) -> dict[str, int]:
+    """Enriches the records that still exist; returns counts of what it queued and emitted."""
+    records = deps.crm.get_records(object_type, list(record_ids))
+    if not records:
+        return {"records": 0, "queued": 0, "auto": 0, "signals": 0}
+    results = _enricher(deps, object_type, run_id).enrich(records)
+    items = [item for result in results for item in items_of(result, run_id)]
+    added = deps.queue.put_new(items)
+    auto = [ApplyMessage(review_id=i.review_id, run_id=run_id) for i in added if i.status == "auto_applied"]
+    if auto:
+        deps.apply_queue.send(auto)
+    signals = [s for result in results for s in result.signals]
+    if signals:
+        deps.signals.publish(signals)
+    return {"records": len(records), "queued": len(added), "auto": len(auto), "signals": len(signals)}
