@@ -6,7 +6,7 @@ CSV); in-memory implementations for tests and local runs live in ``crm_hygiene/m
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.health import HealthScore
+from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.models.signals import Signal
@@ -207,3 +208,24 @@ class HealthStore(Protocol):
     def put_aggregate(self, object_type: ObjectType, figures: dict[str, Any]) -> None: ...
 
     def aggregate(self, object_type: ObjectType) -> dict[str, Any] | None: ...
+
+
+class MatchIndex(Protocol):
+    """The blocking keys of existing records, for matching one new or changed record at entry time.
+
+    ``crm_hygiene.dedup.index.InMemoryMatchIndex`` holds them in memory; a DynamoDB one serves the
+    pipeline. Records are mappings of the columns the index was built with (canonical field names
+    for CRM records).
+    """
+
+    def add(self, record_id: RecordId, record: Mapping[str, str]) -> None:
+        """Indexes a record (replacing the one with the same id, if any)."""
+        ...
+
+    def remove(self, record_id: RecordId) -> None:
+        """Forgets a record (merged away, or deleted in the CRM)."""
+        ...
+
+    def candidates(self, record: Mapping[str, str], *, limit: int = 10) -> list[MatchCandidate]:
+        """Existing records the given one may duplicate, scored, best first."""
+        ...

@@ -27,6 +27,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--enrich", action="store_true", help="also enrich (see crm-hygiene enrich)")
     parser.add_argument("--providers", type=Path, help="with --enrich: providers.yaml (implies --enrich)")
     parser.add_argument("--activity", type=Path, help="with --enrich: an activity log (implies --enrich)")
+    parser.add_argument(
+        "--no-dedupe", action="store_true", help="skip duplicate detection (contacts, companies)"
+    )
 
 
 def run(options: argparse.Namespace) -> int:
@@ -38,6 +41,8 @@ def run(options: argparse.Namespace) -> int:
         from crm_hygiene.cli.enrich import scan_extension
 
         extensions.append(scan_extension(options))
+    if not options.no_dedupe:
+        extensions.append(_dedupe_extension(options))
     progress = Progress()
     result = scan_export(
         options.input,
@@ -50,8 +55,28 @@ def run(options: argparse.Namespace) -> int:
     )
     progress.done()
     print_scan_summary(result.summary, result.out_dir)
-    if extensions:
+    if "enrichment" in result.summary:
         from crm_hygiene.cli.enrich import print_scan_enrichment
 
         print_scan_enrichment(result.summary["enrichment"])
+    if "duplicates" in result.summary:
+        _print_duplicates(result.summary["duplicates"])
     return 0
+
+
+def _dedupe_extension(options: argparse.Namespace) -> object:
+    """Duplicate detection for contacts and companies, under the scan's standard."""
+    from crm_hygiene.services.scan_duplicates import ScanDuplicates
+    from crm_hygiene.services.scan_export import choose_standard
+
+    choice = choose_standard(options.standard)
+    return ScanDuplicates(standard=choice.standard, standard_valid=choice.valid, as_of=options.as_of)
+
+
+def _print_duplicates(figures: object) -> None:
+    if isinstance(figures, dict) and figures.get("records"):
+        bands = figures["merges_by_band"]
+        print(
+            f"Duplicates: {figures['proposed_merges']:,} proposed merges ({bands['auto']:,} auto, "
+            f"{bands['review']:,} review); {figures['duplicate_risk']:,} records would merge away"
+        )

@@ -155,7 +155,7 @@ class BlockingStats:
     candidates: int = 0
 
 
-def _distinct_inputs(table: Table, inputs: Sequence[str], rows: Index | None) -> tuple[Index, list[str]]:
+def distinct_inputs(table: Table, inputs: Sequence[str], rows: Index | None) -> tuple[Index, list[str]]:
     """(code per row, joined input of each code): the inputs' distinct combinations, from the
     features' integer codes, so only distinct combinations are joined into strings."""
     codes = [table.codes(name) if rows is None else table.codes(name)[rows] for name in inputs]
@@ -177,13 +177,18 @@ def _distinct_inputs(table: Table, inputs: Sequence[str], rows: Index | None) ->
 
 
 def record_keys(
-    table: Table, inputs: Sequence[str], key: KeyFunction, rows: Index | None = None
+    table: Table,
+    inputs: Sequence[str],
+    key: KeyFunction,
+    rows: Index | None = None,
+    names: list[str] | None = None,
 ) -> tuple[Index, Index]:
     """(positions, key codes): one entry per key of each record (a record may have several or none).
 
-    Positions index ``rows`` when given (a subset of the table), else the table's rows.
+    Positions index ``rows`` when given (a subset of the table), else the table's rows. When
+    ``names`` is given, it receives the key strings, in key-code order.
     """
-    codes, distinct_values = _distinct_inputs(table, inputs, rows)
+    codes, distinct_values = distinct_inputs(table, inputs, rows)
     key_ids: dict[str, int] = {}
     offsets = np.zeros(len(distinct_values) + 1, dtype=np.int64)
     flat: list[int] = []
@@ -191,6 +196,8 @@ def record_keys(
         for k in key(value):
             flat.append(key_ids.setdefault(k, len(key_ids)))
         offsets[i + 1] = len(flat)
+    if names is not None:
+        names.extend(key_ids)
     counts = np.diff(offsets)[codes]
     positions = np.repeat(np.arange(len(codes), dtype=np.int64), counts)
     starts = np.repeat(offsets[:-1][codes] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)

@@ -19,8 +19,7 @@ import numpy.typing as npt
 
 from crm_hygiene.dedup import keys
 from crm_hygiene.dedup.config import ComparatorKind, ComparisonSpec, FieldKind
-from crm_hygiene.dedup.features import Strings, Table, distinct_inverse, map_distinct, squash, strings
-from crm_hygiene.normalize.country import fold
+from crm_hygiene.dedup.features import Strings, Table, distinct_inverse, fold, map_distinct, squash, strings
 
 Index = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -101,6 +100,7 @@ class Comparator:
         conflict_levels: Levels at which two records must not share a cluster.
         decisive_levels: Levels that outweigh conflicts (one person's own identifier agrees).
         identity: The ``else`` level counts as a disagreement of an identity field.
+        frequency_parts: Features whose value frequencies the term-frequency levels use.
     """
 
     family: ClassVar[ComparatorKind]
@@ -110,6 +110,7 @@ class Comparator:
     conflict_levels: frozenset[int] = frozenset()
     decisive_levels: frozenset[int] = frozenset()
     identity: bool = False
+    frequency_parts: tuple[str, ...] = ("value",)
 
     def __init__(self, spec: ComparisonSpec) -> None:
         self.spec = spec
@@ -128,6 +129,9 @@ class Comparator:
         """Adds this comparison's features to ``table`` from its input columns."""
         raise NotImplementedError
 
+    def adapt(self, families: frozenset[str]) -> None:
+        """Adjusts to the other comparisons present (their families); nothing by default."""
+
     def compare(self, table: Table, left: Index, right: Index) -> Compared:
         """The level of each pair (left[i], right[i])."""
         raise NotImplementedError
@@ -137,8 +141,7 @@ class Comparator:
         return str(table[self.feature("value")][row])
 
     def _frequency(self, table: Table, feature: str, rows: Index) -> Floats:
-        counts: Floats = table.counts(feature)[rows].astype(np.float64)
-        return counts / max(table.n, 1)
+        return table.frequency(feature, rows)
 
 
 def _first_column(inputs: Inputs, wanted: tuple[FieldKind, ...]) -> Sequence[str] | None:
@@ -412,6 +415,7 @@ class EmailComparator(Comparator):
     conflict_levels = frozenset({4})
     decisive_levels = frozenset({1})
     identity = True
+    frequency_parts = ("value", "local")
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
         parts = [_email_columns(values) for _, values in inputs]
@@ -514,6 +518,7 @@ class PhoneComparator(Comparator):
     prior_m = (0.0, 0.75, 0.25)
     identity = True
     slots: ClassVar[int] = 3
+    frequency_parts = ("numbers",)
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
         columns = [map_distinct(values, keys.phone_key) for _, values in inputs][: self.slots]
@@ -522,6 +527,7 @@ class PhoneComparator(Comparator):
         for i, column in enumerate(columns):
             table.add(self.feature(f"value.{i}"), column)
         table.add(self.feature("value"), _coalesce(columns, table.n))
+        table.extra[self.feature("slot_columns")] = columns
         # One numbering of every slot's numbers, so equal numbers in different slots compare equal,
         # and how many records carry each number (in any slot).
         from crm_hygiene.dedup.features import factorize
@@ -529,6 +535,9 @@ class PhoneComparator(Comparator):
         codes, distinct = factorize(v for column in columns for v in column)
         blank = distinct.index("") if "" in distinct else -1
         per_code = np.bincount(codes, minlength=len(distinct)).astype(np.float64)
+        population = table.population
+        if population is not None and self.feature("numbers") in population.hashes:
+            per_code = population.count(self.feature("numbers"), distinct).astype(np.float64)
         codes = codes.reshape(len(columns), table.n)
         table.extra[self.feature("codes")] = [np.where(c == blank, -1, c) for c in codes]
         table.extra[self.feature("counts")] = per_code
@@ -555,7 +564,8 @@ class PhoneComparator(Comparator):
         null = ~(has_l & has_r)
         levels = pick_levels(size, [(null, 0), (exact, 1)], 2)
         best[~exact] = np.nan
-        return Compared(levels, best / max(table.n, 1))
+        n = table.population.n if table.population is not None else table.n
+        return Compared(levels, best / max(n, 1))
 
     def describe(self, table: Table, row: int) -> str:
         found = [str(table[self.feature(f"value.{i}")][row]) for i in range(self.slots)]
@@ -571,6 +581,7 @@ class LocationComparator(Comparator):
     levels = ("null", "postcode", "city", "near", "state", "else")
     prior_m = (0.0, 0.7, 0.12, 0.08, 0.04, 0.06)
     tf_levels = frozenset({1, 2})
+    frequency_parts = ("postcode", "city")
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
         for part, wanted, key in (
@@ -625,6 +636,7 @@ class CompanyComparator(Comparator):
     levels = ("null", "exact", "similar", "else")
     prior_m = (0.0, 0.75, 0.1, 0.15)
     identity = True
+    frequency_parts = ("value", "site")
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
         names = [map_distinct(v, keys.company_name_key) for k, v in inputs if k != "domain"]
@@ -668,6 +680,13 @@ class PersonNameComparator(Comparator):
     prior_m = (0.0, 0.5, 0.06, 0.15, 0.05, 0.1, 0.05, 0.02, 0.02, 0.01, 0.04)
     conflict_levels = frozenset({7, 9})
 
+    def adapt(self, families: frozenset[str]) -> None:
+        # Where records carry workplace fields, the same first name with another surname is a
+        # colleague; in census-like files (no email, phone or company) it is as likely a new
+        # married name, so the scores decide.
+        if families & {"email", "phone", "company"}:
+            self.conflict_levels = frozenset({7, 8, 9})
+
     def prepare(self, table: Table, inputs: Inputs) -> None:
         first = _first_column(inputs, ("first_name",))
         last = _first_column(inputs, ("last_name",))
@@ -703,14 +722,18 @@ class PersonNameComparator(Comparator):
         sim_first = _similar_where(jaro_winkler, fl, fr, open_ & both_first & ~first_eq & lastish)
         sim_first[first_eq] = 1.0
         nick = _nicknames(table, f_name, left, right, open_ & both_first & ~first_eq & lastish)
-        first_ok = first_eq | nick
-        typo = (first_eq & close_last) | (last_eq & both_first & (sim_first >= 0.88))
+        typo_first = last_eq & both_first & ~first_eq
+        typo_first &= _one_typo(table, f_name, left, right, typo_first) | (sim_first >= 0.92)
+        typo_last = first_eq & both_last & ~last_eq
+        typo_last &= _one_typo(table, l_name, left, right, typo_last) | (sim_last >= 0.92)
+        typo = typo_first | typo_last
         init = _initials(table, f_name, left, right)
         swapped = _swapped(table, f_name, l_name, left, right, open_ & both_first & both_last & ~lastish)
         initial = close_last & (init | ((fcl >= 0) ^ (fcr >= 0)))
-        similar = both_first & lastish & (first_ok | (sim_first >= 0.8))
-        lengths = table.lengths(f_name)
-        complete = both_last & (lengths[left] > 1) & (lengths[right] > 1)
+        # Typos in both parts (or a nickname and a typo); one part exact and the other merely
+        # similar is another person ("Jonathan Jones" / "Johanna Jones").
+        similar = both_first & lastish & (nick | ((sim_first >= 0.8) & ~first_eq)) & ~last_eq
+        complete = both_last & both_first
         rules = [
             (null, 0), (last_eq & first_eq, 1), (nick & last_eq, 2), (typo & open_, 3), (swapped & open_, 4),
             (initial & open_, 5), (similar & open_, 6), (close_last & both_first & open_, 7),
@@ -718,6 +741,19 @@ class PersonNameComparator(Comparator):
         ]  # fmt: skip
         levels = pick_levels(len(left), rules, 10)
         return Compared(levels, self._frequency(table, self.feature("value"), left))
+
+
+def _one_typo(table: Table, feature: str, left: Index, right: Index, where: Mask) -> Mask:
+    """The values are one keystroke apart (two for names of 8 letters or more)."""
+    out = np.zeros(len(left), dtype=bool)
+    at = np.flatnonzero(where)
+    if len(at) == 0:
+        return out
+    lengths = np.minimum(table.lengths(feature)[left[at]], table.lengths(feature)[right[at]])
+    values = table[feature]
+    distance = edit_distance(values[left[at]], values[right[at]])
+    out[at] = (lengths >= 3) & (distance <= np.where(lengths >= 8, 2, 1))
+    return out
 
 
 def _similar_where(

@@ -7,7 +7,7 @@ benchmarks. Nothing here reads files or talks to a CRM.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,6 @@ from crm_hygiene.dedup.comparators import Comparator, build
 from crm_hygiene.dedup.config import ComparatorKind, ComparisonSpec, FieldKind, MatchConfig
 from crm_hygiene.dedup.features import Table, distinct, member
 from crm_hygiene.dedup.scoring import (
-    Comparisons,
     LevelMatrix,
     Model,
     TrainingSet,
@@ -45,6 +44,7 @@ TRAINING_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "text": ("text", ("exact",)),
 }
 _TRAINING_PAIRS = 400_000
+_CHUNK = 1 << 20  # candidate pairs compared at a time
 _MAX_TRAINING_SETS = 3
 
 # Zero-config comparisons: (name, comparator, kinds read, thresholds); only those whose kinds exist.
@@ -95,7 +95,8 @@ class Pairs:
     left: Index
     right: Index
     weight: Floats
-    comparisons: Comparisons
+    levels: LevelMatrix
+    frequencies: list[Floats | None]
 
     @property
     def probability(self) -> Floats:
@@ -169,6 +170,9 @@ def prepare(
     comparators = [build(spec) for spec in specs]
     # Person names first: the email comparator looks at them (local parts that spell the name).
     comparators.sort(key=lambda c: c.family != "person_name")
+    families = frozenset(c.family for c in comparators)
+    for comparator in comparators:
+        comparator.adapt(families)
     table = Table(n)
     for comparator in comparators:
         comparator.prepare(table, _columns_for(comparator.spec, columns, kinds))
@@ -188,20 +192,60 @@ def rules_for(config: MatchConfig) -> list[BlockingRule]:
 def score_candidates(
     table: Table, comparators: Sequence[Comparator], config: MatchConfig
 ) -> tuple[Pairs, Model, BlockingStats]:
-    """Blocking, comparisons, training and match weights of every candidate pair."""
+    """Blocking, training, and the comparisons and match weights of the candidate pairs, in chunks:
+    only the pairs at or above the threshold are kept (the others cost no memory afterwards)."""
     left, right, stats = candidate_pairs(table, rules_for(config), config.max_block_size, config.window)
-    comparisons = compare_all(table, comparators, left, right)
+
+    def sample() -> LevelMatrix:
+        rng = np.random.default_rng(config.seed)
+        at = np.sort(rng.choice(len(left), size=min(len(left), _TRAINING_PAIRS), replace=False))
+        return compare_all(table, comparators, left[at], right[at]).levels
+
     model = train(
         table,
         comparators,
-        comparisons.levels,
+        sample,
         training_sets(table, comparators, config),
+        candidate_count=len(left),
         random_pair_count=config.random_pairs,
         iterations=config.em_iterations,
         seed=config.seed,
     )
-    weight = model.match_weights(comparisons, table.n)
-    return Pairs(left, right, weight, comparisons), model, stats
+    floor = float(np.log2(config.threshold / (1.0 - config.threshold)))
+    kept: list[tuple[Index, Floats, LevelMatrix, list[Floats | None]]] = []
+    for start in range(0, len(left), _CHUNK):
+        stop = min(start + _CHUNK, len(left))
+        compared = compare_all(table, comparators, left[start:stop], right[start:stop], chunk=_CHUNK)
+        weight = model.match_weights(compared, table.n)
+        at = np.flatnonzero(weight >= floor)
+        levels, frequencies = compared.take(at)
+        kept.append((at + start, weight[at], levels, frequencies))
+    return _joined_pairs(left, right, kept, len(comparators)), model, stats
+
+
+def _joined_pairs(
+    left: Index, right: Index, kept: list[tuple[Index, Floats, LevelMatrix, list[Floats | None]]], k: int
+) -> Pairs:
+    if not kept:
+        empty = np.zeros(0, dtype=np.int64)
+        return Pairs(empty, empty.copy(), np.zeros(0), np.zeros((0, k), dtype=np.int8), [None] * k)
+    at = np.concatenate([part[0] for part in kept])
+    frequencies = [_stack([part[3][j] for part in kept], [len(part[0]) for part in kept]) for j in range(k)]
+    return Pairs(
+        left[at],
+        right[at],
+        np.concatenate([part[1] for part in kept]),
+        np.concatenate([part[2] for part in kept]),
+        frequencies,
+    )
+
+
+def _stack(parts: list[Floats | None], sizes: list[int]) -> Floats | None:
+    if all(p is None for p in parts):
+        return None
+    return np.concatenate(
+        [p if p is not None else np.full(size, np.nan) for p, size in zip(parts, sizes, strict=True)]
+    )
 
 
 def training_sets(table: Table, comparators: Sequence[Comparator], config: MatchConfig) -> list[TrainingSet]:
@@ -297,7 +341,8 @@ def _scored_within_groups(
     in_groups = labels[pairs.left] == labels[pairs.right]
     in_groups &= np.bincount(labels, minlength=n)[labels[pairs.left]] >= 2
     positions = np.flatnonzero(in_groups)
-    levels, frequencies = pairs.comparisons.take(positions)
+    levels = pairs.levels[positions]
+    frequencies = [None if f is None else f[positions] for f in pairs.frequencies]
     weight = pairs.weight[positions]
     all_codes = codes[positions]
     if len(extra_l):
@@ -332,7 +377,7 @@ def find_duplicates(
     kinds: Mapping[str, FieldKind],
     config: MatchConfig | None = None,
     *,
-    rejected: frozenset[tuple[int, int]] = frozenset(),
+    rejected: Callable[[int, int], bool] | None = None,
 ) -> DedupResult:
     """Finds duplicate records.
 
@@ -340,8 +385,9 @@ def find_duplicates(
         columns: Column name -> one value per record ("" when blank); all the same length.
         kinds: Column -> field kind (``kinds.infer_kinds``); columns of kind ``ignore`` are unused.
         config: The matching configuration (zero-config when None).
-        rejected: Pairs (record positions, smaller first) a reviewer rejected: never proposed and
-            never in one cluster.
+        rejected: Whether a reviewer rejected a pair (record positions, smaller first): such a pair
+            is never proposed and its records never share a cluster. Asked only for pairs at or
+            above the threshold.
 
     Returns:
         Every proposed pair with its probability and evidence, and a cluster id per record.
@@ -353,17 +399,23 @@ def find_duplicates(
     if n < 2 or not comparators:
         return _empty(n, table, comparators)
     pairs, model, blocking = score_candidates(table, comparators, config)
-    codes = pairs.codes(n)
-    if rejected:
-        gone = member(codes, distinct(np.asarray([a * n + b for a, b in rejected], dtype=np.int64)))
-        pairs.weight[gone] = -np.inf
     # Two people by the CRM's own signals are never linked, whatever their other similarities.
-    vetoed = conflict_mask(pairs.comparisons.levels, comparators, config.conflict_disagreements)
+    vetoed = conflict_mask(pairs.levels, comparators, config.conflict_disagreements)
+    refused: set[int] = set()
+    if rejected is not None:
+        for a, b in zip(pairs.left.tolist(), pairs.right.tolist(), strict=True):
+            if rejected(a, b):
+                refused.add(a * n + b)
+        vetoed |= member(pairs.codes(n), distinct(np.asarray(sorted(refused), dtype=np.int64)))
     keep = (pairs.probability >= config.threshold) & ~vetoed
     scored = _scored_within_groups(table, comparators, model, pairs, keep)
+    if rejected is not None:  # pairs joined only through the cluster were not asked about yet
+        for code in scored.codes.tolist():
+            if code not in refused and rejected(*divmod(code, n)):
+                refused.add(code)
     conflicts = conflict_mask(scored.levels, comparators, config.conflict_disagreements)
-    conflict_codes = set(scored.codes[conflicts].tolist()) | {a * n + b for a, b in rejected}
-    outcome = _cluster(n, pairs, config, conflict_codes, keep)
+    conflict_codes = set(scored.codes[conflicts].tolist())
+    outcome = _cluster(n, pairs, config, conflict_codes, refused, keep)
     result = _assemble(n, table, comparators, model, scored, outcome)
     result.stats = {
         "records": n,
@@ -371,8 +423,8 @@ def find_duplicates(
         "pairs_by_rule": blocking.pairs,
         "oversized_blocks": blocking.oversized_blocks,
         "largest_block": blocking.largest_block,
-        "pairs_above_threshold": int((pairs.probability >= config.threshold).sum()),
-        "pairs_vetoed_conflict": int(((pairs.probability >= config.threshold) & vetoed).sum()),
+        "pairs_above_threshold": len(pairs.left),
+        "pairs_vetoed_conflict": int(vetoed.sum()),
         "links_refused_conflict": outcome.refused_conflict,
         "links_refused_size": outcome.refused_size,
         "expected_matches_among_candidates": round(model.candidates_matching, 1),
@@ -382,20 +434,25 @@ def find_duplicates(
 
 
 def _cluster(
-    n: int, pairs: Pairs, config: MatchConfig, conflict_codes: set[int], keep: npt.NDArray[np.bool_]
+    n: int,
+    pairs: Pairs,
+    config: MatchConfig,
+    conflict_codes: set[int],
+    refused: set[int],
+    keep: npt.NDArray[np.bool_],
 ) -> Clustering:
     def conflicts(group_a: list[int], group_b: list[int], a: int, b: int) -> bool:
-        # Refused when at least half of the pairs across the two groups conflict: "J. Smith" may
-        # join "John Smith" but then not "Jane Smith"; a record with one corrupted pair among
-        # five agreeing ones still joins.
-        if len(group_a) == 1 and len(group_b) == 1:
-            return False
+        # Refused when a reviewer rejected any pair across the two groups, or when at least half
+        # of those pairs conflict: "J. Smith" may join "John Smith" but then not "Jane Smith"; a
+        # record with one corrupted pair among five agreeing ones still joins.
         found = 0
         for x in group_a:
             for y in group_b:
-                lo, hi = (x, y) if x < y else (y, x)
-                found += lo * n + hi in conflict_codes
-        return 2 * found >= len(group_a) * len(group_b)
+                code = x * n + y if x < y else y * n + x
+                if code in refused:
+                    return True
+                found += code in conflict_codes
+        return len(group_a) * len(group_b) > 1 and 2 * found >= len(group_a) * len(group_b)
 
     return cluster(
         n,

@@ -9,14 +9,14 @@ the per-value Python work stays small; the per-row work is list comprehensions a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from crm_hygiene.normalize.country import fold
+from crm_hygiene.normalize.country import fold as _fold
 
 Strings = npt.NDArray[np.object_]
 Codes = npt.NDArray[np.int32]
@@ -78,10 +78,63 @@ def strings(values: Iterable[str]) -> Strings:
     return out
 
 
+# Letters that Unicode does not decompose into a base letter and an accent, so accent folding
+# alone would drop them ("Søren" -> "s ren").
+_LETTERS = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d",
+     "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i", "ħ": "h"}
+)  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """``normalize.country.fold`` (lower case, accents removed, punctuation to spaces) after spelling
+    out the letters that have no decomposition."""
+    return _fold(text if text.isascii() else text.translate(_LETTERS))
+
+
 def squash(text: str) -> str:
     """``fold`` (accents and case folded, punctuation to spaces) without spaces: the key of a value
     whose spacing varies ("Van Dyke" = "vandyke")."""
     return _NON_ALNUM.sub("", fold(text))
+
+
+@dataclass
+class Population:
+    """How many records of a larger population carry each value of some features.
+
+    Entry-time matching scores one record against a few candidates: a table of those few rows
+    cannot tell how common "Smith" is, so term frequencies come from the whole index instead.
+    Values are held as sorted hashes (12 bytes per distinct value, not a dict of strings).
+    """
+
+    n: int
+    hashes: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+    counts: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, n: int, columns: Mapping[str, Iterable[str]]) -> Population:
+        """Counts the values of each named column (blank values are not counted)."""
+        out = cls(n)
+        for name, values in columns.items():
+            counter: dict[str, int] = {}
+            for v in values:
+                if v:
+                    counter[v] = counter.get(v, 0) + 1
+            hashes = np.fromiter(map(hash, counter), dtype=np.int64, count=len(counter))
+            counts = np.fromiter(counter.values(), dtype=np.int64, count=len(counter))
+            order = np.argsort(hashes)
+            out.hashes[name], out.counts[name] = hashes[order], counts[order]
+        return out
+
+    def count(self, name: str, values: Iterable[str]) -> npt.NDArray[np.int64]:
+        """How many records of the population carry each value (at least 1: the record itself)."""
+        hashes = self.hashes[name]
+        wanted = np.fromiter(map(hash, values), dtype=np.int64)
+        if len(hashes) == 0:
+            return np.ones(len(wanted), dtype=np.int64)
+        at = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
+        found = np.where(hashes[at] == wanted, self.counts[name][at], 0)
+        return np.maximum(found, 1)
 
 
 @dataclass
@@ -97,6 +150,7 @@ class Table:
     n: int
     values: dict[str, Strings] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    population: Population | None = None
     _codes: dict[str, tuple[Codes, npt.NDArray[np.int64]]] = field(default_factory=dict, repr=False)
 
     def add(self, name: str, values: Strings) -> None:
@@ -132,6 +186,13 @@ class Table:
         present = codes >= 0
         out[present] = per_code[codes[present]]
         return out
+
+    def frequency(self, name: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Share of records that carry each given row's value (of the population, when there is one)."""
+        if self.population is not None and name in self.population.hashes:
+            counts = self.population.count(name, self.values[name][rows]).astype(np.float64)
+            return counts / max(self.population.n, 1)
+        return self.counts(name)[rows].astype(np.float64) / max(self.n, 1)
 
     def _coded(self, name: str) -> tuple[Codes, npt.NDArray[np.int64]]:
         hit = self._codes.get(name)

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from crm_hygiene.normalize.country import fold
+from crm_hygiene.dedup.features import fold
 from crm_hygiene.normalize.email import (
     DISPOSABLE_DOMAINS,
     FREE_MAIL_DOMAINS,
@@ -108,9 +108,28 @@ def nickname_keys(given: str) -> frozenset[str]:
     return frozenset({given, *formal})
 
 
+@lru_cache(maxsize=131_072)
+def _related(given: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(the name's formal names, its formal names and nicknames) per the nicknames package."""
+    namer = _nicknamer()
+    formal: set[str] = namer.canonicals_of(given)
+    nicks: set[str] = namer.nicknames_of(given)
+    return frozenset(formal), frozenset(formal | nicks)
+
+
 def nickname_compatible(a: str, b: str) -> bool:
-    """Whether two folded given names can be the same person's (nickname or formal name)."""
-    return bool(nickname_keys(a) & nickname_keys(b))
+    """Whether two folded given names can be the same person's: one is a nickname or the formal
+    name of the other ("bob" / "robert"), or both are nicknames of one formal name at least as
+    long as either ("bill" / "will" -> "william"; "william" and "robert" sharing the nickname
+    "bill" are not one name)."""
+    if len(a) < 2 or len(b) < 2:
+        return False
+    formal_a, related_a = _related(a)
+    formal_b, related_b = _related(b)
+    if b in related_a or a in related_b:
+        return True
+    longest = max(len(a), len(b))
+    return any(len(name) >= longest for name in formal_a & formal_b)
 
 
 @lru_cache(maxsize=131_072)

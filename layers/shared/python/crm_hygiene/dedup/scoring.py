@@ -10,7 +10,7 @@ frequency of the shared value as its ``u``, so "Smith" counts for less than "Szy
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,7 +170,8 @@ def random_pairs(n: int, size: int, seed: int) -> tuple[Index, Index]:
 
 def estimate_u(table: Table, comparators: Sequence[Comparator], size: int, seed: int) -> list[Floats]:
     """u per comparison and level from random pairs (smoothed so no level has u = 0)."""
-    left, right = random_pairs(table.n, size, seed)
+    # A small file needs fewer pairs for the same precision (200 per record, at least 200,000).
+    left, right = random_pairs(table.n, min(size, max(200_000, 200 * table.n)), seed)
     levels = compare_all(table, comparators, left, right).levels
     out = []
     for k, comparator in enumerate(comparators):
@@ -319,16 +320,18 @@ def _matches_from_rules(
 def train(
     table: Table,
     comparators: Sequence[Comparator],
-    candidates: LevelMatrix,
+    candidates: Callable[[], LevelMatrix],
     training_sets: Sequence[TrainingSet],
     *,
+    candidate_count: int,
     random_pair_count: int,
     iterations: int,
     seed: int,
 ) -> Model:
     """u from random pairs; m by EM on each training set for the comparisons it was not selected
     on (as Splink's training sessions do), averaged over the sets weighted by their matches; the
-    prior from the expected matches among all candidates."""
+    prior from the matches a training rule found divided by its recall, or else from EM on the
+    match share of a sample of the candidates (``candidates`` is only called then)."""
     u = estimate_u(table, comparators, random_pair_count, seed)
     sums = [np.zeros(len(c.levels)) for c in comparators]
     weights = np.zeros(len(comparators))
@@ -349,8 +352,10 @@ def train(
         else:
             m.append(_normalized(np.asarray(comparator.prior_m, dtype=np.float64)))
     matching = _matches_from_rules(training_sets, shares, comparators, m)
-    if matching is None:
-        matching = expected_matches(candidates, comparators, m, u)
+    if matching is None:  # no rule to count from: EM on the match share of (a sample of) the candidates
+        sample = candidates()
+        found = expected_matches(sample, comparators, m, u) if len(sample) else 0.0
+        matching = found * candidate_count / max(len(sample), 1)
     total_pairs = max(table.n * (table.n - 1) / 2, 1.0)
     prior = float(np.clip(matching / total_pairs, 1e-12, 0.5))
     return Model(

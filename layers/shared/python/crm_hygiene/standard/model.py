@@ -9,6 +9,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crm_hygiene.dedup.config import MatchConfig
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.normalize.picklist import PicklistIndex
 from crm_hygiene.types import FieldFormat, FieldName, ObjectType, Workflow
@@ -129,7 +130,7 @@ class DataStandard(BaseModel):
     legal_suffix: Literal["keep", "normalize", "strip"] = "keep"
     picklist_output: Literal["label", "value"] = "label"
     objects: dict[ObjectType, ObjectStandard] = Field(default_factory=dict)
-    match: dict[str, Any] = Field(default_factory=dict)
+    match: MatchConfig = Field(default_factory=MatchConfig)
 
     @field_validator("objects")
     @classmethod

@@ -1,0 +1,148 @@
+"""Merge proposals: which records are one, why (field by field), which record survives, which value
+each field keeps, and whether the merge may happen by itself.
+
+A ``MergeProposal`` is what the review queue shows and what the merge workflow (``services/merge.py``)
+reads: ``members``, ``suggested_primary``, ``field_winners`` (field -> {"value": ...}),
+``match_probability``, ``object_type`` and ``evidence_summary`` keep those names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from crm_hygiene.types import Confidence, FieldName, ObjectType, RecordId
+
+_VALUE = ConfigDict(frozen=True, extra="forbid")
+
+MergeBand = Literal["auto", "review", "accept_as_new"]
+"""``auto``: the standard enables auto-merge, the match is in the auto-merge band and no protected
+field differs. ``review``: a person decides. ``accept_as_new``: an incoming record matched nothing
+well enough; it is kept as a new record (and the decision is logged)."""
+
+WinnerRule = Literal["primary", "most_recent", "most_complete", "most_trusted_source", "union"]
+
+
+def pair_key(object_type: ObjectType, a: RecordId, b: RecordId) -> str:
+    """The decision-memory key of a pair: the same for (a, b) and (b, a)."""
+    low, high = sorted((a, b))
+    return f"merge-pair:{object_type}:{low}:{high}"
+
+
+class Contribution(BaseModel):
+    """One comparison's part in a match: its level and its weight in bits (log2 of m / u).
+
+    Attributes:
+        comparison: "name", "email", "phone", ...
+        level: The level the pair reached ("exact", "nickname", "other address same domain", ...).
+        weight: Bits of evidence: positive for a match, negative against.
+    """
+
+    model_config = _VALUE
+
+    comparison: str
+    level: str
+    weight: float
+
+
+class PairEvidence(BaseModel):
+    """Why two records are thought to be one.
+
+    Attributes:
+        id_l, id_r: The two records.
+        match_probability: The probability reported for the pair (for a pair joined through the
+            cluster, the weakest link on the strongest path between them).
+        direct_probability: The pair's own score.
+        contributions: Each comparison's level and weight, strongest first.
+    """
+
+    model_config = _VALUE
+
+    id_l: RecordId
+    id_r: RecordId
+    match_probability: Confidence
+    direct_probability: Confidence
+    contributions: tuple[Contribution, ...] = ()
+
+
+class MatchCandidate(BaseModel):
+    """An existing record that an incoming one may duplicate (entry-time matching)."""
+
+    model_config = _VALUE
+
+    record_id: RecordId
+    match_probability: Confidence
+    contributions: tuple[Contribution, ...] = ()
+
+
+class FieldWinner(BaseModel):
+    """The value a field keeps after the merge, the rule that chose it and the record it comes from."""
+
+    model_config = _VALUE
+
+    value: str
+    rule: WinnerRule
+    source_record: RecordId
+    alternatives: tuple[str, ...] = ()
+
+
+class ProtectedConflict(BaseModel):
+    """A protected field (owner, lifecycle stage, consent, ...) whose members disagree."""
+
+    model_config = _VALUE
+
+    field: FieldName
+    values: dict[RecordId, str]
+
+
+class MergeProposal(BaseModel):
+    """A proposed merge of two or more records (see the module docstring).
+
+    Attributes:
+        object_type: contact, company or deal.
+        members: The records, the suggested primary first.
+        match_probability: The weakest link that holds the members together.
+        suggested_primary: The record the others merge into.
+        primary_reason: Why that one (the survivorship rule that decided).
+        field_winners: Field -> the value it keeps.
+        protected_conflicts: Protected fields whose values differ (never merged by itself).
+        evidence: Per pair of members, the comparisons behind the match.
+        evidence_summary: One line for the queue ("email exact +15.1, name typo +13.8, ...").
+        band: auto, review or accept_as_new.
+        band_reason: Why (the policy's reason).
+    """
+
+    model_config = _VALUE
+
+    object_type: ObjectType
+    members: tuple[RecordId, ...] = Field(min_length=2)
+    match_probability: Confidence
+    suggested_primary: RecordId
+    primary_reason: str = ""
+    field_winners: dict[FieldName, FieldWinner] = Field(default_factory=dict)
+    protected_conflicts: tuple[ProtectedConflict, ...] = ()
+    evidence: tuple[PairEvidence, ...] = ()
+    evidence_summary: str = ""
+    band: MergeBand = "review"
+    band_reason: str = ""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def proposal_id(self) -> str:
+        """Stable id: the same members give the same id, whatever their order."""
+        key = "\x1f".join((self.object_type, *sorted(self.members)))
+        return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+    def pair_keys(self) -> list[str]:
+        """Decision-memory keys of every pair of members."""
+        return list(_pairs(self.object_type, self.members))
+
+
+def _pairs(object_type: ObjectType, members: Iterable[RecordId]) -> Iterable[str]:
+    ordered = sorted(members)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            yield pair_key(object_type, a, b)

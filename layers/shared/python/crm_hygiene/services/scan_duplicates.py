@@ -1,0 +1,217 @@
+"""Duplicate detection riding along a scan: ``duplicate`` queue rows and ``duplicate_risk`` figures.
+
+As the scan reads each record, this keeps a compact projection of it (the matching fields, the
+owner and the protected fields as strings, repeated values shared; dates as day numbers), never
+the ``Record``. When the scan ends it finds the duplicates among them, builds one merge proposal
+per group (survivorship, evidence, a decision band from the policy) and adds one queue row per
+proposal, whose evidence is the proposal as compact JSON.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from crm_hygiene.dedup.config import FieldKind, MatchConfig
+from crm_hygiene.dedup.kinds import CANONICAL_KINDS
+from crm_hygiene.dedup.survivorship import Member
+from crm_hygiene.models.merge import MergeProposal, pair_key
+from crm_hygiene.models.queue import QueueRow
+from crm_hygiene.models.record import Record
+from crm_hygiene.ports import DecisionMemory
+from crm_hygiene.services.scan import ExtensionResult, ScannedRecord
+from crm_hygiene.standard.model import DataStandard
+from crm_hygiene.types import ChangeStatus, FieldName, ObjectType
+
+_OWNER_FIELDS: tuple[FieldName, ...] = ("owner",)
+# Columns whose values repeat a lot: one string object per distinct value.
+_SHARED: frozenset[str] = frozenset(
+    {"first_name", "last_name", "company", "name", "city", "state", "country", "postal_code", "owner",
+     "lifecycle_stage", "lead_status", "stage", "pipeline", "website", "domain", "company_id"}
+)  # fmt: skip
+_NO_DAY = -(2**31)
+_STATUS: dict[str, ChangeStatus] = {"auto": "proposed", "review": "queued"}
+
+
+@dataclass
+class _Projection:
+    """The kept columns of the records of one object type."""
+
+    object_type: ObjectType
+    kinds: dict[FieldName, FieldKind]
+    kept: tuple[FieldName, ...]
+    custom: tuple[str, ...]
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    created: array[int] = field(default_factory=lambda: array("i"))
+    active: array[int] = field(default_factory=lambda: array("i"))
+    filled: array[int] = field(default_factory=lambda: array("h"))
+    _shared: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, record: Record, as_of: date, age_days: float | None) -> None:
+        fields = record.fields
+        for name in self.kept:
+            self._put(name, fields.get(name, ""))
+        for name in self.custom:
+            self._put(name, record.custom.get(name, ""))
+        self.ids.append(record.record_id)
+        self.sources.append(self._share("<source>", record.source))
+        self.created.append(_day(fields.get("created_at", "")))
+        self.active.append(_NO_DAY if age_days is None else (as_of - timedelta(days=age_days)).toordinal())
+        self.filled.append(min(sum(1 for v in fields.values() if v.strip()), 32767))
+
+    def _put(self, name: str, value: str) -> None:
+        column = self.columns.setdefault(name, [])
+        column.append(self._share(name, value) if name in _SHARED or name in self.custom else value)
+
+    def _share(self, name: str, value: str) -> str:
+        pool = self._shared.setdefault(name, {})
+        return pool.setdefault(value, value)
+
+    def member(self, row: int) -> Member:
+        created, active = self.created[row], self.active[row]
+        return Member(
+            record_id=self.ids[row],
+            fields={name: values[row] for name, values in self.columns.items()},
+            source=self.sources[row],
+            created=_moment(created),
+            active=_moment(active),
+            filled=self.filled[row],
+        )
+
+
+def _day(text: str) -> int:
+    """Day number of an ISO-like date or date-time (the common export form), else unknown."""
+    head = text.strip()[:10]
+    try:
+        return date.fromisoformat(head).toordinal()
+    except ValueError:
+        return _NO_DAY
+
+
+def _moment(day: int) -> datetime | None:
+    return None if day == _NO_DAY else datetime.combine(date.fromordinal(day), datetime.min.time(), UTC)
+
+
+class ScanDuplicates:
+    """A ``ScanExtension`` that proposes merges (see the module docstring).
+
+    Args:
+        standard: The clean-record standard (protected fields, auto-merge, its ``match`` config).
+        standard_valid: Whether it is valid (an invalid standard makes every merge a review).
+        memory: Reviewers' rejections: a rejected pair or merge is not proposed again.
+        objects: Object types to deduplicate (contacts and companies by default).
+        as_of: "Today", for activity ages (default: now).
+    """
+
+    name = "duplicates"
+
+    def __init__(
+        self,
+        *,
+        standard: DataStandard | None = None,
+        standard_valid: bool = True,
+        memory: DecisionMemory | None = None,
+        objects: Iterable[ObjectType] = ("contact", "company"),
+        as_of: datetime | None = None,
+    ) -> None:
+        self.standard = standard
+        self.standard_valid = standard_valid
+        self.memory = memory
+        self.objects = frozenset(objects)
+        self.as_of = (as_of or datetime.now(UTC)).date()
+        self.projection: _Projection | None = None
+        self.skipped = 0
+
+    def on_record(self, record: Record, scanned: ScannedRecord) -> None:
+        if record.object_type not in self.objects:
+            self.skipped += 1
+            return
+        if self.projection is None:
+            self.projection = self._projection_for(record)
+        self.projection.add(record, self.as_of, scanned.report.activity_age_days)
+
+    def _projection_for(self, record: Record) -> _Projection:
+        kinds = CANONICAL_KINDS[record.object_type]
+        matching = [n for n in record.fields if kinds.get(n, "ignore") not in ("ignore", "record_id")]
+        rules = self.standard.for_object(record.object_type) if self.standard is not None else None
+        protected = [n for n in record.fields if rules is not None and rules.is_protected(n)]
+        kept = tuple(dict.fromkeys([*matching, *_OWNER_FIELDS, *protected]))
+        custom = tuple(n for n in record.custom if rules is not None and rules.is_protected(n))
+        return _Projection(record.object_type, {n: kinds[n] for n in matching}, kept, custom)
+
+    def finish(self) -> ExtensionResult:
+        started = time.perf_counter()
+        projection = self.projection
+        if projection is None or len(projection.ids) < 2:
+            return ExtensionResult(summary=_summary([], 0, {}, time.perf_counter() - started))
+        from crm_hygiene.dedup.engine import find_duplicates
+        from crm_hygiene.dedup.proposals import build_proposals
+
+        config = self.standard.match if self.standard is not None else MatchConfig()
+        columns = {name: projection.columns[name] for name in projection.kinds}
+        result = find_duplicates(columns, projection.kinds, config, rejected=self._rejected(projection))
+        proposals = build_proposals(
+            result,
+            projection.ids,
+            projection.object_type,
+            projection.member,
+            standard=self.standard,
+            standard_valid=self.standard_valid,
+            memory=self.memory,
+        )
+        rows = [queue_row(p) for p in proposals]
+        seconds = time.perf_counter() - started
+        return ExtensionResult(
+            rows=rows, summary=_summary(proposals, len(projection.ids), result.stats, seconds)
+        )
+
+    def _rejected(self, projection: _Projection) -> Callable[[int, int], bool] | None:
+        memory = self.memory
+        if memory is None:
+            return None
+        ids, object_type = projection.ids, projection.object_type
+        return lambda a, b: memory.was_rejected(pair_key(object_type, ids[a], ids[b]))
+
+
+def queue_row(proposal: MergeProposal) -> QueueRow:
+    """The queue row of a merge proposal: on the suggested primary, the proposal as its evidence."""
+    primary = proposal.suggested_primary
+    others = [m for m in proposal.members if m != primary]
+    decision = "auto" if proposal.band == "auto" else "review"
+    return QueueRow(
+        record_id=primary,
+        object_type=proposal.object_type,
+        kind="duplicate",
+        field="",
+        current_value=", ".join(proposal.members),
+        suggested_value=f"merge {', '.join(others)} into {primary}",
+        evidence=proposal.model_dump_json(exclude_defaults=True),
+        confidence=proposal.match_probability,
+        protected=bool(proposal.protected_conflicts),
+        decision=decision,
+        status=_STATUS[decision],
+    )
+
+
+def _summary(
+    proposals: list[MergeProposal], records: int, stats: dict[str, Any], seconds: float
+) -> dict[str, object]:
+    grouped = sum(len(p.members) for p in proposals)
+    bands = {band: sum(1 for p in proposals if p.band == band) for band in ("auto", "review")}
+    return {
+        "records": records,
+        "duplicate_risk": grouped - len(proposals),
+        "records_in_duplicate_groups": grouped,
+        "duplicate_risk_rate": round((grouped - len(proposals)) / records, 4) if records else 0.0,
+        "proposed_merges": len(proposals),
+        "merges_by_band": bands,
+        "merges_with_protected_conflicts": sum(1 for p in proposals if p.protected_conflicts),
+        "candidate_pairs": stats.get("candidate_pairs", 0),
+        "seconds": round(seconds, 3),
+    }
