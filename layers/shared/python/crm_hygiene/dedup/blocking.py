@@ -13,7 +13,7 @@ next ``window`` records in the order of the rule's sort feature).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,11 @@ _NONE: frozenset[str] = frozenset()
 def exact_key(value: str) -> frozenset[str]:
     """The value itself, when every input is present ("smith\\x1f2000", but not "smith\\x1f")."""
     return frozenset((value,)) if value and all(value.split(_SEP)) else _NONE
+
+
+def record_key(value: str) -> frozenset[str]:
+    """Every compared value together: identical records share it (blank ones too)."""
+    return frozenset((value,)) if value.strip(_SEP) else _NONE
 
 
 def tokens_key(value: str) -> frozenset[str]:
@@ -118,6 +123,7 @@ class BlockingRule:
 
 _NAME = ("name.value",)
 RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("identical", ("*",), record_key),
     BlockingRule("email", ("email.value",), exact_key),
     BlockingRule("phone", ("phone.value.0", "phone.value.1", "phone.value.2"), tokens_key,
                  refine=("name.last", "company.value"), sort=(*_NAME, "company.value")),
@@ -143,6 +149,11 @@ RULES: tuple[BlockingRule, ...] = (
                  sort=("identifier.value",)),
 )  # fmt: skip
 """Every rule; the engine uses those whose inputs exist (see ``MatchConfig.blocking``)."""
+
+
+def every_value(table: Table) -> tuple[str, ...]:
+    """The features that hold each comparison's value (inputs of the "identical" rule)."""
+    return tuple(name for name in table.values if name.endswith(".value"))
 
 
 @dataclass
@@ -265,6 +276,8 @@ def candidate_pairs(
     people = "name.value" in table
     contactable = "email.value" in table or "phone.value" in table
     for rule in rules:
+        if rule.inputs == ("*",):
+            rule = replace(rule, inputs=every_value(table))
         if not all(name in table for name in rule.inputs) or rule.people not in (None, people):
             continue
         if rule.fallback and contactable:

@@ -19,7 +19,16 @@ import numpy.typing as npt
 
 from crm_hygiene.dedup import keys
 from crm_hygiene.dedup.config import ComparatorKind, ComparisonSpec, FieldKind
-from crm_hygiene.dedup.features import Strings, Table, distinct_inverse, fold, map_distinct, squash, strings
+from crm_hygiene.dedup.features import (
+    Strings,
+    Table,
+    distinct_inverse,
+    fold,
+    map_distinct,
+    smoothed_share,
+    squash,
+    strings,
+)
 
 Index = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -124,6 +133,15 @@ class Comparator:
     @property
     def else_level(self) -> int:
         return len(self.levels) - 1
+
+    @property
+    def prior_u(self) -> Floats:
+        """What random pairs are expected to show before any are seen: agreement rare (1 in 1,000
+        shared among the agreeing levels), the rest ``else``; a prior worth 10,000 pairs."""
+        agreeing = len(self.levels) - 2
+        out = np.full(len(self.levels), 1e-3 / max(agreeing, 1))
+        out[0], out[-1] = 0.0, 1.0 - 1e-3
+        return out
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
         """Adds this comparison's features to ``table`` from its input columns."""
@@ -249,9 +267,10 @@ class AddressComparator(Comparator):
         first = strings(f"{a} {b}".strip() for a, b in zip(number, first, strict=True))
         table.add(self.feature("line1"), first)
         table.add(self.feature("line2"), second)
+        # Exact: the same words, whichever line (or the number's own column) they were typed in.
         table.add(
             self.feature("value"),
-            strings(" ".join(sorted((a, b))).strip() for a, b in zip(first, second, strict=True)),
+            strings(" ".join(sorted(f"{a} {b}".split())) for a, b in zip(first, second, strict=True)),
         )
 
     def compare(self, table: Table, left: Index, right: Index) -> Compared:
@@ -565,7 +584,7 @@ class PhoneComparator(Comparator):
         levels = pick_levels(size, [(null, 0), (exact, 1)], 2)
         best[~exact] = np.nan
         n = table.population.n if table.population is not None else table.n
-        return Compared(levels, best / max(n, 1))
+        return Compared(levels, smoothed_share(best, n))
 
     def describe(self, table: Table, row: int) -> str:
         found = [str(table[self.feature(f"value.{i}")][row]) for i in range(self.slots)]
@@ -734,8 +753,10 @@ class PersonNameComparator(Comparator):
         # similar is another person ("Jonathan Jones" / "Johanna Jones").
         similar = both_first & lastish & (nick | ((sim_first >= 0.8) & ~first_eq)) & ~last_eq
         complete = both_last & both_first
+        # Exact: the same first and last name, or the same one part with the other blank on both.
+        exact = (fcl == fcr) & (lcl == lcr) & ~null
         rules = [
-            (null, 0), (last_eq & first_eq, 1), (nick & last_eq, 2), (typo & open_, 3), (swapped & open_, 4),
+            (null, 0), (exact, 1), (nick & last_eq, 2), (typo & open_, 3), (swapped & open_, 4),
             (initial & open_, 5), (similar & open_, 6), (close_last & both_first & open_, 7),
             (first_eq & both_last & open_, 8), (complete & open_, 9),
         ]  # fmt: skip

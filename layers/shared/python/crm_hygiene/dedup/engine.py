@@ -348,7 +348,7 @@ def _scored_within_groups(
     if len(extra_l):
         fresh = compare_all(table, comparators, extra_l, extra_r)
         fresh_freq = fresh.frequencies(np.arange(len(extra_l), dtype=np.int64))
-        fresh_weight = model.contributions(fresh.levels, fresh_freq, n).sum(axis=1) + model.prior_weight
+        fresh_weight = model.weights(fresh.levels, fresh_freq, n)
         levels = np.concatenate((levels, fresh.levels))
         frequencies = [
             _join(a, b, len(positions), len(extra_l)) for a, b in zip(frequencies, fresh_freq, strict=True)

@@ -98,6 +98,22 @@ def squash(text: str) -> str:
     return _NON_ALNUM.sub("", fold(text))
 
 
+TYPICAL_SHARE = 1e-4
+"""What share of records a value of a matching field typically has (a name, a postcode...)."""
+PSEUDO_RECORDS = 1000.0
+"""How many records' worth of belief that prior is worth."""
+
+
+def smoothed_share(counts: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
+    """A value's share of ``n`` records, with a prior of ``TYPICAL_SHARE`` worth ``PSEUDO_RECORDS``.
+
+    In 4 records two sharing "Smith" is 50%; in a CRM it is under 1%. The prior keeps small files
+    honest and vanishes as files grow (at 100,000 records it moves a share by about 1%).
+    """
+    out: npt.NDArray[np.float64] = (counts + PSEUDO_RECORDS * TYPICAL_SHARE) / (n + PSEUDO_RECORDS)
+    return out
+
+
 @dataclass
 class Population:
     """How many records of a larger population carry each value of some features.
@@ -188,11 +204,12 @@ class Table:
         return out
 
     def frequency(self, name: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        """Share of records that carry each given row's value (of the population, when there is one)."""
+        """Share of records that carry each given row's value (of the population, when there is one),
+        smoothed (see ``smoothed_share``) so that a small file does not make every value look common."""
         if self.population is not None and name in self.population.hashes:
             counts = self.population.count(name, self.values[name][rows]).astype(np.float64)
-            return counts / max(self.population.n, 1)
-        return self.counts(name)[rows].astype(np.float64) / max(self.n, 1)
+            return smoothed_share(counts, self.population.n)
+        return smoothed_share(self.counts(name)[rows].astype(np.float64), self.n)
 
     def _coded(self, name: str) -> tuple[Codes, npt.NDArray[np.int64]]:
         hit = self._codes.get(name)

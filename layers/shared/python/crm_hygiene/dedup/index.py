@@ -14,12 +14,12 @@ splits such blocks; lookups split the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from crm_hygiene.dedup.blocking import BlockingRule, distinct_inputs, record_keys
+from crm_hygiene.dedup.blocking import BlockingRule, distinct_inputs, every_value, record_keys
 from crm_hygiene.dedup.comparators import Comparator
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.engine import prepare, rules_for, score_candidates
@@ -130,10 +130,9 @@ class InMemoryMatchIndex:
         left = np.zeros(len(rows), dtype=np.int64)
         right = np.arange(1, len(rows) + 1, dtype=np.int64)
         compared = compare_all(table, self.comparators, left, right)
-        contributions = self.model.contributions(
-            compared.levels, compared.frequencies(np.arange(len(rows), dtype=np.int64)), self.population.n
-        )
-        probability = probability_of(contributions.sum(axis=1) + self.model.prior_weight)
+        frequencies = compared.frequencies(np.arange(len(rows), dtype=np.int64))
+        contributions = self.model.contributions(compared.levels, frequencies, self.population.n)
+        probability = probability_of(self.model.weights(compared.levels, frequencies, self.population.n))
         order = np.argsort(-probability, kind="stable")
         out = []
         for i in order[:limit].tolist():
@@ -231,9 +230,10 @@ def _population(table: Table, comparators: Sequence[Comparator]) -> Population:
 def _applicable(table: Table, config: MatchConfig) -> list[BlockingRule]:
     people = "name.value" in table
     contactable = "email.value" in table or "phone.value" in table
+    rules = [replace(r, inputs=every_value(table)) if r.inputs == ("*",) else r for r in rules_for(config)]
     return [
         rule
-        for rule in rules_for(config)
+        for rule in rules
         if all(name in table for name in rule.inputs)
         and rule.people in (None, people)
         and not (rule.fallback and contactable)

@@ -119,9 +119,9 @@ def _related(given: str) -> tuple[frozenset[str], frozenset[str]]:
 
 def nickname_compatible(a: str, b: str) -> bool:
     """Whether two folded given names can be the same person's: one is a nickname or the formal
-    name of the other ("bob" / "robert"), or both are nicknames of one formal name at least as
-    long as either ("bill" / "will" -> "william"; "william" and "robert" sharing the nickname
-    "bill" are not one name)."""
+    name of the other ("bob" / "robert"), or both are nicknames of one formal name longer than
+    either ("bill" / "will" -> "william"; "william" and "robert" sharing "bill", or "laura" and
+    "lawrence" sharing "laurinda" in the package's data, are not one name)."""
     if len(a) < 2 or len(b) < 2:
         return False
     formal_a, related_a = _related(a)
@@ -129,7 +129,7 @@ def nickname_compatible(a: str, b: str) -> bool:
     if b in related_a or a in related_b:
         return True
     longest = max(len(a), len(b))
-    return any(len(name) >= longest for name in formal_a & formal_b)
+    return any(len(name) > longest for name in formal_a & formal_b)
 
 
 @lru_cache(maxsize=131_072)

@@ -23,6 +23,7 @@ Index = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 LevelMatrix = npt.NDArray[np.int8]
 _PRIOR_STRENGTH = 20.0  # pseudo-pairs behind the default m of each comparison (a weak prior)
+_U_PRIOR_PAIRS = 10_000.0  # pseudo-pairs behind the default u (1% of a usual sample of random pairs)
 
 
 @dataclass
@@ -88,8 +89,25 @@ class Model:
         for start in range(0, total, chunk):
             positions = np.arange(start, min(start + chunk, total), dtype=np.int64)
             levels, frequencies = comparisons.take(positions)
-            out[start : start + len(positions)] = self.contributions(levels, frequencies, n).sum(axis=1)
-        return out + self.prior_weight
+            out[start : start + len(positions)] = self.weights(levels, frequencies, n)
+        return out
+
+    def weights(self, levels: LevelMatrix, frequencies: Sequence[Floats | None], n: int) -> Floats:
+        """Match weight (bits) of each pair: prior plus contributions; an identical record is a match."""
+        weight = self.contributions(levels, frequencies, n).sum(axis=1) + self.prior_weight
+        weight[identical(levels)] = IDENTICAL_WEIGHT
+        return weight
+
+
+IDENTICAL_WEIGHT = 60.0
+"""The match weight of two records identical in every compared field (probability 1 - 1e-18)."""
+
+
+def identical(levels: LevelMatrix) -> npt.NDArray[np.bool_]:
+    """Pairs at the top level (1) of every comparison that has both values, and at least one."""
+    top = levels == 1
+    out: npt.NDArray[np.bool_] = ((levels == 0) | top).all(axis=1) & top.any(axis=1)
+    return out
 
 
 def probability_of(weight: Floats) -> Floats:
@@ -177,8 +195,8 @@ def estimate_u(table: Table, comparators: Sequence[Comparator], size: int, seed:
     for k, comparator in enumerate(comparators):
         counts = np.bincount(levels[:, k], minlength=len(comparator.levels)).astype(np.float64)
         counts[0] = 0.0
-        seen = max(counts.sum(), 1.0)
-        u = np.maximum(counts, 0.5) / seen
+        counts += _U_PRIOR_PAIRS * comparator.prior_u  # matters only when few pairs were seen
+        u = counts / max(counts.sum(), 1.0)
         u[0] = 1.0
         out.append(u)
     return out
