@@ -53,8 +53,12 @@ def test_demo_loop_auto_approve(local_stack: demo.DemoRun) -> None:
     assert set(objects) == {"contact", "company", "deal"}
     volume = sum(o["queue_volume"] for o in objects.values())
     counts = demo.queue_counts(deps)
-    # Then the queue holds exactly the run's rows, auto ones applied through the apply queue
-    assert volume > 0 and sum(counts.values()) == volume
+    items, _ = deps.queue.list(limit=1000)
+    # Then the queue holds exactly the run's rows (and the enrich function's proposals for records
+    # with missing fields), auto ones applied through the apply queue
+    scanned = [i for i in items if i.change_kind != "enrich"]
+    assert volume > 0 and len(scanned) == volume and len(items) == sum(counts.values())
+    assert all(i.source for i in items if i.change_kind == "enrich")
     assert counts["applied"] > 0 and counts["queued"] > 0
     # And every applied change has its audit entry, in an intact chain
     page, _ = deps.queue.list(status="applied", limit=500)
