@@ -22,7 +22,9 @@ def level_of(
     names = [f"f{i}" for i in range(len(kinds))]
     spec = ComparisonSpec(name="c", comparator=comparator, fields=tuple(names))
     columns = {name: [left[i], right[i]] for i, name in enumerate(names)}
-    table, comparators = prepare(columns, dict(zip(names, kinds, strict=True)), MatchConfig(comparisons=(spec,)), 2)
+    table, comparators = prepare(
+        columns, dict(zip(names, kinds, strict=True)), MatchConfig(comparisons=(spec,)), 2
+    )
     compared = compare_all(table, comparators, np.array([0]), np.array([1]))
     return comparators[0].levels[int(compared.levels[0, 0])]
 

@@ -6,14 +6,21 @@ import numpy as np
 
 from crm_hygiene.dedup.blocking import RULES, candidate_pairs
 from crm_hygiene.dedup.cluster import cluster, components
-from crm_hygiene.dedup.config import MatchConfig
+from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.engine import find_duplicates, prepare
+from crm_hygiene.dedup.features import Table
 
-KINDS = {"first": "first_name", "last": "last_name", "email": "email", "phone": "phone", "company": "company"}
+KINDS: dict[str, FieldKind] = {
+    "first": "first_name",
+    "last": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "company": "company",
+}
 
 
-def _table(columns: dict[str, list[str]]):  # type: ignore[no-untyped-def]
-    used = {c: KINDS[c] for c in columns}  # type: ignore[misc]
+def _table(columns: dict[str, list[str]]) -> Table:
+    used = {c: KINDS[c] for c in columns}
     return prepare(columns, used, MatchConfig(), len(next(iter(columns.values()))))[0]
 
 
@@ -87,6 +94,6 @@ def test_colleagues_sharing_a_line_and_company_are_not_merged() -> None:
         "phone": ["+14155552671"] * 4,
         "company": ["Acme Inc.", "Acme", "ACME, Inc.", "Acme"],
     }
-    result = find_duplicates(columns, {c: KINDS[c] for c in columns})  # type: ignore[misc]
+    result = find_duplicates(columns, {c: KINDS[c] for c in columns})
     # Then only the two Jane Smith records are proposed
     assert list(zip(result.left.tolist(), result.right.tolist(), strict=True)) == [(0, 2)]

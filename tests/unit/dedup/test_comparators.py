@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from crm_hygiene.dedup.config import FieldKind
 from tests.unit.dedup.helpers import level_of
 
-NAME = ("first_name", "last_name")
+NAME: tuple[FieldKind, ...] = ("first_name", "last_name")
 PERSON_NAMES: list[dict[str, Any]] = [
     {"description": "identical", "left": ("John", "Smith"), "right": ("John", "Smith"), "expected": "exact"},
     {"description": "case and white space", "left": (" JOHN", "smith  "), "right": ("John", "Smith"),
@@ -170,7 +171,9 @@ def test_companies(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", PLACES, ids=_id)
 def test_locations(case: dict[str, Any]) -> None:
-    assert level_of("location", ("postcode", "city", "state"), case["left"], case["right"]) == case["expected"]
+    assert (
+        level_of("location", ("postcode", "city", "state"), case["left"], case["right"]) == case["expected"]
+    )
 
 
 @pytest.mark.parametrize("case", OTHERS, ids=_id)

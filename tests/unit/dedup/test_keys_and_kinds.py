@@ -128,7 +128,9 @@ def test_unknown_headers_are_sniffed_from_their_values() -> None:
     assert kind_of_values(["+1 415 555 2671", "(212) 555-0199", "020 7123 4567"]) == "phone"
     assert kind_of_values(["2024-01-05", "1999-12-31", "2001-02-03"]) == "date"
     assert kind_of_values(["red", "green", "blue"]) == "ignore"
-    kinds = infer_kinds(["contact", "x1"], [["Jane Doe", "jane@acme.com"], ["Bob", "bob@x.io"], ["Al", "al@y.io"]])
+    kinds = infer_kinds(
+        ["contact", "x1"], [["Jane Doe", "jane@acme.com"], ["Bob", "bob@x.io"], ["Al", "al@y.io"]]
+    )
     assert kinds == {"contact": "full_name", "x1": "email"}
 
 

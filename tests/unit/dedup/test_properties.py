@@ -6,13 +6,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.engine import DedupResult, find_duplicates, prepare
-from crm_hygiene.dedup.config import MatchConfig
 from crm_hygiene.dedup.scoring import compare_all
 from crm_hygiene.memory import InMemoryDecisionMemory
 from crm_hygiene.models.merge import pair_key
 
-KINDS = {"first": "first_name", "last": "last_name", "email": "email", "phone": "phone", "company": "company",
+KINDS: dict[str, FieldKind] = {"first": "first_name", "last": "last_name", "email": "email", "phone": "phone", "company": "company",
          "city": "city"}  # fmt: skip
 FIRST = ["John", "Jon", "Jane", "Bob", "Robert", "Mary", "Maria", "Liz", "Elizabeth", "J.", "", "Ann"]
 LAST = ["Smith", "Smyth", "Jones", "Brown", "Lee", "van Dyke", "O'Brien", ""]
@@ -102,4 +102,6 @@ def test_an_exact_copy_always_yields_a_proposal(rows: list[dict[str, str]], data
     result = _run([*rows, copy])
     n = len(rows)
     assert result.labels[original] == result.labels[n]
-    assert (min(original, n), max(original, n)) in set(zip(result.left.tolist(), result.right.tolist(), strict=True))
+    assert (min(original, n), max(original, n)) in set(
+        zip(result.left.tolist(), result.right.tolist(), strict=True)
+    )

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from crm_hygiene.dedup.blocking import BlockingRule, distinct_inputs, every_value, record_keys
 from crm_hygiene.dedup.comparators import Comparator
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
-from crm_hygiene.dedup.engine import prepare, rules_for, score_candidates
+from crm_hygiene.dedup.engine import conflict_mask, prepare, rules_for, score_candidates
 from crm_hygiene.dedup.features import Population, Table
 from crm_hygiene.dedup.scoring import Model, compare_all, probability_of
 from crm_hygiene.models.merge import Contribution, MatchCandidate
@@ -133,6 +133,9 @@ class InMemoryMatchIndex:
         frequencies = compared.frequencies(np.arange(len(rows), dtype=np.int64))
         contributions = self.model.contributions(compared.levels, frequencies, self.population.n)
         probability = probability_of(self.model.weights(compared.levels, frequencies, self.population.n))
+        # The batch's vetoes hold at entry too: two people by the CRM's own signals are no candidates.
+        vetoed = conflict_mask(compared.levels, self.comparators, self.config.conflict_disagreements)
+        probability[vetoed] = 0.0
         order = np.argsort(-probability, kind="stable")
         out = []
         for i in order[:limit].tolist():

@@ -94,7 +94,7 @@ class Model:
 
     def weights(self, levels: LevelMatrix, frequencies: Sequence[Floats | None], n: int) -> Floats:
         """Match weight (bits) of each pair: prior plus contributions; an identical record is a match."""
-        weight = self.contributions(levels, frequencies, n).sum(axis=1) + self.prior_weight
+        weight: Floats = self.contributions(levels, frequencies, n).sum(axis=1) + self.prior_weight
         weight[identical(levels)] = IDENTICAL_WEIGHT
         return weight
 

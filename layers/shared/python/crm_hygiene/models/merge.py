@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from crm_hygiene.types import Confidence, FieldName, ObjectType, RecordId
 
@@ -128,6 +128,14 @@ class MergeProposal(BaseModel):
     evidence_summary: str = ""
     band: MergeBand = "review"
     band_reason: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_id(cls, data: Any) -> Any:
+        # ``proposal_id`` is derived from the members: accepted when reading JSON back, never trusted.
+        if isinstance(data, dict) and "proposal_id" in data:
+            data = {k: v for k, v in data.items() if k != "proposal_id"}
+        return data
 
     @computed_field  # type: ignore[prop-decorator]
     @property
