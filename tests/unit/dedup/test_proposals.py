@@ -69,7 +69,9 @@ def _proposals(
     ids = ["r1", "r2", "r3", "r4"]
 
     def view(row: int) -> Member:
-        return member(ids[row], owner=OWNERS[row], **{c: v[row] for c, v in COLUMNS.items()})
+        return Member(
+            record_id=ids[row], fields={"owner": OWNERS[row], **{c: v[row] for c, v in COLUMNS.items()}}
+        )
 
     return build_proposals(result, ids, "contact", view, standard=standard, memory=memory)
 
