@@ -112,10 +112,11 @@ def _clear_phone_caches() -> None:
     """Cold caches for the second measurement too (the first pass saw the same numbers and emails)."""
     from crm_hygiene.enrich.providers import derived as module
     from crm_hygiene.normalize.email import normalize_email
-    from crm_hygiene.normalize.phone import normalize_phone
+    from crm_hygiene.normalize.phone import _normalize_loose
 
+    # normalize_phone caches only its slow path now (numbers in E.164 rarely repeat)
     for cached in (module._number, module.phone_subdivision, module.phone_time_zone, module.phone_line_type,
-                   normalize_phone, normalize_email):  # fmt: skip
+                   _normalize_loose, normalize_email):  # fmt: skip
         cached.cache_clear()
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Status = Literal["valid", "fixed", "invalid", "placeholder", "empty"]
 """What a normalizer found.
@@ -20,9 +19,9 @@ Status = Literal["valid", "fixed", "invalid", "placeholder", "empty"]
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
-    """One normalizer's verdict on one raw value.
+class Normalized(NamedTuple):
+    """One normalizer's verdict on one raw value (immutable; a named tuple because one is built for
+    every field of every record, and a frozen dataclass costs several times more to create).
 
     Attributes:
         status: See :data:`Status`.
@@ -38,7 +37,7 @@ class Normalized:
     confidence: float
     reason: str
     flags: frozenset[str] = frozenset()
-    extra: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    extra: Mapping[str, str] = _EMPTY
 
     @property
     def changed(self) -> bool:

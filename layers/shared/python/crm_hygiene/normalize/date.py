@@ -176,7 +176,9 @@ def _plain_iso(raw: str, date_only: bool) -> bool:
     return 1900 <= moment.year <= 2100
 
 
-@lru_cache(maxsize=65536)
+_VALID_ISO = valid("", "already ISO 8601")
+
+
 def normalize_date(raw: str, order: DateOrder = "MDY", explicit_order: bool = False,
                    date_only: bool = False) -> Normalized:  # fmt: skip
     """Normalizes a date or date-time to ISO 8601.
@@ -188,7 +190,12 @@ def normalize_date(raw: str, order: DateOrder = "MDY", explicit_order: bool = Fa
         date_only: The field holds dates: a midnight time is dropped ("2024-01-17 00:00" -> "2024-01-17").
     """
     if _plain_iso(raw, date_only):
-        return valid(raw)
+        return _VALID_ISO._replace(value=raw)  # most values; timestamps rarely repeat, so no cache
+    return _normalize_date(raw, order, explicit_order, date_only)
+
+
+@lru_cache(maxsize=16384)
+def _normalize_date(raw: str, order: DateOrder, explicit_order: bool, date_only: bool) -> Normalized:
     text = raw.strip()
     if not text:
         return EMPTY

@@ -79,6 +79,9 @@ _REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_NO_FLAGS: frozenset[str] = frozenset()
+
+
 def _flags(local: str, domain: str) -> frozenset[str]:
     flags = set()
     base = local.split("+", 1)[0].lower()
@@ -88,7 +91,7 @@ def _flags(local: str, domain: str) -> frozenset[str]:
         flags.add("free_mail")
     if domain in DISPOSABLE_DOMAINS:
         flags.add("disposable")
-    return frozenset(flags)
+    return frozenset(flags) if flags else _NO_FLAGS
 
 
 def _is_placeholder_address(local: str, domain: str) -> bool:
@@ -126,9 +129,30 @@ def _validate(candidate: str) -> tuple[str, str, str] | str:
     return f"{local_part}@{domain_part}", local_part, domain_part
 
 
+def _already_clean(raw: str) -> Normalized | None:
+    """The common case in one pass: a plain address already in the standard format that is neither a
+    placeholder nor disposable. None means "take the full path"."""
+    if len(raw) > 254 or not _FAST.fullmatch(raw):
+        return None
+    at = raw.rindex("@")
+    local, domain = raw[:at], raw[at + 1 :]
+    if at > _LOCAL_MAX or "xn--" in domain:
+        return None
+    tld = domain[domain.rindex(".") + 1 :]
+    if tld in _SPECIAL_TLDS or tld in _PLACEHOLDER_TLDS or _is_placeholder_address(local, domain):
+        return None
+    flags = _flags(local, domain)
+    if "disposable" in flags:
+        return None
+    return valid(raw, flags=flags, extra={"domain": domain})
+
+
 @lru_cache(maxsize=65536)
 def normalize_email(raw: str) -> Normalized:
     """Normalizes one email address (see the module docstring)."""
+    clean = _already_clean(raw)
+    if clean is not None:
+        return clean
     text = raw.strip()
     if not text:
         return EMPTY

@@ -33,10 +33,17 @@ _ASCENDING = "01234567890123456789"
 _DESCENDING = "98765432109876543210"
 
 
-def _lib() -> Any:
-    import phonenumbers
+_PHONENUMBERS: Any = None
 
-    return phonenumbers
+
+def _lib() -> Any:
+    """phonenumbers, imported on first use (a cold start that never sees a phone does not load it)."""
+    global _PHONENUMBERS
+    if _PHONENUMBERS is None:
+        import phonenumbers
+
+        _PHONENUMBERS = phonenumbers
+    return _PHONENUMBERS
 
 
 def _is_junk(digits: str) -> bool:
@@ -83,9 +90,10 @@ def _region_rules(region: str) -> tuple[_Desc, tuple[_Desc, ...]] | None:
     general = desc(metadata.general_desc)
     if general is None:
         return None
+    # Validity is "matches some type", so the order is free: the common types go first.
     kinds = (
-        "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
-        "fixed_line", "mobile",
+        "fixed_line", "mobile", "toll_free", "voip", "premium_rate", "shared_cost", "personal_number",
+        "pager", "uan", "voicemail",
     )  # fmt: skip
     types = tuple(d for d in (desc(getattr(metadata, k, None)) for k in kinds) if d is not None)
     return general, types
@@ -124,7 +132,6 @@ def _valid_region(num: _pn.PhoneNumber, hint: str | None) -> str | None:
     return region or ""
 
 
-@lru_cache(maxsize=65536)
 def normalize_phone(raw: str, region: str | None = None, guessed_region: str | None = None) -> Normalized:
     """Normalizes one phone number.
 
@@ -138,7 +145,13 @@ def normalize_phone(raw: str, region: str | None = None, guessed_region: str | N
         ``placeholder`` for junk numbers, ``invalid`` otherwise.
     """
     if raw[:1] == "+" and 8 <= len(raw) <= 16 and raw[1:].isdigit() and not _is_junk(raw[1:]):
-        return _check_e164(raw, raw, _upper(region) or _upper(guessed_region))  # the common, clean case
+        # the common, clean case; numbers rarely repeat, so caching would only cost
+        return _check_e164(raw, raw, _upper(region) or _upper(guessed_region))
+    return _normalize_loose(raw, region, guessed_region)
+
+
+@lru_cache(maxsize=16384)
+def _normalize_loose(raw: str, region: str | None, guessed_region: str | None) -> Normalized:
     text = raw.strip()
     if not text:
         return EMPTY
@@ -179,6 +192,7 @@ def _fast_e164(text: str) -> _pn.PhoneNumber | None:
 def _check_e164(raw: str, text: str, hint: str | None) -> Normalized:
     pn = _lib()
     num = _fast_e164(text)
+    built = num is not None  # built from the digits as written: its E.164 form is the text itself
     if num is None:
         try:
             num = pn.parse(text, None)
@@ -187,14 +201,14 @@ def _check_e164(raw: str, text: str, hint: str | None) -> Normalized:
     region = _valid_region(num, hint)
     if region is None:
         return invalid("not a valid number for its country code")
-    return _found(raw, num, 0.99, "reformatted to E.164", region=region)
+    return _found(raw, num, 0.99, "reformatted to E.164", region=region, formatted=text if built else None)
 
 
 def _found(raw: str, num: _pn.PhoneNumber, confidence: float, why: str, vanity: bool = False,
-           region: str | None = None) -> Normalized:  # fmt: skip
+           region: str | None = None, formatted: str | None = None) -> Normalized:  # fmt: skip
     if _is_fictional(num):
         return placeholder("a 555-01XX number, reserved for fiction", flags=_JUNK)
-    value = _format(num)
+    value = formatted if formatted is not None else _format(num)
     found = region if region is not None else (_lib().region_code_for_number(num) or "")
     extra = {"region": found}
     if value == raw:
