@@ -154,12 +154,9 @@ def normalize_email(raw: str) -> Normalized:
     if clean is not None:
         return clean
     text = raw.strip()
-    if not text:
-        return EMPTY
-    if is_placeholder(text, "email"):
-        return placeholder("placeholder email value")
-    if "@" in text and _tld(text) in _PLACEHOLDER_TLDS:
-        return placeholder("an address under a reserved test/example domain")
+    early = _missing(text)
+    if early is not None:
+        return early
     checked = _validate(text)
     confidence, why = 0.99, "trimmed and lower-cased the domain"
     if "xn--" in text.lower():
@@ -181,6 +178,17 @@ def normalize_email(raw: str) -> Normalized:
     if value == raw:
         return valid(value, flags=flags, extra=extra)
     return fixed(value, confidence, why, flags=flags, extra=extra)
+
+
+def _missing(text: str) -> Normalized | None:
+    """Empty, or a stand-in for an address (it counts as missing); None for anything else."""
+    if not text:
+        return EMPTY
+    if is_placeholder(text, "email"):
+        return placeholder("placeholder email value")
+    if "@" in text and _tld(text) in _PLACEHOLDER_TLDS:
+        return placeholder("an address under a reserved test/example domain")
+    return None
 
 
 def _repair(text: str) -> str:
