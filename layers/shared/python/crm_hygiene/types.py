@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Literal, TypeAlias, get_args
 
 from pydantic import Field
 
@@ -30,31 +30,12 @@ FindingKind = Literal[
     "routing_blocker",
     "inconsistent",
 ]
-FINDING_KINDS: tuple[FindingKind, ...] = (
-    "missing_critical",
-    "malformed",
-    "placeholder",
-    "stale",
-    "misowned",
-    "routing_blocker",
-    "inconsistent",
-)
+FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 
 ChangeKind = Literal["normalize", "enrich", "fill_derived", "flag", "merge"]
 
 # The `kind` column of the review queue: a finding kind, or what a proposal is about.
-QueueKind = Literal[
-    "missing_critical",
-    "malformed",
-    "placeholder",
-    "stale",
-    "misowned",
-    "routing_blocker",
-    "inconsistent",
-    "duplicate",
-    "enrich",
-    "job_change",
-]
+QueueKind = Literal[FindingKind, "duplicate", "enrich", "job_change"]
 
 # Where a queue item is in the change lifecycle (ARCHITECTURE.md, "Change lifecycle").
 ChangeStatus = Literal[

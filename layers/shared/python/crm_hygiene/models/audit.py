@@ -22,19 +22,11 @@ def record_key(object_type: ObjectType, record_id: RecordId) -> str:
     return f"{object_type}#{record_id}"
 
 
-class AuditEntry(BaseModel):
-    """One append-only line of the audit trail.
-
-    ``seq`` numbers the entries of one record from 1; ``prev_hash`` is the previous entry's
-    ``hash`` (or 64 zeros), and ``hash`` covers every other field, so editing or removing an entry
-    breaks the chain (``verify_chain``).
-    """
+class _AuditFields(BaseModel):
+    """What happened to which field of which record, by whom, and why."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    record_key: str
-    seq: int = Field(ge=1)
-    at: datetime
     actor: str
     action: AuditAction
     object_type: ObjectType
@@ -46,6 +38,19 @@ class AuditEntry(BaseModel):
     change_id: str = ""
     review_id: str = ""
     run_id: str = ""
+
+
+class AuditEntry(_AuditFields):
+    """One append-only line of the audit trail.
+
+    ``seq`` numbers the entries of one record from 1; ``prev_hash`` is the previous entry's
+    ``hash`` (or 64 zeros), and ``hash`` covers every other field, so editing or removing an entry
+    breaks the chain (``verify_chain``).
+    """
+
+    record_key: str
+    seq: int = Field(ge=1)
+    at: datetime
     prev_hash: str = GENESIS
     hash: str = ""
 
@@ -59,29 +64,14 @@ class AuditEntry(BaseModel):
         return self.model_copy(update={"hash": self.digest()})
 
 
-class AuditDraft(BaseModel):
+class AuditDraft(_AuditFields):
     """What a service wants to record; the audit log assigns ``seq``, ``prev_hash`` and ``hash``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    actor: str
-    action: AuditAction
-    object_type: ObjectType
-    record_id: RecordId
-    field: FieldName
-    before: str | None = None
-    after: str | None = None
-    reason: str = ""
-    change_id: str = ""
-    review_id: str = ""
-    run_id: str = ""
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     def entry(self, seq: int, prev_hash: str) -> AuditEntry:
-        return AuditEntry(
-            record_key=record_key(self.object_type, self.record_id), seq=seq, prev_hash=prev_hash,
-            **self.model_dump(),
-        ).sealed()  # fmt: skip
+        key = record_key(self.object_type, self.record_id)
+        return AuditEntry(record_key=key, seq=seq, prev_hash=prev_hash, **self.model_dump()).sealed()
 
 
 def verify_chain(entries: list[AuditEntry]) -> list[str]:

@@ -36,16 +36,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class ReviewItem(BaseModel):
-    """One queued change or merge, with its whole story so far.
-
-    Attributes:
-        review_id: The change's stable ``change_id`` (or the merge's id): enqueueing twice is a no-op.
-        change_kind: normalize, enrich, fill_derived, flag (a finding with no change) or merge.
-        final_value: What was (or will be) written: the suggestion, or a reviewer's edit.
-        proposal: For merges, the MergeProposal as JSON.
-        version: Bumped on every status change (optimistic concurrency between reviewers).
-    """
+class _ReviewFields(BaseModel):
+    """What a review item holds, apart from the workflow's task token."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -70,8 +62,22 @@ class ReviewItem(BaseModel):
     note: str | None = None
     final_value: str | None = None
     proposal: dict[str, Any] | None = None
-    task_token: str | None = Field(default=None, repr=False)
     version: int = 0
+
+
+class ReviewItem(_ReviewFields):
+    """One queued change or merge, with its whole story so far.
+
+    Attributes:
+        review_id: The change's stable ``change_id`` (or the merge's id): enqueueing twice is a no-op.
+        change_kind: normalize, enrich, fill_derived, flag (a finding with no change) or merge.
+        final_value: What was (or will be) written: the suggestion, or a reviewer's edit.
+        proposal: For merges, the MergeProposal as JSON.
+        task_token: The merge workflow's token while it waits; never leaves the server.
+        version: Bumped on every status change (optimistic concurrency between reviewers).
+    """
+
+    task_token: str | None = Field(default=None, repr=False)
 
     @property
     def is_change(self) -> bool:
@@ -82,33 +88,8 @@ class ReviewItem(BaseModel):
         return ReviewItemView.model_validate(self.model_dump(exclude={"task_token"}))
 
 
-class ReviewItemView(BaseModel):
-    """A review item as the API shows it (no task token)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    review_id: str
-    run_id: str
-    kind: QueueKind
-    change_kind: ChangeKind
-    object_type: ObjectType
-    record_id: RecordId
-    field: FieldName
-    current_value: str
-    suggested_value: str
-    evidence: str
-    confidence: float
-    protected: bool
-    decision: QueueDecision
-    status: ChangeStatus
-    source: str
-    created_at: datetime
-    updated_at: datetime
-    reviewer: str | None = None
-    note: str | None = None
-    final_value: str | None = None
-    proposal: dict[str, Any] | None = None
-    version: int = 0
+class ReviewItemView(_ReviewFields):
+    """A review item as the API shows it: everything but the task token."""
 
 
 class Approve(BaseModel):
