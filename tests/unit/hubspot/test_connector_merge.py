@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crm_hygiene.adapters.crm.hubspot import HubSpotCrmStore, HubSpotError
 from crm_hygiene.errors import NotFound
 from crm_hygiene.local.fake_hubspot import FakeHubSpot, Fault
-from crm_hygiene.local.fake_hubspot.seed import seed_from_export
-from tests.fakes.hubspot import VirtualClock, make_fake, store_for
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-def fake(clock: VirtualClock, hubspot_export: Path) -> FakeHubSpot:
-    fake = make_fake(clock)
-    seed_from_export(fake.crm, hubspot_export)
-    return fake
-
-
-@pytest.fixture
-def store(fake: FakeHubSpot, clock: VirtualClock) -> HubSpotCrmStore:
-    return store_for(fake, clock)
 
 
 def test_a_contact_merge_mints_a_new_id_and_old_ids_follow(store: HubSpotCrmStore, fake: FakeHubSpot) -> None:

@@ -11,26 +11,8 @@ from crm_hygiene.adapters.crm.hubspot import HubSpotAuthError, HubSpotCrmStore
 from crm_hygiene.adapters.secrets import EnvSecretStore
 from crm_hygiene.errors import NotFound
 from crm_hygiene.local.fake_hubspot import FakeHubSpot
-from crm_hygiene.local.fake_hubspot.seed import seed_from_export
 from crm_hygiene.local.fake_hubspot.transport import FakeTransport
 from tests.fakes.hubspot import VirtualClock, make_fake, store_for
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-def fake(clock: VirtualClock, hubspot_export: Path) -> FakeHubSpot:
-    fake = make_fake(clock)
-    seed_from_export(fake.crm, hubspot_export)
-    return fake
-
-
-@pytest.fixture
-def store(fake: FakeHubSpot, clock: VirtualClock) -> HubSpotCrmStore:
-    return store_for(fake, clock)
 
 
 def scan(store: HubSpotCrmStore, object_type: str, limit: int = 100) -> list[str]:

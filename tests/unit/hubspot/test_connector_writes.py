@@ -4,32 +4,13 @@ nothing is lost or applied twice (the fake counts every property write)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from crm_hygiene.adapters.crm.hubspot import HubSpotCrmStore
 from crm_hygiene.local.fake_hubspot import FakeHubSpot, Fault
-from crm_hygiene.local.fake_hubspot.seed import seed_from_export
 from crm_hygiene.models.crm import FieldWrite
 from tests.fakes.hubspot import VirtualClock, make_fake, store_for
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-def fake(clock: VirtualClock, hubspot_export: Path) -> FakeHubSpot:
-    fake = make_fake(clock)
-    seed_from_export(fake.crm, hubspot_export)
-    return fake
-
-
-@pytest.fixture
-def store(fake: FakeHubSpot, clock: VirtualClock) -> HubSpotCrmStore:
-    return store_for(fake, clock)
 
 
 def current(fake: FakeHubSpot, record_id: str, prop: str, object_type: str = "contacts") -> str:

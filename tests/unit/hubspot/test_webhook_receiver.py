@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from crm_hygiene.local.fake_hubspot import FakeHubSpot, WebhookEmitter
 from crm_hygiene.local.fake_hubspot.crm import Source
-from crm_hygiene.local.fake_hubspot.seed import seed_from_export
 from crm_hygiene.webhooks import HubSpotWebhookReceiver, InMemoryIdempotencyStore, WebhookResult, sign_v3
-from tests.fakes.hubspot import VirtualClock, make_fake
+from tests.fakes.hubspot import VirtualClock
 
 SECRET = "client-secret-for-tests"
 URL = "https://hooks.example.com/webhooks/hubspot"
@@ -47,18 +45,6 @@ def wire(
     endpoint = Endpoint(receiver)
     emitter = fake.subscribe(URL, secret, send=endpoint, clock=clock, **options)
     return emitter, endpoint
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-def fake(clock: VirtualClock, hubspot_export: Path) -> FakeHubSpot:
-    fake = make_fake(clock)
-    seed_from_export(fake.crm, hubspot_export)
-    return fake
 
 
 def test_a_persons_edit_reaches_a_scan_request(fake: FakeHubSpot, clock: VirtualClock) -> None:
