@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crm_hygiene.dedup import keys
-from crm_hygiene.dedup.features import Strings, Table, distinct, distinct_inverse, factorize
+from crm_hygiene.dedup.features import Table, distinct, distinct_inverse, factorize
 
 Index = npt.NDArray[np.int64]
 KeyFunction = Callable[[str], frozenset[str]]
@@ -93,6 +93,10 @@ def given_with_key(value: str) -> frozenset[str]:
     return frozenset((f"{first}:{other}",))
 
 
+_VALUE_KEYS: frozenset[KeyFunction] = frozenset({exact_key, record_key, local_part_key})
+"""Key functions that return the input itself or nothing (record_keys takes a shortcut for them)."""
+
+
 @dataclass(frozen=True)
 class BlockingRule:
     """One blocking rule.
@@ -132,8 +136,7 @@ RULES: tuple[BlockingRule, ...] = (
                  refine=("location.postcode", "location.city", "company.value"), max_block=16, fallback=True),
     BlockingRule("name", ("name.first", "name.last"), given_surname_key,
                  refine=("location.city", "company.value"), sort=("email.value", *_NAME)),
-    BlockingRule("surname_company", ("name.last", "name.first", "company.value"), surname_with_key,
-                 max_block=20),
+    BlockingRule("surname_company", ("name.last", "company.value"), exact_key, max_block=20),
     BlockingRule("company_domain", ("company.site",), exact_key, refine=("location.city",),
                  sort=("company.value",), people=False),
     BlockingRule("surname_postcode", ("name.last", "name.first", "location.postcode"), surname_with_key),
@@ -164,6 +167,7 @@ class BlockingStats:
     oversized_blocks: dict[str, int] = field(default_factory=dict)
     largest_block: dict[str, int] = field(default_factory=dict)
     candidates: int = 0
+    kept: dict[str, Index] = field(default_factory=dict, repr=False)
 
 
 def distinct_inputs(table: Table, inputs: Sequence[str], rows: Index | None) -> tuple[Index, list[str]]:
@@ -200,6 +204,12 @@ def record_keys(
     ``names`` is given, it receives the key strings, in key-code order.
     """
     codes, distinct_values = distinct_inputs(table, inputs, rows)
+    if key in _VALUE_KEYS:  # the key is the input itself, or none: no per-record Python
+        usable = np.fromiter((bool(key(v)) for v in distinct_values), dtype=bool, count=len(distinct_values))
+        if names is not None:
+            names.extend(distinct_values)
+        positions = np.flatnonzero(usable[codes]) if len(codes) else np.zeros(0, dtype=np.int64)
+        return positions, codes[positions]
     key_ids: dict[str, int] = {}
     offsets = np.zeros(len(distinct_values) + 1, dtype=np.int64)
     flat: list[int] = []
@@ -228,6 +238,7 @@ class _Blocker:
     largest: int = 0
 
     def blocks(self, rows: Index, key_codes: Index, rule: BlockingRule, depth: int = 0) -> None:
+        """Pairs of every block; oversized blocks, all at once, by second key and neighbourhood."""
         if len(rows) < 2:
             return
         order = np.lexsort((rows, key_codes))
@@ -241,34 +252,39 @@ class _Blocker:
             self.left.append(r[(first[:, None] + i).ravel()])
             self.right.append(r[(first[:, None] + j).ravel()])
         over = sizes > self.max_block
-        for start, size in zip(starts[over].tolist(), sizes[over].tolist(), strict=True):
-            self.oversized += 1
-            self._split(r[start : start + size], rule, depth)
-
-    def _split(self, members: Index, rule: BlockingRule, depth: int) -> None:
+        if not over.any():
+            return
+        self.oversized += int(over.sum())
+        block = np.repeat(np.cumsum(over) - 1, sizes)[np.repeat(over, sizes)]  # oversized block number
+        members = r[np.repeat(over, sizes)]
         refine = next((name for name in rule.refine if name in self.table), None)
         if depth == 0 and refine is not None:
-            rows, codes = record_keys(self.table, (refine,), exact_key, members)
-            self.blocks(members[rows], codes, rule, depth + 1)
-        sort = next((name for name in rule.sort if name in self.table), None)
-        if sort is not None:
-            self._neighbours(members, self.table[sort][members])
-        else:
-            self._neighbours(members, np.asarray([str(m) for m in members], dtype=object))
+            second = self.table.codes(refine)[members].astype(np.int64)
+            known = second >= 0
+            width = int(second.max(initial=0)) + 1
+            self.blocks(members[known], block[known] * width + second[known], rule, depth + 1)
+        self._neighbours(members, block, rule)
 
-    def _neighbours(self, members: Index, sort_values: Strings) -> None:
-        ordered = members[np.argsort(sort_values.astype(str), kind="stable")]
-        for step in range(1, min(self.window, len(ordered) - 1) + 1):
-            self.left.append(ordered[:-step])
-            self.right.append(ordered[step:])
+    def _neighbours(self, members: Index, block: Index, rule: BlockingRule) -> None:
+        """Each member with the next ``window`` members of its block, in the order of the rule's
+        sort feature (sorted neighbourhood), for all oversized blocks at once."""
+        sort = next((name for name in rule.sort if name in self.table), None)
+        rank = self.table.rank(sort)[members] if sort is not None else members
+        order = np.lexsort((rank, block))
+        ordered, blocks = members[order], block[order]
+        for step in range(1, self.window + 1):
+            same = blocks[:-step] == blocks[step:]
+            self.left.append(ordered[:-step][same])
+            self.right.append(ordered[step:][same])
 
 
 def candidate_pairs(
-    table: Table, rules: Sequence[BlockingRule], max_block: int, window: int
+    table: Table, rules: Sequence[BlockingRule], max_block: int, window: int, keep: Sequence[str] = ()
 ) -> tuple[Index, Index, BlockingStats]:
     """Distinct candidate pairs (left < right) of all rules, and statistics.
 
-    Rules whose inputs are not all features of ``table`` are skipped.
+    Rules whose inputs are not all features of ``table`` are skipped. The pairs of the rules named
+    in ``keep`` are also returned on their own (``stats.kept``, as ``left * n + right``).
     """
     stats = BlockingStats()
     merged: list[Index] = []
@@ -295,6 +311,8 @@ def candidate_pairs(
         stats.pairs[rule.name] = len(codes)
         stats.oversized_blocks[rule.name] = blocker.oversized
         stats.largest_block[rule.name] = blocker.largest
+        if rule.name in keep:
+            stats.kept[rule.name] = codes
         merged.append(codes)
     if not merged:
         empty = np.zeros(0, dtype=np.int64)

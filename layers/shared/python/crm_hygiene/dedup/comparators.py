@@ -377,20 +377,23 @@ class DateComparator(EditComparator):
     # The same date of birth (up to a typo) is personal: it outweighs a conflicting given name.
     decisive_levels = frozenset({1, 2})
 
+    def prepare(self, table: Table, inputs: Inputs) -> None:
+        super().prepare(table, inputs)
+        # Year, month and day as numbers, so a swapped day and month is found without strings.
+        values = table[self.feature("value")]
+        parts = np.zeros((table.n, 3), dtype=np.int32)
+        for i, v in enumerate(values.tolist()):
+            if len(v) == 8 and v.isdigit():
+                parts[i] = (int(v[:4]), int(v[4:6]), int(v[6:]))
+        table.extra[self.feature("parts")] = parts
+
     def compare(self, table: Table, left: Index, right: Index) -> Compared:
         compared = super().compare(table, left, right)
-        values = table[self.feature("value")]
-        lv, rv = values[left], values[right]
-        swapped = np.flatnonzero(compared.levels > 2)
-        if len(swapped):
-            flip = _swap_day_month(lv[swapped])
-            hit = swapped[flip == rv[swapped]]
-            compared.levels[hit] = 2
+        parts = table.extra[self.feature("parts")]
+        pl, pr = parts[left], parts[right]
+        swapped = (pl[:, 0] == pr[:, 0]) & (pl[:, 1] == pr[:, 2]) & (pl[:, 2] == pr[:, 1]) & (pl[:, 0] > 0)
+        compared.levels[swapped & (compared.levels > 2)] = 2
         return compared
-
-
-def _swap_day_month(values: Strings) -> Strings:
-    return strings(v[:4] + v[6:8] + v[4:6] if len(v) == 8 else v for v in values)
 
 
 class NumberComparator(Comparator):

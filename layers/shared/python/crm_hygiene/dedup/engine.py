@@ -194,7 +194,9 @@ def score_candidates(
 ) -> tuple[Pairs, Model, BlockingStats]:
     """Blocking, training, and the comparisons and match weights of the candidate pairs, in chunks:
     only the pairs at or above the threshold are kept (the others cost no memory afterwards)."""
-    left, right, stats = candidate_pairs(table, rules_for(config), config.max_block_size, config.window)
+    left, right, stats = candidate_pairs(
+        table, rules_for(config), config.max_block_size, config.window, keep=tuple(TRAINING_RULES)
+    )
 
     def sample() -> LevelMatrix:
         rng = np.random.default_rng(config.seed)
@@ -205,7 +207,7 @@ def score_candidates(
         table,
         comparators,
         sample,
-        training_sets(table, comparators, config),
+        training_sets(table, comparators, config, stats.kept),
         candidate_count=len(left),
         random_pair_count=config.random_pairs,
         iterations=config.em_iterations,
@@ -248,16 +250,28 @@ def _stack(parts: list[Floats | None], sizes: list[int]) -> Floats | None:
     )
 
 
-def training_sets(table: Table, comparators: Sequence[Comparator], config: MatchConfig) -> list[TrainingSet]:
-    """The pairs of a few single blocking rules (at most 400k each, sampled), with their levels."""
+def training_sets(
+    table: Table,
+    comparators: Sequence[Comparator],
+    config: MatchConfig,
+    known: Mapping[str, Index] | None = None,
+) -> list[TrainingSet]:
+    """The pairs of a few single blocking rules (at most 400k each, sampled), with their levels.
+
+    ``known``: rule -> its pairs (``left * n + right``) when blocking already made them.
+    """
     by_name = {rule.name: rule for rule in RULES}
     rng = np.random.default_rng(config.seed)
     found: list[TrainingSet] = []
+    n = np.int64(max(table.n, 1))
     for name, selects in TRAINING_RULES.items():
         rule = by_name[name]
         if not all(f in table for f in rule.inputs):
             continue
-        left, right, _ = candidate_pairs(table, [rule], config.max_block_size, config.window)
+        if known is not None and name in known:
+            left, right = known[name] // n, known[name] % n
+        else:
+            left, right, _ = candidate_pairs(table, [rule], config.max_block_size, config.window)
         total = len(left)
         if total < 50:
             continue

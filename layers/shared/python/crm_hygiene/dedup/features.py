@@ -28,7 +28,7 @@ def factorize(values: Iterable[str]) -> tuple[Codes, list[str]]:
     """(codes, distinct values): ``codes[i]`` is the position of ``values[i]`` among the distinct values."""
     seen: dict[str, int] = {}
     setdefault = seen.setdefault
-    codes = np.fromiter((setdefault(v, len(seen)) for v in values), dtype=np.int32)
+    codes = np.array([setdefault(v, len(seen)) for v in values], dtype=np.int32)
     return codes, list(seen)
 
 
@@ -168,12 +168,14 @@ class Table:
     extra: dict[str, Any] = field(default_factory=dict)
     population: Population | None = None
     _codes: dict[str, tuple[Codes, npt.NDArray[np.int64]]] = field(default_factory=dict, repr=False)
+    _distinct: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def add(self, name: str, values: Strings) -> None:
         if len(values) != self.n:
             raise ValueError(f"feature {name!r} has {len(values)} values for {self.n} records")
         self.values[name] = values
         self._codes.pop(name, None)
+        self._distinct.pop(name, None)
 
     def __getitem__(self, name: str) -> Strings:
         return self.values[name]
@@ -224,9 +226,26 @@ class Table:
                 remap[blank] = -1
                 codes = remap[codes]
                 per_code = np.delete(per_code, blank)
+                distinct = distinct[:blank] + distinct[blank + 1 :]
             hit = (codes, per_code)
             self._codes[name] = hit
+            self._distinct[name] = distinct
         return hit
+
+    def rank(self, name: str) -> npt.NDArray[np.int64]:
+        """Each row's value's position in the sorted distinct values (cached): sorting rows by it
+        sorts them by value, with numbers instead of strings."""
+        key = f"<rank>{name}"
+        found: npt.NDArray[np.int64] | None = self.extra.get(key)
+        if found is None:
+            codes, _ = self._coded(name)
+            names = self._distinct[name]
+            order = np.argsort(np.asarray(names, dtype=object), kind="stable")
+            by_code = np.empty(len(names), dtype=np.int64)
+            by_code[order] = np.arange(len(names))
+            found = np.where(codes >= 0, by_code[np.maximum(codes, 0)], -1)
+            self.extra[key] = found
+        return found
 
     def lengths(self, name: str) -> npt.NDArray[np.int32]:
         """Length of each value of a feature (cached)."""

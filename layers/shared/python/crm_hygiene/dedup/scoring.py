@@ -188,8 +188,8 @@ def random_pairs(n: int, size: int, seed: int) -> tuple[Index, Index]:
 
 def estimate_u(table: Table, comparators: Sequence[Comparator], size: int, seed: int) -> list[Floats]:
     """u per comparison and level from random pairs (smoothed so no level has u = 0)."""
-    # A small file needs fewer pairs for the same precision (200 per record, at least 200,000).
-    left, right = random_pairs(table.n, min(size, max(200_000, 200 * table.n)), seed)
+    # A small file needs fewer pairs for the same precision (40 per record, at least 200,000).
+    left, right = random_pairs(table.n, min(size, max(200_000, 40 * table.n)), seed)
     levels = compare_all(table, comparators, left, right).levels
     out = []
     for k, comparator in enumerate(comparators):
