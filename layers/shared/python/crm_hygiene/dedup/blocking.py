@@ -305,8 +305,8 @@ def candidate_pairs(
             stats.pairs[rule.name] = 0
             continue
         left, right = np.concatenate(blocker.left), np.concatenate(blocker.right)
-        keep = left != right
-        lo, hi = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
+        apart = left != right
+        lo, hi = np.minimum(left[apart], right[apart]), np.maximum(left[apart], right[apart])
         codes = distinct(lo * n + hi)
         stats.pairs[rule.name] = len(codes)
         stats.oversized_blocks[rule.name] = blocker.oversized

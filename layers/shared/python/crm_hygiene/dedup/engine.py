@@ -24,6 +24,7 @@ from crm_hygiene.dedup.scoring import (
     Model,
     TrainingSet,
     compare_all,
+    identical,
     probability_of,
     train,
 )
@@ -218,7 +219,7 @@ def score_candidates(
     for start in range(0, len(left), _CHUNK):
         stop = min(start + _CHUNK, len(left))
         compared = compare_all(table, comparators, left[start:stop], right[start:stop], chunk=_CHUNK)
-        weight = model.match_weights(compared, table.n)
+        weight = model.match_weights(compared, table.n, identical(table, left[start:stop], right[start:stop]))
         at = np.flatnonzero(weight >= floor)
         levels, frequencies = compared.take(at)
         kept.append((at + start, weight[at], levels, frequencies))
@@ -362,7 +363,7 @@ def _scored_within_groups(
     if len(extra_l):
         fresh = compare_all(table, comparators, extra_l, extra_r)
         fresh_freq = fresh.frequencies(np.arange(len(extra_l), dtype=np.int64))
-        fresh_weight = model.weights(fresh.levels, fresh_freq, n)
+        fresh_weight = model.weights(fresh.levels, fresh_freq, n, identical(table, extra_l, extra_r))
         levels = np.concatenate((levels, fresh.levels))
         frequencies = [
             _join(a, b, len(positions), len(extra_l)) for a, b in zip(frequencies, fresh_freq, strict=True)

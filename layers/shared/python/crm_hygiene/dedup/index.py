@@ -24,7 +24,7 @@ from crm_hygiene.dedup.comparators import Comparator
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.engine import conflict_mask, prepare, rules_for, score_candidates
 from crm_hygiene.dedup.features import Population, Table
-from crm_hygiene.dedup.scoring import Model, compare_all, probability_of
+from crm_hygiene.dedup.scoring import Model, compare_all, identical, probability_of
 from crm_hygiene.models.merge import Contribution, MatchCandidate
 from crm_hygiene.types import RecordId
 
@@ -132,7 +132,10 @@ class InMemoryMatchIndex:
         compared = compare_all(table, self.comparators, left, right)
         frequencies = compared.frequencies(np.arange(len(rows), dtype=np.int64))
         contributions = self.model.contributions(compared.levels, frequencies, self.population.n)
-        probability = probability_of(self.model.weights(compared.levels, frequencies, self.population.n))
+        same = identical(table, left, right)
+        probability = probability_of(
+            self.model.weights(compared.levels, frequencies, self.population.n, same)
+        )
         # The batch's vetoes hold at entry too: two people by the CRM's own signals are no candidates.
         vetoed = conflict_mask(compared.levels, self.comparators, self.config.conflict_disagreements)
         probability[vetoed] = 0.0

@@ -82,20 +82,35 @@ class Model:
         """Match probability from the per-comparison weights."""
         return probability_of(self.prior_weight + contributions.sum(axis=1))
 
-    def match_weights(self, comparisons: Comparisons, n: int, chunk: int = 1 << 20) -> Floats:
-        """The match weight (bits) of every pair, in chunks."""
+    def match_weights(
+        self,
+        comparisons: Comparisons,
+        n: int,
+        same: npt.NDArray[np.bool_] | None = None,
+        chunk: int = 1 << 20,
+    ) -> Floats:
+        """The match weight (bits) of every pair, in chunks (``same``: see ``weights``)."""
         total = len(comparisons.levels)
         out = np.zeros(total, dtype=np.float64)
         for start in range(0, total, chunk):
             positions = np.arange(start, min(start + chunk, total), dtype=np.int64)
             levels, frequencies = comparisons.take(positions)
-            out[start : start + len(positions)] = self.weights(levels, frequencies, n)
+            part = None if same is None else same[start : start + len(positions)]
+            out[start : start + len(positions)] = self.weights(levels, frequencies, n, part)
         return out
 
-    def weights(self, levels: LevelMatrix, frequencies: Sequence[Floats | None], n: int) -> Floats:
-        """Match weight (bits) of each pair: prior plus contributions; an identical record is a match."""
+    def weights(
+        self,
+        levels: LevelMatrix,
+        frequencies: Sequence[Floats | None],
+        n: int,
+        same: npt.NDArray[np.bool_] | None = None,
+    ) -> Floats:
+        """Match weight (bits) of each pair: prior plus contributions. Pairs marked ``same`` (identical
+        in every compared field) are a match whatever the model says."""
         weight: Floats = self.contributions(levels, frequencies, n).sum(axis=1) + self.prior_weight
-        weight[identical(levels)] = IDENTICAL_WEIGHT
+        if same is not None:
+            weight[same] = IDENTICAL_WEIGHT
         return weight
 
 
@@ -103,10 +118,16 @@ IDENTICAL_WEIGHT = 60.0
 """The match weight of two records identical in every compared field (probability 1 - 1e-18)."""
 
 
-def identical(levels: LevelMatrix) -> npt.NDArray[np.bool_]:
-    """Pairs at the top level (1) of every comparison that has both values, and at least one."""
-    top = levels == 1
-    out: npt.NDArray[np.bool_] = ((levels == 0) | top).all(axis=1) & top.any(axis=1)
+def identical(table: Table, left: Index, right: Index) -> npt.NDArray[np.bool_]:
+    """Pairs with the same value in every compared field (and at least one value)."""
+    same = np.ones(len(left), dtype=bool)
+    filled = np.zeros(len(left), dtype=bool)
+    for name in table.values:
+        if name.endswith(".value"):
+            codes = table.codes(name)
+            same &= codes[left] == codes[right]
+            filled |= codes[left] >= 0
+    out: npt.NDArray[np.bool_] = same & filled
     return out
 
 
