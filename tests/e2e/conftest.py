@@ -1,6 +1,7 @@
 """End-to-end tier: moto's server on 127.0.0.1 with the synthesized template deployed.
 
-One stack per module, torn down with it, so AWS_ENDPOINT_URL never leaks into later tests' mock_aws.
+One stack for the e2e package, torn down when it is left, so AWS_ENDPOINT_URL and moto's state never
+leak into later tests' mock_aws.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from crm_hygiene.local import demo
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[demo.DemoRun]:
     saved = dict(os.environ)
     folder: Path = tmp_path_factory.mktemp("demo")

@@ -82,10 +82,9 @@ def wait_for(execution_arn: str, timeout: float = 600) -> dict[str, Any]:
         described = sfn.describe_execution(executionArn=execution_arn)
         if described["status"] != "RUNNING":
             if described["status"] != "SUCCEEDED":
-                history = sfn.get_execution_history(
-                    executionArn=execution_arn, reverseOrder=True, maxResults=5
-                )
-                raise RuntimeError(f"{execution_arn} ended {described['status']}: {history['events'][:2]}")
+                events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+                failures = [e for e in events if "Failed" in e["type"]][-2:]
+                raise RuntimeError(f"{execution_arn} ended {described['status']}: {failures}")
             output: dict[str, Any] = json.loads(described.get("output") or "{}")
             return output
         time.sleep(0.2)

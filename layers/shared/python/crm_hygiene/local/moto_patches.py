@@ -122,6 +122,8 @@ def apply(log_path: Path | None = None) -> None:
     _patch_state_machines()
     _patch_eventbridge()
     _patch_jsonata()
+    _patch_task_error_causes()
+    _patch_send_task_failure()
     _APPLIED = True
 
 
@@ -226,6 +228,50 @@ def _deliver(target: dict[str, Any], body: str, sfn_backend: Any) -> None:
         from moto.sns.models import sns_backends
 
         sns_backends[arn.account][arn.region].publish(body, arn=target["Arn"])
+
+
+def _patch_task_error_causes() -> None:
+    # A service integration's error (e.g. the merge workflow's conditional PutItem into decision memory)
+    # crashed the interpreter with KeyError('RequestId'): moto's server responses carry no request id,
+    # and the error formatter reads it unguarded. Default it, then format as before.
+    import importlib
+
+    base = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    for module_name, class_name in (
+        ("state_task_service_dynamodb", "StateTaskServiceDynamoDB"),
+        ("state_task_service_lambda", "StateTaskServiceLambda"),
+        ("state_task_service_aws_sdk", "StateTaskServiceAwsSdk"),
+        ("state_task_service_sfn", "StateTaskServiceSfn"),
+    ):
+        try:
+            cls = getattr(importlib.import_module(base + module_name), class_name)
+        except (ImportError, AttributeError):
+            continue
+        original = getattr(cls, "_error_cause_from_client_error", None)
+        if original is None:
+            continue
+
+        def safe(client_error: Any, _original: Any = original) -> Any:
+            metadata = client_error.response.setdefault("ResponseMetadata", {})
+            metadata.setdefault("RequestId", "local")
+            metadata.setdefault("HTTPStatusCode", 400)
+            return _original(client_error)
+
+        setattr(cls, "_error_cause_from_client_error", staticmethod(safe))  # noqa: B010
+
+
+def _patch_send_task_failure() -> None:
+    # SendTaskFailure dropped its `cause`, so a workflow's Catch saw {"Error": ...} without "Cause" and
+    # a state reading $.error.Cause (the merge workflow's RememberRejection) failed.
+    from moto.stepfunctions import responses
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return responses.EmptyResult()
+
+    setattr(responses.StepFunctionResponse, "send_task_failure", send_task_failure)  # noqa: B010
 
 
 def _patch_jsonata() -> None:

@@ -106,7 +106,16 @@ class LocalStack:
         return dict(config.get("Environment", {}).get("Variables", {}))
 
     def stop(self) -> None:
-        self.server.stop()
+        """Stops the server and clears moto's state (its backends live in this process: a stack started
+        later in the same process, or a test's mock_aws, must not find this one's resources)."""
+        import urllib.request
+
+        try:
+            request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST", data=b"")
+            urllib.request.urlopen(request, timeout=10).read()
+        finally:
+            self.server.stop()
+            os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
 def _quiet() -> None:

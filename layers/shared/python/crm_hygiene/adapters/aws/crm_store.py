@@ -183,19 +183,20 @@ class DynamoCrmStore:
     def merge(self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId) -> MergeResult:
         live = "attribute_exists(pk) AND attribute_not_exists(merged_into)"
         now = datetime.now(UTC).isoformat()
+        # The table resource's client serializes Python values itself: no {"S": ...} here.
         mark = {
             "TableName": self._table.name,
-            "Key": {"pk": {"S": f"{object_type}#{secondary_id}"}},
+            "Key": {"pk": f"{object_type}#{secondary_id}"},
             "UpdateExpression": "SET merged_into = :p, merged_at = :t",
             "ConditionExpression": live,
-            "ExpressionAttributeValues": {":p": {"S": primary_id}, ":t": {"S": now}},
+            "ExpressionAttributeValues": {":p": primary_id, ":t": now},
         }
         note = {
             "TableName": self._table.name,
-            "Key": {"pk": {"S": f"{object_type}#{primary_id}"}},
+            "Key": {"pk": f"{object_type}#{primary_id}"},
             "UpdateExpression": "ADD merged_ids :s",
             "ConditionExpression": live,
-            "ExpressionAttributeValues": {":s": {"SS": [secondary_id]}},
+            "ExpressionAttributeValues": {":s": {secondary_id}},
         }
         try:
             with aws_errors():
