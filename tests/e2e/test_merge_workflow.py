@@ -3,6 +3,7 @@ a rejection is remembered and merges nothing."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -32,11 +33,11 @@ def _wait_for_token(run: demo.DemoRun, review_id: str) -> None:
 
 def _execution(name: str) -> str:
     pages = boto3.client("stepfunctions").get_paginator("list_executions")
-    for page in pages.paginate(stateMachineArn=demo.os.environ["MERGE_WORKFLOW_ARN"]):
+    for page in pages.paginate(stateMachineArn=os.environ["MERGE_WORKFLOW_ARN"]):
         for execution in page["executions"]:
             if execution["name"] == name:
                 return str(execution["executionArn"])
-    names = [e["name"] for p in pages.paginate(stateMachineArn=demo.os.environ["MERGE_WORKFLOW_ARN"])
+    names = [e["name"] for p in pages.paginate(stateMachineArn=os.environ["MERGE_WORKFLOW_ARN"])
              for e in p["executions"]]  # fmt: skip
     raise LookupError(f"no execution {name} among {names}")
 
