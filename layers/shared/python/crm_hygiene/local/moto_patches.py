@@ -263,13 +263,14 @@ def _patch_task_error_causes() -> None:
 def _patch_send_task_failure() -> None:
     # SendTaskFailure dropped its `cause`, so a workflow's Catch saw {"Error": ...} without "Cause" and
     # a state reading $.error.Cause (the merge workflow's RememberRejection) failed.
+    from moto.core.responses import EmptyResult
     from moto.stepfunctions import responses
 
     def send_task_failure(self: Any) -> Any:
         self.stepfunction_backend.send_task_failure(
             self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
         )
-        return responses.EmptyResult()
+        return EmptyResult()
 
     setattr(responses.StepFunctionResponse, "send_task_failure", send_task_failure)  # noqa: B010
 
