@@ -522,7 +522,8 @@ def _email_columns(values: Sequence[str]) -> tuple[Strings, Strings, Strings]:
     from crm_hygiene.dedup.features import factorize
 
     codes, distinct = factorize(values)
-    parts = [keys.email_parts(v) for v in distinct]
+    shared: dict[str, str] = {}  # one string per domain, not one per address
+    parts = [(a, lo, shared.setdefault(d, d)) for a, lo, d in map(keys.email_parts, distinct)]
     out = []
     for i in range(3):
         column = np.empty(len(distinct), dtype=object)
@@ -716,7 +717,6 @@ class PersonNameComparator(Comparator):
         n = table.n
         given, middle, surname = _split_names(first, last, full, n)
         table.add(self.feature("first"), given)
-        table.add(self.feature("middle"), middle)
         table.add(self.feature("last"), surname)
         table.extra["person_names"] = (given, surname)
         full_key = strings(f"{g} {s}" if g or s else "" for g, s in zip(given, surname, strict=True))

@@ -45,7 +45,7 @@ TRAINING_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "text": ("text", ("exact",)),
 }
 _TRAINING_PAIRS = 400_000
-_CHUNK = 1 << 20  # candidate pairs compared at a time
+_CHUNK = 1 << 18  # candidate pairs compared at a time (bounds the comparisons' temporaries)
 _MAX_TRAINING_SETS = 3
 
 # Zero-config comparisons: (name, comparator, kinds read, thresholds); only those whose kinds exist.
@@ -393,6 +393,7 @@ def find_duplicates(
     config: MatchConfig | None = None,
     *,
     rejected: Callable[[int, int], bool] | None = None,
+    release: Callable[[], None] | None = None,
 ) -> DedupResult:
     """Finds duplicate records.
 
@@ -403,6 +404,8 @@ def find_duplicates(
         rejected: Whether a reviewer rejected a pair (record positions, smaller first): such a pair
             is never proposed and its records never share a cluster. Asked only for pairs at or
             above the threshold.
+        release: Called once the features are computed, when ``columns`` are no longer needed (the
+            caller may drop them: at 1M rows they are most of the memory).
 
     Returns:
         Every proposed pair with its probability and evidence, and a cluster id per record.
@@ -411,6 +414,8 @@ def find_duplicates(
     n = len(next(iter(columns.values()))) if columns else 0
     used = {c: k for c, k in kinds.items() if k not in ("ignore", "record_id")}
     table, comparators = prepare(columns, used, config, n)
+    if release is not None:
+        release()
     if n < 2 or not comparators:
         return _empty(n, table, comparators)
     pairs, model, blocking = score_candidates(table, comparators, config)

@@ -163,7 +163,7 @@ def dedupe_file(
     """Finds the duplicates in a CSV export and writes pairs.csv (and clusters.csv)."""
     config = config or MatchConfig()
     export = load_export(input_path, id_column=id_column, object_type=object_type, overrides=config.fields)
-    result = find_duplicates(export.columns, export.kinds, config)
+    result = find_duplicates(export.columns, export.kinds, config, release=export.columns.clear)
     written = write_pairs(pairs_path, result, export.ids)
     clusters = write_clusters(clusters_path, result, export.ids) if clusters_path is not None else 0
     return DedupeRun(export, result, written, clusters, dict(result.stats))
