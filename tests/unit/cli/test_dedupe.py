@@ -107,3 +107,18 @@ def test_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )
     assert "invalid match configuration" in capsys.readouterr().err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_deals_same_company_name_and_close_date(tmp_path: Path) -> None:
+    source = tmp_path / "deals.csv"
+    source.write_text(
+        "Record ID,Deal Name,Amount,Close Date,Associated Company IDs\n"
+        "1,Acme Corp - Platform License,25000,2026-12-20,500\n"
+        "2,Acme Corp - Platform Licence,25000,2026-12-21,500\n"  # the same deal, typed again
+        "3,Acme Corp - Pilot,25000,2026-12-20,500\n"  # another deal of the same company
+        "4,Acme Corp - Platform License,27000,2027-12-20,500\n"  # next year's renewal
+        "5,Globex - Platform License,25000,2026-12-20,501\n"
+    )
+    out = tmp_path / "pairs.csv"
+    assert main(["dedupe", "--input", str(source), "--out", str(out)]) == 0
+    assert [(r["id_l"], r["id_r"]) for r in _read(out)] == [("1", "2")]

@@ -149,8 +149,8 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("company_name", ("company.value",), exact_key, refine=("location.city", "phone.value.0"),
                  sort=("domain.value", "phone.value.0"), people=False),
     BlockingRule("domain", ("domain.value",), exact_key, refine=("location.city",), sort=("company.value",)),
-    BlockingRule("text", ("text.value",), exact_key, refine=("identifier.value",),
-                 sort=("identifier.value",)),
+    BlockingRule("account", ("account.value",), exact_key, refine=("text.value",), sort=("text.value",)),
+    BlockingRule("text", ("text.value",), exact_key, refine=("account.value",), sort=("account.value",)),
 )  # fmt: skip
 """Every rule; the engine uses those whose inputs exist (see ``MatchConfig.blocking``)."""
 

@@ -75,6 +75,13 @@ def edit_distance(left: Strings, right: Strings) -> npt.NDArray[np.float32]:
     return _similarity(DamerauLevenshtein.distance, left, right)
 
 
+def indel_ratio(left: Strings, right: Strings) -> npt.NDArray[np.float32]:
+    """Normalized edit (insertions and deletions) similarity in [0, 1] of each pair."""
+    from rapidfuzz.distance import Indel
+
+    return _similarity(Indel.normalized_similarity, left, right)
+
+
 def token_sort(left: Strings, right: Strings) -> npt.NDArray[np.float32]:
     """Token-sort ratio in [0, 1]: word order does not matter ("12 main st" = "main st 12")."""
     from rapidfuzz import fuzz
@@ -223,12 +230,24 @@ class StringComparator(Comparator):
         agree = [0.15 / len(self.thresholds)] * len(self.thresholds)
         self.prior_m = (0.0, 0.75, *agree, 0.1)
 
+    def adapt(self, families: frozenset[str]) -> None:
+        # Free text of records that are not people (deal names): an unrelated name is another deal.
+        if self.family == "string" and "person_name" not in families:
+            self.conflict_levels = frozenset({self.else_level})
+
     def prepare(self, table: Table, inputs: Inputs) -> None:
         columns = [map_distinct(values, self.key) for _, values in inputs]
         table.add(self.feature("value"), _coalesce(columns, table.n))
 
     def similarity(self, left: Strings, right: Strings) -> npt.NDArray[np.float32]:
-        return jaro_winkler(left, right)
+        # Edit similarity, not Jaro-Winkler, and of what follows the words both start with:
+        # "Acme - Renewal" and "Acme - Platform License" share a long prefix; they are two deals.
+        found = indel_ratio(left, right)
+        check = np.flatnonzero(found >= min(self.thresholds, default=1.0))
+        if len(check):
+            tails = [_tail_similarity(a, b) for a, b in zip(left[check], right[check], strict=True)]
+            found[check] = np.minimum(found[check], np.asarray(tails, dtype=np.float32))
+        return found
 
     def compare(self, table: Table, left: Index, right: Index) -> Compared:
         values = table[self.feature("value")]
@@ -242,6 +261,22 @@ class StringComparator(Comparator):
             rules.append((_where(rest, sims >= threshold), 2 + i))
         levels = pick_levels(len(left), rules, self.else_level)
         return Compared(levels, self._frequency(table, self.feature("value"), left))
+
+
+def _tail_similarity(a: str, b: str) -> float:
+    """Edit similarity of two texts after the words they both start with."""
+    from rapidfuzz.distance import Indel
+
+    wa, wb = a.split(), b.split()
+    common = 0
+    for x, y in zip(wa, wb, strict=False):
+        if x != y:
+            break
+        common += 1
+    ta, tb = " ".join(wa[common:]), " ".join(wb[common:])
+    if not ta and not tb:
+        return 1.0
+    return float(Indel.normalized_similarity(ta, tb))
 
 
 class AddressComparator(Comparator):
@@ -377,23 +412,59 @@ class DateComparator(EditComparator):
     # The same date of birth (up to a typo) is personal: it outweighs a conflicting given name.
     decisive_levels = frozenset({1, 2})
 
+    def adapt(self, families: frozenset[str]) -> None:
+        # Deal-like records (no person, an amount or an account): dates are compared by days apart,
+        # and a date far apart (next year's renewal) is another record; it says nothing personal.
+        if "person_name" not in families and families & {"number", "exact"}:
+            self.by_days = True
+            self.levels = ("null", "exact", "within 7 days", "within 31 days", "else")
+            self.prior_m = (0.0, 0.6, 0.2, 0.1, 0.1)
+            self.conflict_levels = frozenset({4})
+            self.decisive_levels = frozenset()
+
+    def compare(self, table: Table, left: Index, right: Index) -> Compared:
+        if not self.by_days:
+            return self._compare_edits(table, left, right)
+        days: npt.NDArray[np.int64] = table.extra[self.feature("days")]
+        dl, dr = days[left], days[right]
+        null = (dl < 0) | (dr < 0)
+        apart = np.abs(dl - dr)
+        rules = [(null, 0), (apart == 0, 1), (apart <= 7, 2), (apart <= 31, 3)]
+        levels = pick_levels(len(left), rules, 4)
+        return Compared(levels, self._frequency(table, self.feature("value"), left))
+
+    by_days = False
+
     def prepare(self, table: Table, inputs: Inputs) -> None:
         super().prepare(table, inputs)
-        # Year, month and day as numbers, so a swapped day and month is found without strings.
+        # Year, month and day as numbers, so a swapped day and month is found without strings,
+        # and the day number, for dates compared by days apart.
         values = table[self.feature("value")]
         parts = np.zeros((table.n, 3), dtype=np.int32)
+        days = np.full(table.n, -1, dtype=np.int64)
         for i, v in enumerate(values.tolist()):
             if len(v) == 8 and v.isdigit():
                 parts[i] = (int(v[:4]), int(v[4:6]), int(v[6:]))
+                days[i] = _day_number(int(v[:4]), int(v[4:6]), int(v[6:]))
         table.extra[self.feature("parts")] = parts
+        table.extra[self.feature("days")] = days
 
-    def compare(self, table: Table, left: Index, right: Index) -> Compared:
+    def _compare_edits(self, table: Table, left: Index, right: Index) -> Compared:
         compared = super().compare(table, left, right)
         parts = table.extra[self.feature("parts")]
         pl, pr = parts[left], parts[right]
         swapped = (pl[:, 0] == pr[:, 0]) & (pl[:, 1] == pr[:, 2]) & (pl[:, 2] == pr[:, 1]) & (pl[:, 0] > 0)
         compared.levels[swapped & (compared.levels > 2)] = 2
         return compared
+
+
+def _day_number(year: int, month: int, day: int) -> int:
+    from datetime import date
+
+    try:
+        return date(year, month, day).toordinal()
+    except ValueError:  # a typo that is not a real date
+        return -1
 
 
 class NumberComparator(Comparator):

@@ -13,10 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FieldKind = Literal[
     "record_id", "first_name", "last_name", "full_name", "email", "phone", "company", "domain", "address",
-    "street_number", "postcode", "city", "state", "country", "date", "identifier", "amount", "text",
-    "ignore",
+    "street_number", "postcode", "city", "state", "country", "date", "identifier", "reference", "amount",
+    "text", "ignore",
 ]  # fmt: skip
-"""What a column holds, as far as matching is concerned (``ignore``: not used)."""
+"""What a column holds, as far as matching is concerned (``ignore``: not used). An ``identifier`` is
+the record's own (a national id: the same one is the same person); a ``reference`` points at another
+record (a deal's company id: many deals share it)."""
 FIELD_KINDS: tuple[FieldKind, ...] = FieldKind.__args__  # type: ignore[attr-defined]
 
 ComparatorKind = Literal[

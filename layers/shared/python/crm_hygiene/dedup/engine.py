@@ -39,6 +39,7 @@ TRAINING_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "email": ("email", ("exact",)),
     "name": ("name", ("exact", "nickname")),
     "identifier": ("identifier", ("exact",)),
+    "account": ("account", ("exact",)),
     "date": ("date", ("exact",)),
     "company_name": ("company", ("exact",)),
     "domain": ("domain", ("exact",)),
@@ -58,6 +59,7 @@ _PLAN: tuple[tuple[str, ComparatorKind, tuple[FieldKind, ...], tuple[float, ...]
     ("location", "location", ("postcode", "city", "state"), ()),
     ("date", "date", ("date",), ()),
     ("identifier", "identifier", ("identifier",), ()),
+    ("account", "exact", ("reference",), ()),
     ("amount", "number", ("amount",), ()),
     ("text", "string", ("text",), ()),
 )

@@ -28,7 +28,7 @@ CANONICAL_KINDS: dict[ObjectType, dict[str, FieldKind]] = {
     },
     "deal": {
         "record_id": "record_id", "name": "text", "amount": "amount", "close_date": "date",
-        "company_id": "identifier", "pipeline": "ignore",
+        "company_id": "reference", "pipeline": "ignore",
     },
 }  # fmt: skip
 
@@ -58,7 +58,9 @@ _SYNONYMS: dict[str, FieldKind] = {
     **dict.fromkeys(("country", "countryregion", "countrycode", "nation"), "country"),
     **dict.fromkeys(("dateofbirth", "dob", "birthdate", "birthday", "born", "closedate"), "date"),
     **dict.fromkeys(("socsecid", "ssn", "socialsecuritynumber", "nationalid", "taxid", "vat", "vatnumber",
-                     "passport", "nino", "sin", "companyid", "registrationnumber", "duns"), "identifier"),
+                     "passport", "nino", "sin", "registrationnumber", "duns"), "identifier"),
+    **dict.fromkeys(("companyid", "associatedcompanyids", "associatedcompanyid", "accountid", "parentid"),
+                    "reference"),
     **dict.fromkeys(("amount", "dealamount", "value", "dealvalue"), "amount"),
     **dict.fromkeys(("dealname", "opportunityname"), "text"),
 }  # fmt: skip
