@@ -56,9 +56,12 @@ def test_demo_loop_auto_approve(local_stack: demo.DemoRun) -> None:
     items, _ = deps.queue.list(limit=1000)
     # Then the queue holds exactly the run's rows (and the enrich function's proposals for records
     # with missing fields), auto ones applied through the apply queue
-    scanned = [i for i in items if i.change_kind != "enrich"]
+    scanned = [i for i in items if i.change_kind not in ("enrich", "merge")]
+    merges = [i for i in items if i.change_kind == "merge"]
     assert volume > 0 and len(scanned) == volume and len(items) == sum(counts.values())
     assert all(i.source for i in items if i.change_kind == "enrich")
+    # duplicates found in Finalize wait in the merge workflow: nothing merged before a person approves
+    assert merges and all(i.status == "queued" and i.task_token for i in merges)
     assert counts["applied"] > 0 and counts["queued"] > 0
     # And every applied change has its audit entry, in an intact chain
     page, _ = deps.queue.list(status="applied", limit=500)
@@ -77,7 +80,9 @@ def test_demo_loop_auto_approve(local_stack: demo.DemoRun) -> None:
     result = demo.approve_everything(run)
     assert result["approved"] > 0 and result["failed"] == 0
     demo.scan(run)
-    # Then nothing was deleted from the CRM, and the approvals were audited with the reviewer
+    # Then the approved merges went through the CRM's merge (merged records kept, marked), nothing
+    # was deleted, and the approvals were audited with the reviewer
+    assert all(deps.queue.get(m.review_id).status == "applied" for m in merges)
     assert _crm_keys() == records_before
     applied, _ = deps.queue.list(status="applied", limit=500)
     reviewed = [i for i in applied if i.reviewer]

@@ -269,6 +269,8 @@ class InMemoryCrmStore:
             return result("not_found", detail="merged" if key in self.merged_into else "")
         if w.field in self.read_only:
             return result("read_only")
+        if w.field not in CANONICAL_FIELDS[object_type]:
+            return result("read_only", detail=f"{w.field!r} is not a {object_type} field")
         current = record.get(w.field)
         if current == w.new_value:
             return result("applied", current, "already held the new value")

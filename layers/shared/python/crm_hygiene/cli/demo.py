@@ -35,6 +35,7 @@ def _print_run(title: str, output: dict[str, Any], counts: dict[str, int]) -> No
             f"  {object_type:8} {figures['records']:>6,} records  {figures['queue_volume']:>6,} queue rows  "
             f"auto {figures['auto_apply_rate']:.0%}  "
             f"missing critical {figures['missing_critical_rate']:.1%}  health {health}"
+            + (f"  merges proposed {figures['merge_proposals']}" if figures.get("merge_proposals") else "")
         )
     print("  queue now: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
 

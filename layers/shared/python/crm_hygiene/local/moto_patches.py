@@ -83,6 +83,46 @@ def _handler_module(fn: Any, folder: Path, module: str) -> Any:
         return _MODULES[key]
 
 
+class _ThreadStdout(io.TextIOBase):
+    """sys.stdout for a process that runs Lambda handlers on many threads: what a handler prints goes to
+    its own invocation's buffer (thread-local), everything else to the real stdout. (redirect_stdout
+    swaps the process-wide stream, so concurrent invocations would restore each other's buffers.)"""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.local = threading.local()
+
+    def write(self, text: str) -> int:
+        sink = getattr(self.local, "sink", None)
+        return int((sink or self.real).write(text))
+
+    def flush(self) -> None:
+        sink = getattr(self.local, "sink", None)
+        (sink or self.real).flush()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.real, "encoding", "utf-8"))
+
+
+_STDOUT: _ThreadStdout | None = None
+
+
+@contextlib.contextmanager
+def _captured(sink: io.StringIO) -> Any:
+    global _STDOUT
+    with _LOCK:
+        if _STDOUT is None or sys.stdout is not _STDOUT:
+            _STDOUT = _ThreadStdout(sys.stdout)
+            sys.stdout = _STDOUT
+    previous = getattr(_STDOUT.local, "sink", None)
+    _STDOUT.local.sink = sink
+    try:
+        yield
+    finally:
+        _STDOUT.local.sink = previous
+
+
 def invoke_in_process(fn: Any, event: Any) -> tuple[str, bool, str]:
     """Runs the function's real handler in this process (moto's Docker path replaced)."""
     payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
@@ -93,7 +133,7 @@ def invoke_in_process(fn: Any, event: Any) -> tuple[str, bool, str]:
         lock = _FUNCTION_LOCKS.setdefault(fn.function_name, threading.RLock())
     try:
         handler = getattr(_handler_module(fn, _code_dir(fn), module), function)
-        with lock, contextlib.redirect_stdout(sink):
+        with lock, _captured(sink):
             result = handler(payload, _Context(fn))
         return json.dumps(result, default=str), False, sink.getvalue()
     except Exception as exc:  # the Lambda runtime reports a handler's exception as the function error

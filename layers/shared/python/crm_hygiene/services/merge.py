@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from crm_hygiene.errors import HygieneError, NotFound
 from crm_hygiene.models.audit import AuditDraft
 from crm_hygiene.models.crm import FieldWrite
+from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore
@@ -186,6 +187,7 @@ def _write_winners(
     if not records or not plan.winners:
         return 0
     current = records[0]
+    canonical = CANONICAL_FIELDS[plan.object_type]  # custom columns stay as the CRM's own merge left them
     writes = [
         FieldWrite(
             record_id=survivor,
@@ -195,7 +197,7 @@ def _write_winners(
             change_id=f"{item.review_id}:{name}",
         )
         for name, value in plan.winners.items()
-        if name != "record_id" and current.get(name) != value
+        if name in canonical and name != "record_id" and current.get(name) != value
     ]
     written = 0
     for write, result in zip(writes, crm.write_fields(plan.object_type, writes), strict=True):

@@ -23,6 +23,7 @@ from crm_hygiene.ports import (
     HealthStore,
     PartitionedCrmStore,
     SignalBus,
+    Workflow,
     WorkQueue,
 )
 from crm_hygiene.services.queueing import queue_scanned
@@ -49,6 +50,8 @@ class PipelineDeps:
     standard: DataStandard
     standard_valid: bool = True
     extensions: Sequence[ScanExtension] = field(default_factory=tuple)
+    workflow: Workflow | None = None
+    dedup_objects: tuple[ObjectType, ...] = ("contact", "company")
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -102,8 +105,14 @@ def scan_partition(deps: PipelineDeps, partition: Partition, time_left: Callable
 
 
 def _persist(deps: PipelineDeps, scanned: list[ScannedRecord], run_id: str) -> None:
-    queue_scanned(scanned, run_id, queue=deps.queue, apply_queue=deps.apply_queue,
-                  enrich_queue=deps.enrich_queue, memory=deps.memory)  # fmt: skip
+    queue_scanned(
+        scanned,
+        run_id,
+        queue=deps.queue,
+        apply_queue=deps.apply_queue,
+        enrich_queue=deps.enrich_queue,
+        memory=deps.memory,
+    )
     deps.health.put_scores([s.health for s in scanned])
 
 
@@ -114,8 +123,16 @@ def _figures(totals: ScanTotals, p: Partition) -> dict[str, Any]:
     return figures
 
 
-_SUMMED = ("records", "records_with_issues", "queue_volume", "routing_exceptions", "stale_records",
-           "misowned_records", "changes_auto_applied", "changes_suppressed")  # fmt: skip
+_SUMMED = (
+    "records",
+    "records_with_issues",
+    "queue_volume",
+    "routing_exceptions",
+    "stale_records",
+    "misowned_records",
+    "changes_auto_applied",
+    "changes_suppressed",
+)
 
 
 def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
@@ -127,6 +144,8 @@ def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
     signals: list[Signal] = []
     for object_type, parts in by_type.items():
         figures = _combine(parts)
+        if deps.workflow is not None and object_type in deps.dedup_objects:
+            figures.update(propose_merges(deps, run_id, object_type))
         out["objects"][object_type] = figures
         deps.health.put_aggregate(object_type, figures)
         signals.extend(_run_signals(run_id, object_type, figures))
@@ -136,6 +155,43 @@ def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
         round((datetime.now(UTC) - oldest.created_at).total_seconds()) if oldest is not None else 0
     )
     return out
+
+
+def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> dict[str, Any]:
+    """Finds the duplicates among the CRM's records of one type and starts one merge workflow per
+    proposal (by itself only in the auto band, which the standard must enable); returns the figures.
+
+    Reads every record once through the CRM port: one function's memory and time bound the size
+    (the dedup benchmark's 1M contacts take ~2 GB); larger CRMs partition by blocking key.
+    """
+    from crm_hygiene.services.scan_duplicates import ScanDuplicates
+    from crm_hygiene.validate.record import activity, age_days
+
+    finder = ScanDuplicates(
+        standard=deps.standard, standard_valid=deps.standard_valid, memory=deps.memory, objects=(object_type,)
+    )
+    now = datetime.now(UTC)
+    cursor: str | None = None
+    while True:
+        page = deps.crm.list_records(object_type, cursor=cursor, limit=500)
+        for record in page.records:
+            finder.add(record, age_days(activity(record)[0], now))
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    proposals, _ = finder.proposals()
+    assert deps.workflow is not None
+    for proposal in proposals:
+        review_id = f"merge-{proposal.proposal_id}"
+        payload = {
+            "review_id": review_id,
+            "run_id": run_id,
+            "auto": proposal.band == "auto",
+            "proposal": proposal.model_dump(mode="json"),
+        }
+        deps.workflow.start_merge(payload, name=review_id)
+    duplicates = sum(len(p.members) - 1 for p in proposals)
+    return {"merge_proposals": len(proposals), "duplicate_risk": duplicates}
 
 
 def _run_signals(run_id: str, object_type: ObjectType, figures: dict[str, Any]) -> list[Signal]:
@@ -179,6 +235,6 @@ def _combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     ):
         count = sum(p.get("queue_by_decision", {}).get(decision, 0) for p in parts)
         figures[name] = round(count / volume, 4) if volume else 0.0
-    figures["duplicate_risk"] = sum(int(p.get("duplicate_risk", 0)) for p in parts)
     figures["health"] = _merge_health(parts).summary()
+    figures.setdefault("duplicate_risk", 0)
     return figures

@@ -129,12 +129,16 @@ class ScanDuplicates:
         self.skipped = 0
 
     def on_record(self, record: Record, scanned: ScannedRecord) -> None:
+        self.add(record, scanned.report.activity_age_days)
+
+    def add(self, record: Record, activity_age_days: float | None) -> None:
+        """Keeps the record's projection (the pipeline feeds records read from the CRM this way)."""
         if record.object_type not in self.objects:
             self.skipped += 1
             return
         if self.projection is None:
             self.projection = self._projection_for(record)
-        self.projection.add(record, self.as_of, scanned.report.activity_age_days)
+        self.projection.add(record, self.as_of, activity_age_days)
 
     def _projection_for(self, record: Record) -> _Projection:
         kinds = CANONICAL_KINDS[record.object_type]
@@ -147,9 +151,17 @@ class ScanDuplicates:
 
     def finish(self) -> ExtensionResult:
         started = time.perf_counter()
+        proposals, stats = self.proposals()
+        rows = [queue_row(p) for p in proposals]
+        seconds = time.perf_counter() - started
+        records = len(self.projection.ids) if self.projection is not None else 0
+        return ExtensionResult(rows=rows, summary=_summary(proposals, records, stats, seconds))
+
+    def proposals(self) -> tuple[list[MergeProposal], dict[str, Any]]:
+        """The merge proposals among the records seen so far, and the engine's figures."""
         projection = self.projection
         if projection is None or len(projection.ids) < 2:
-            return ExtensionResult(summary=_summary([], 0, {}, time.perf_counter() - started))
+            return [], {}
         from crm_hygiene.dedup.engine import find_duplicates
         from crm_hygiene.dedup.proposals import build_proposals
 
@@ -165,11 +177,7 @@ class ScanDuplicates:
             standard_valid=self.standard_valid,
             memory=self.memory,
         )
-        rows = [queue_row(p) for p in proposals]
-        seconds = time.perf_counter() - started
-        return ExtensionResult(
-            rows=rows, summary=_summary(proposals, len(projection.ids), result.stats, seconds)
-        )
+        return proposals, dict(result.stats)
 
     def _rejected(self, projection: _Projection) -> Callable[[int, int], bool] | None:
         memory = self.memory

@@ -156,6 +156,7 @@ class AwsDeps:
             memory=self.memory,
             standard=standard,
             standard_valid=valid,
+            workflow=self.workflow,
         )
 
     def review(self) -> ReviewDeps:
