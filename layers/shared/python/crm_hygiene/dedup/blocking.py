@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crm_hygiene.dedup import keys
-from crm_hygiene.dedup.features import Table, distinct, distinct_inverse, factorize
+from crm_hygiene.dedup.features import Table, distinct, distinct_inverse
 
 Index = npt.NDArray[np.int64]
 Positions = npt.NDArray[np.int64] | npt.NDArray[np.int32]
@@ -174,22 +174,37 @@ class BlockingStats:
 def distinct_inputs(table: Table, inputs: Sequence[str], rows: Index | None) -> tuple[Index, list[str]]:
     """(code per row, joined input of each code): the inputs' distinct combinations, from the
     features' integer codes, so only distinct combinations are joined into strings."""
+    inverse, source = _combinations(table, inputs, rows)
+    columns = [table[name][source] for name in inputs]
+    if len(columns) == 1:
+        return inverse, columns[0].tolist()
+    return inverse, [_SEP.join(parts) for parts in zip(*columns, strict=True)]
+
+
+def _combinations(table: Table, inputs: Sequence[str], rows: Index | None) -> tuple[Index, Index]:
+    """(code per row, a row of each code) of the inputs' distinct combinations."""
     codes = [table.codes(name) if rows is None else table.codes(name)[rows] for name in inputs]
-    radix = [int(c.max(initial=-1)) + 2 for c in codes]
-    if float(np.prod(np.asarray(radix, dtype=np.float64))) >= 2.0**62:
-        joined = [_SEP.join(parts) for parts in zip(*(table[name] if rows is None else table[name][rows]
-                                                      for name in inputs), strict=True)]  # fmt: skip
-        coded, names = factorize(joined)
-        return coded.astype(np.int64), names
     combined = np.zeros(len(codes[0]), dtype=np.int64)
-    for c, size in zip(codes, radix, strict=True):
+    span = 1
+    for c in codes:
+        size = int(c.max(initial=-1)) + 2
+        if span * size >= 2**62:  # keep the combined code in 62 bits: renumber what we have so far
+            distinct_so_far, combined = distinct_inverse(combined)
+            span = len(distinct_so_far)
         combined = combined * size + (c.astype(np.int64) + 1)
+        span *= size
     found, inverse = distinct_inverse(combined)
     first = np.zeros(len(found), dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
-    source = first if rows is None else rows[first]
-    columns = [table[name][source] for name in inputs]
-    return inverse, [_SEP.join(parts) for parts in zip(*columns, strict=True)]
+    return inverse, first if rows is None else rows[first]
+
+
+def _present(table: Table, inputs: Sequence[str], source: Index, every: bool) -> npt.NDArray[np.bool_]:
+    """Whether every (or any) input has a value, for the given rows."""
+    found = [table.codes(name)[source] >= 0 for name in inputs]
+    stacked = np.vstack(found) if found else np.zeros((1, len(source)), dtype=bool)
+    out: npt.NDArray[np.bool_] = np.asarray(stacked.all(axis=0) if every else stacked.any(axis=0))
+    return out
 
 
 def record_keys(
@@ -204,6 +219,11 @@ def record_keys(
     Positions index ``rows`` when given (a subset of the table), else the table's rows. When
     ``names`` is given, it receives the key strings, in key-code order.
     """
+    if key in (exact_key, record_key) and names is None:  # which combinations count: from codes alone
+        inverse, source = _combinations(table, inputs, rows)
+        usable = _present(table, inputs, source, every=key is exact_key)
+        positions = np.flatnonzero(usable[inverse]) if len(inverse) else np.zeros(0, dtype=np.int64)
+        return positions, inverse[positions].astype(np.int64)
     codes, distinct_values = distinct_inputs(table, inputs, rows)
     if key in _VALUE_KEYS:  # the key is the input itself, or none: no per-record Python
         usable = np.fromiter((bool(key(v)) for v in distinct_values), dtype=bool, count=len(distinct_values))

@@ -22,8 +22,10 @@ from crm_hygiene.dedup.config import ComparatorKind, ComparisonSpec, FieldKind
 from crm_hygiene.dedup.features import (
     Strings,
     Table,
+    coalesce_coded,
     distinct_inverse,
     fold,
+    map_coded,
     map_distinct,
     smoothed_share,
     squash,
@@ -191,8 +193,8 @@ class ExactComparator(Comparator):
     family: ClassVar[ComparatorKind] = "exact"
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
-        columns = [map_distinct(values, squash) for _, values in inputs]
-        table.add(self.feature("value"), _coalesce(columns, table.n))
+        columns = [map_coded(values, squash) for _, values in inputs]
+        table.add(self.feature("value"), coalesce_coded(columns, table.n))
 
     def compare(self, table: Table, left: Index, right: Index) -> Compared:
         values = table[self.feature("value")]
@@ -209,8 +211,8 @@ class DomainComparator(ExactComparator):
     family: ClassVar[ComparatorKind] = "domain"
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
-        columns = [map_distinct(values, keys.website_key) for _, values in inputs]
-        table.add(self.feature("value"), _coalesce(columns, table.n))
+        columns = [map_coded(values, keys.website_key) for _, values in inputs]
+        table.add(self.feature("value"), coalesce_coded(columns, table.n))
 
 
 class StringComparator(Comparator):
@@ -236,8 +238,8 @@ class StringComparator(Comparator):
             self.conflict_levels = frozenset({self.else_level})
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
-        columns = [map_distinct(values, self.key) for _, values in inputs]
-        table.add(self.feature("value"), _coalesce(columns, table.n))
+        columns = [map_coded(values, self.key) for _, values in inputs]
+        table.add(self.feature("value"), coalesce_coded(columns, table.n))
 
     def similarity(self, left: Strings, right: Strings) -> npt.NDArray[np.float32]:
         # Edit similarity, not Jaro-Winkler, and of what follows the words both start with:
@@ -683,9 +685,9 @@ class LocationComparator(Comparator):
             ("city", ("city",), fold),
             ("state", ("state",), squash),
         ):
-            columns = [map_distinct(v, key) for k, v in inputs if k in wanted]
+            columns = [map_coded(v, key) for k, v in inputs if k in wanted]
             if columns:  # absent parts stay absent, so blocking rules on them do not apply
-                table.add(self.feature(part), _coalesce(columns, table.n))
+                table.add(self.feature(part), coalesce_coded(columns, table.n))
         place = [table.get(self.feature("postcode")), table.get(self.feature("city"))]
         table.add(self.feature("value"), _coalesce(place, table.n))
 
@@ -733,10 +735,10 @@ class CompanyComparator(Comparator):
     frequency_parts = ("value", "site")
 
     def prepare(self, table: Table, inputs: Inputs) -> None:
-        names = [map_distinct(v, keys.company_name_key) for k, v in inputs if k != "domain"]
-        sites = [map_distinct(v, keys.website_key) for k, v in inputs if k == "domain"]
-        table.add(self.feature("value"), _coalesce(names, table.n))
-        table.add(self.feature("site"), _coalesce(sites, table.n))
+        names = [map_coded(v, keys.company_name_key) for k, v in inputs if k != "domain"]
+        sites = [map_coded(v, keys.website_key) for k, v in inputs if k == "domain"]
+        table.add(self.feature("value"), coalesce_coded(names, table.n))
+        table.add(self.feature("site"), coalesce_coded(sites, table.n))
 
     def compare(self, table: Table, left: Index, right: Index) -> Compared:
         n_name, s_name = self.feature("value"), self.feature("site")
@@ -786,7 +788,7 @@ class PersonNameComparator(Comparator):
         last = _first_column(inputs, ("last_name",))
         full = _first_column(inputs, ("full_name",))
         n = table.n
-        given, middle, surname = _split_names(first, last, full, n)
+        given, surname = _split_names(first, last, full, n)
         table.add(self.feature("first"), given)
         table.add(self.feature("last"), surname)
         table.extra["person_names"] = (given, surname)
@@ -878,37 +880,25 @@ def _swapped(table: Table, f_name: str, l_name: str, left: Index, right: Index, 
 
 def _split_names(
     first: Sequence[str] | None, last: Sequence[str] | None, full: Sequence[str] | None, n: int
-) -> tuple[Strings, Strings, Strings]:
-    """(given, middle initial, surname) per row from whichever name columns exist."""
-    given = strings([""] * n)
-    middle = strings([""] * n)
-    surname = strings([""] * n)
-    if first is not None:
-        parts = map_distinct(first, lambda v: "\x1f".join(keys.split_given(v)))
-        split = [p.split("\x1f") for p in parts]
-        given[:] = [s[0] for s in split]
-        middle[:] = [s[1] for s in split]
+) -> tuple[Strings, Strings]:
+    """(given name, surname) per row from whichever name columns exist."""
+    given = map_distinct(first, lambda v: keys.split_given(v)[0]) if first is not None else strings([""] * n)
+    surname = map_distinct(last, keys.surname_key) if last is not None else strings([""] * n)
     if last is not None:
-        surname = map_distinct(last, keys.surname_key)
         # "Mary Howard" typed into the last-name field with no first name: split it.
-        crowded = np.flatnonzero(given == "").tolist()
-        for i in crowded:
+        for i in np.flatnonzero(given == "").tolist():
             raw = last[i]
             if " " in raw.strip():
-                given[i], middle[i], surname[i] = keys.split_full(raw)
-    lacking = np.flatnonzero(surname == "")
-    sources = [] if first is None else [first]
-    sources += [] if full is None else [full]
-    for source in sources:
+                given[i], _, surname[i] = keys.split_full(raw)
+    for source in (s for s in (first, full) if s is not None):
         # "John Smith" typed into the first-name field, or a full-name column: split it.
-        for i in lacking.tolist():
+        for i in np.flatnonzero(surname == "").tolist():
             raw = source[i]
             if raw and (" " in raw.strip() or "," in raw):
-                g, m, s = keys.split_full(raw)
-                if s:
-                    given[i], middle[i], surname[i] = g, m, s
-        lacking = np.flatnonzero(surname == "")
-    return given, middle, surname
+                g, _, found = keys.split_full(raw)
+                if found:
+                    given[i], surname[i] = g, found
+    return given, surname
 
 
 def _initials(table: Table, feature: str, left: Index, right: Index) -> Mask:

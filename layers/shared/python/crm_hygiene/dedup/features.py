@@ -70,6 +70,44 @@ def map_distinct(values: Sequence[str], fn: Callable[[str], str]) -> Strings:
     return out
 
 
+@dataclass(frozen=True)
+class Coded:
+    """A feature column with its codes (-1 where blank) and its distinct non-blank values."""
+
+    values: Strings
+    codes: Codes
+    distinct: list[str]
+
+
+def map_coded(values: Sequence[str], fn: Callable[[str], str]) -> Coded:
+    """``map_distinct``, keeping the codes: the feature is then never factorized again."""
+    raw_codes, raw_distinct = factorize(values)
+    mapped = [fn(v) for v in raw_distinct]
+    codes_of_mapped, found = factorize(mapped)
+    if "" in found:
+        blank = found.index("")
+        codes_of_mapped = np.where(
+            codes_of_mapped == blank, -1, codes_of_mapped - (codes_of_mapped > blank)
+        ).astype(np.int32)
+        found = found[:blank] + found[blank + 1 :]
+    column = np.empty(len(mapped), dtype=object)
+    column[:] = mapped
+    if len(raw_codes) == 0:
+        return Coded(np.empty(0, dtype=object), np.zeros(0, dtype=np.int32), [])
+    return Coded(column[raw_codes], codes_of_mapped[raw_codes], found)
+
+
+def coalesce_coded(columns: Sequence[Coded], n: int) -> Coded | Strings:
+    """The first non-blank value across columns per row; one column keeps its codes."""
+    if len(columns) == 1:
+        return columns[0]
+    out = columns[0].values.copy() if columns else strings([""] * n)
+    for more in columns[1:]:
+        empty = out == ""
+        out[empty] = more.values[empty]
+    return out
+
+
 def strings(values: Iterable[str]) -> Strings:
     """A numpy object array of str (the form every feature has)."""
     items = list(values)
@@ -170,12 +208,19 @@ class Table:
     _codes: dict[str, tuple[Codes, npt.NDArray[np.int64]]] = field(default_factory=dict, repr=False)
     _distinct: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
-    def add(self, name: str, values: Strings) -> None:
-        if len(values) != self.n:
-            raise ValueError(f"feature {name!r} has {len(values)} values for {self.n} records")
-        self.values[name] = values
+    def add(self, name: str, values: Strings | Coded) -> None:
+        """Adds a feature (a ``Coded`` one brings its codes along)."""
+        column = values.values if isinstance(values, Coded) else values
+        if len(column) != self.n:
+            raise ValueError(f"feature {name!r} has {len(column)} values for {self.n} records")
+        self.values[name] = column
         self._codes.pop(name, None)
         self._distinct.pop(name, None)
+        if isinstance(values, Coded):
+            present = values.codes[values.codes >= 0]
+            per_code = np.bincount(present, minlength=len(values.distinct)).astype(np.int64)
+            self._codes[name] = (values.codes, per_code)
+            self._distinct[name] = values.distinct
 
     def __getitem__(self, name: str) -> Strings:
         return self.values[name]
