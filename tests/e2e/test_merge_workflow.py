@@ -87,4 +87,5 @@ def test_a_rejected_merge_merges_nothing_and_is_remembered(local_stack: demo.Dem
     assert {r.record_id for r in run.deps.crm.get_records("contact", [a, b])} == {a, b}
     assert run.deps.memory.was_rejected("merge-e2e-2")
     assert run.deps.queue.get("merge-e2e-2").status == "rejected"
-    assert pair_key("contact", a, b)  # the pair's own key is what scans consult before proposing again
+    # by the pair too: what the next scan and the entry check consult before proposing it again
+    assert run.deps.memory.was_rejected(pair_key("contact", a, b))

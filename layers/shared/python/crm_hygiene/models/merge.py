@@ -146,7 +146,12 @@ class MergeProposal(BaseModel):
 
     def pair_keys(self) -> list[str]:
         """Decision-memory keys of every pair of members."""
-        return list(_pairs(self.object_type, self.members))
+        return pair_keys_of(self.object_type, self.members)
+
+
+def pair_keys_of(object_type: ObjectType, members: Iterable[RecordId]) -> list[str]:
+    """Decision-memory keys of every pair among ``members`` (what a rejected merge is remembered by)."""
+    return list(_pairs(object_type, members))
 
 
 def _pairs(object_type: ObjectType, members: Iterable[RecordId]) -> Iterable[str]:

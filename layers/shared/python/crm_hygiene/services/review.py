@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound
 from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldWrite
+from crm_hygiene.models.merge import pair_keys_of
 from crm_hygiene.models.messages import ApplyMessage
 from crm_hygiene.models.review import Approve, EditAndApprove, Reject, ReviewDecision, ReviewItem
 from crm_hygiene.ports import (
@@ -27,6 +28,7 @@ from crm_hygiene.ports import (
     Workflow,
     WorkQueue,
 )
+from crm_hygiene.services.merge import plan_of
 from crm_hygiene.types import OBJECT_TYPES, ChangeStatus
 
 DECIDABLE: frozenset[ChangeStatus] = frozenset({"queued", "blocked", "conflict"})
@@ -86,7 +88,10 @@ def _decide_merge(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, 
     if isinstance(decision, Reject):
         deps.workflow.fail(item.task_token, "Rejected", decision.note or "rejected by a reviewer")
         updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note)
-        deps.memory.remember_rejection(item.review_id, decision.note or "rejected", reviewer)
+        # by the merge and by each pair in it: no later scan or entry check proposes any of them again
+        members = plan_of(item.proposal).members if item.proposal else ()
+        for key in (item.review_id, *pair_keys_of(item.object_type, members)):
+            deps.memory.remember_rejection(key, decision.note or "rejected", reviewer)
     elif isinstance(decision, EditAndApprove):
         raise Conflict("a merge cannot be edited; approve it (optionally naming primary_id) or reject it")
     else:
