@@ -9,16 +9,30 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.observability import logger, metrics, tracer
+from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.entry import scan_entry
 from crm_hygiene.settings import load_settings
+from crm_hygiene.types import ObjectType
 from crm_hygiene.webhooks.hubspot import ScanRequest
 
 _deps: AwsDeps | None = None
+_indexes: dict[ObjectType, MatchIndex | None] = {}
+
+
+def _index(deps: AwsDeps, object_type: ObjectType) -> MatchIndex | None:
+    """The match index of existing contacts or companies: built from the CRM on this container's first
+    request of that type (one read of every record), then kept current by the entry scans."""
+    if object_type not in _indexes and object_type in deps.pipeline().dedup_objects:
+        from crm_hygiene.services.entry_duplicates import build_index  # numpy and rapidfuzz: only when used
+
+        _indexes[object_type] = build_index(deps.crm, object_type)
+    return _indexes.get(object_type)
 
 
 def _scan_one(record: SQSRecord, deps: AwsDeps) -> str:
     request = ScanRequest.model_validate_json(record.body)
-    [result] = scan_entry(deps.pipeline(), request.object_type, [request.record_id])
+    index = _index(deps, request.object_type)
+    [result] = scan_entry(deps.pipeline(), request.object_type, [request.record_id], index=index)
     metrics.add_metric(name="EntryScans", unit="Count", value=1)
     return "scanned" if result.found else "not found"
 

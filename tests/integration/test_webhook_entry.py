@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import boto3
+import entry_handler
 import pytest
 from entry_handler import lambda_handler as entry_lambda
 from webhook_handler import lambda_handler as webhook_lambda
@@ -21,6 +22,12 @@ from tests.integration.conftest import drain
 
 SECRET = "app-client-secret"
 URI_PATH = "/v1/webhooks/hubspot"
+
+
+@pytest.fixture(autouse=True)
+def fresh_indexes() -> None:
+    """Each test has its own CRM: the handler's per-container match indexes start empty."""
+    entry_handler._indexes.clear()
 
 
 @pytest.fixture
@@ -83,3 +90,29 @@ def test_forged_or_stale_webhooks_are_401(webhook_deps: AwsDeps, aws: dict[str, 
 def test_entry_scan_of_a_missing_record_is_not_an_error(webhook_deps: AwsDeps) -> None:
     body = json.dumps({"object_type": "contact", "record_id": "999999", "reason": "changed"})
     assert entry_lambda(sqs_event([body]), FakeContext(), deps=webhook_deps) == {"batchItemFailures": []}
+
+
+def test_a_new_duplicate_at_entry_starts_the_merge_workflow(
+    aws: dict[str, str], webhook_deps: AwsDeps
+) -> None:
+    deps = webhook_deps
+    sfn = boto3.client("stepfunctions")
+    sfn.create_state_machine(name="merge", roleArn="arn:aws:iam::123456789012:role/merge",
+                             definition=json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}))  # fmt: skip
+    assert isinstance(deps.crm, DynamoCrmStore)
+    [original] = deps.crm.get_records("contact", ["100003"])
+    # Given the same person entered again under a new id
+    twin = original.model_copy(
+        update={"record_id": "990001", "fields": {**original.fields, "record_id": "990001"}}
+    )
+    deps.crm.put_records([twin])
+    # When HubSpot reports the creation and the entry scan runs
+    body = json.dumps({"object_type": "contact", "record_id": "990001", "reason": "created"})
+    assert entry_lambda(sqs_event([body], queue="scan-requests"), FakeContext(), deps=deps) == {
+        "batchItemFailures": []
+    }
+    # Then one merge workflow started for the pair, waiting for a reviewer (no auto-merge by default)
+    executions = sfn.list_executions(stateMachineArn=aws["MERGE_WORKFLOW_ARN"])["executions"]
+    assert len(executions) == 1
+    started = json.loads(sfn.describe_execution(executionArn=executions[0]["executionArn"])["input"])
+    assert set(started["proposal"]["members"]) == {"100003", "990001"} and started["auto"] is False

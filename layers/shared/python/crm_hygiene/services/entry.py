@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from crm_hygiene.models.record import Record
+from crm_hygiene.ports import MatchIndex
+from crm_hygiene.services.merge import start_merge_workflow
 from crm_hygiene.services.pipeline import PipelineDeps
 from crm_hygiene.services.queueing import queue_scanned
 from crm_hygiene.services.scan import scan_record
@@ -19,14 +22,22 @@ class EntryResult:
     queued: int = 0
     auto: int = 0
     health: float | None = None
+    merge_review: str | None = None
 
 
 def scan_entry(
-    deps: PipelineDeps, object_type: ObjectType, record_ids: Sequence[RecordId], run_id: str = "entry"
+    deps: PipelineDeps,
+    object_type: ObjectType,
+    record_ids: Sequence[RecordId],
+    run_id: str = "entry",
+    *,
+    index: MatchIndex | None = None,
 ) -> list[EntryResult]:
-    """Checks the records now (findings, safe fixes, health); missing or merged-away ones are skipped."""
+    """Checks the records now (findings, safe fixes, health, and duplicates when given the match index
+    of existing records); missing or merged-away ones are skipped and leave the index."""
     records = deps.crm.get_records(object_type, list(record_ids))
     found = {r.record_id for r in records}
+    merges = {r.record_id: _check_duplicate(deps, r, index, run_id) for r in records} if index else {}
     ctx = CheckContext(standard=deps.standard, object_type=object_type)
     scanned = [scan_record(r, ctx, standard_valid=deps.standard_valid, memory=deps.memory) for r in records]
     for record, result in zip(records, scanned, strict=True):
@@ -53,7 +64,26 @@ def scan_entry(
                 queued=len(items),
                 auto=len(result.auto_changes),
                 health=result.health.score,
+                merge_review=merges.get(rid),
             )
         )
-    results.extend(EntryResult(record_id=r, found=False) for r in record_ids if r not in found)
+    for rid in record_ids:
+        if rid not in found:
+            results.append(EntryResult(record_id=rid, found=False))
+            if index is not None:
+                index.remove(rid)
     return results
+
+
+def _check_duplicate(deps: PipelineDeps, record: Record, index: MatchIndex, run_id: str) -> str | None:
+    """Proposes a merge when the record duplicates an existing one (one merge workflow, which waits for
+    a reviewer unless the standard enables auto-merge); keeps the index current either way."""
+    from crm_hygiene.services.entry_duplicates import entry_proposal  # numpy and rapidfuzz: only when used
+
+    proposal = entry_proposal(
+        record, index, deps.crm, deps.standard, standard_valid=deps.standard_valid, memory=deps.memory
+    )
+    index.add(record.record_id, record.fields)
+    if proposal is None or deps.workflow is None:
+        return None
+    return start_merge_workflow(deps.workflow, proposal, run_id)

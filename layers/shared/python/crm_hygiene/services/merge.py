@@ -17,10 +17,25 @@ from crm_hygiene.errors import HygieneError, NotFound
 from crm_hygiene.models.audit import AuditDraft
 from crm_hygiene.models.crm import FieldWrite
 from crm_hygiene.models.fields import CANONICAL_FIELDS
+from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.models.review import ReviewItem
-from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore
+from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore, Workflow
 from crm_hygiene.types import ChangeStatus, ObjectType, RecordId
+
+
+def start_merge_workflow(workflow: Workflow, proposal: MergeProposal, run_id: str) -> str:
+    """Starts the merge workflow for one proposal (by itself only in the auto band); returns the
+    review id, which also names the execution so that proposing the same merge twice starts one."""
+    review_id = f"merge-{proposal.proposal_id}"
+    payload = {
+        "review_id": review_id,
+        "run_id": run_id,
+        "auto": proposal.band == "auto",
+        "proposal": proposal.model_dump(mode="json"),
+    }
+    workflow.start_merge(payload, name=review_id)
+    return review_id
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,7 @@ def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> 
     Reads every record once through the CRM port: one function's memory and time bound the size
     (the dedup benchmark's 1M contacts take ~2 GB); larger CRMs partition by blocking key.
     """
+    from crm_hygiene.services.merge import start_merge_workflow
     from crm_hygiene.services.scan_duplicates import ScanDuplicates
     from crm_hygiene.validate.record import activity, age_days
 
@@ -182,14 +183,7 @@ def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> 
     proposals, _ = finder.proposals()
     assert deps.workflow is not None
     for proposal in proposals:
-        review_id = f"merge-{proposal.proposal_id}"
-        payload = {
-            "review_id": review_id,
-            "run_id": run_id,
-            "auto": proposal.band == "auto",
-            "proposal": proposal.model_dump(mode="json"),
-        }
-        deps.workflow.start_merge(payload, name=review_id)
+        start_merge_workflow(deps.workflow, proposal, run_id)
     duplicates = sum(len(p.members) - 1 for p in proposals)
     return {"merge_proposals": len(proposals), "duplicate_risk": duplicates}
 
