@@ -27,7 +27,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, help="a MatchConfig (YAML or JSON), or a standard with 'match:'"
     )
-    parser.add_argument("--threshold", type=_probability, help="lowest match probability proposed (0.8)")
+    parser.add_argument(
+        "--threshold", type=_probability, help="lowest match probability proposed (default 0.5)"
+    )
     parser.add_argument(
         "--out", required=True, type=Path, help="pairs.csv: id_l, id_r, match_probability, evidence"
     )

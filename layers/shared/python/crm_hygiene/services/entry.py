@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.merge import start_merge_workflow
-from crm_hygiene.services.pipeline import PipelineDeps
-from crm_hygiene.services.queueing import queue_scanned
+from crm_hygiene.services.pipeline import PipelineDeps, persist
 from crm_hygiene.services.scan import scan_record
 from crm_hygiene.types import ObjectType, RecordId
 from crm_hygiene.validate.context import CheckContext
@@ -43,15 +42,7 @@ def scan_entry(
     for record, result in zip(records, scanned, strict=True):
         for extension in deps.extensions:
             extension.on_record(record, result)
-    queued = queue_scanned(
-        scanned,
-        run_id,
-        queue=deps.queue,
-        apply_queue=deps.apply_queue,
-        enrich_queue=deps.enrich_queue,
-        memory=deps.memory,
-    )
-    deps.health.put_scores([s.health for s in scanned])
+    queued = persist(deps, scanned, run_id)
     added = {i.review_id for i in queued.added}
     results = []
     for result in scanned:

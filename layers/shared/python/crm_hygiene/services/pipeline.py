@@ -26,7 +26,7 @@ from crm_hygiene.ports import (
     Workflow,
     WorkQueue,
 )
-from crm_hygiene.services.queueing import queue_scanned
+from crm_hygiene.services.queueing import QueuedScan, queue_scanned
 from crm_hygiene.services.scan import ScanExtension, ScannedRecord, ScanTotals, scan_record
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
@@ -95,7 +95,7 @@ def scan_partition(deps: PipelineDeps, partition: Partition, time_left: Callable
             for extension in deps.extensions:
                 extension.on_record(record, result)
             totals.add(result, critical)
-        _persist(deps, scanned, p.run_id)
+        persist(deps, scanned, p.run_id)
         p.scanned += len(records)
         p.done = p.cursor is None
     deps.health.put_partition_totals(
@@ -104,8 +104,9 @@ def scan_partition(deps: PipelineDeps, partition: Partition, time_left: Callable
     return p
 
 
-def _persist(deps: PipelineDeps, scanned: list[ScannedRecord], run_id: str) -> None:
-    queue_scanned(
+def persist(deps: PipelineDeps, scanned: list[ScannedRecord], run_id: str) -> QueuedScan:
+    """Queues what the scan found (auto changes also on the apply queue) and stores the health scores."""
+    queued = queue_scanned(
         scanned,
         run_id,
         queue=deps.queue,
@@ -114,6 +115,7 @@ def _persist(deps: PipelineDeps, scanned: list[ScannedRecord], run_id: str) -> N
         memory=deps.memory,
     )
     deps.health.put_scores([s.health for s in scanned])
+    return queued
 
 
 def _figures(totals: ScanTotals, p: Partition) -> dict[str, Any]:
