@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from crm_hygiene.errors import Conflict, Gone, NotFound
 from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
-from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult, WriteStatus
+from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.health import HealthScore
 from crm_hygiene.models.record import Record
@@ -255,16 +255,7 @@ class InMemoryCrmStore:
         key = record_key(object_type, w.record_id)
         record = self.records.get(key)
 
-        def result(status: WriteStatus, current: str | None = None, detail: str = "") -> WriteResult:
-            return WriteResult(
-                change_id=w.change_id,
-                record_id=w.record_id,
-                field=w.field,
-                status=status,
-                current=current,
-                detail=detail,
-            )
-
+        result = w.result
         if record is None or key in self.merged_into:
             return result("not_found", detail="merged" if key in self.merged_into else "")
         if w.field in self.read_only:

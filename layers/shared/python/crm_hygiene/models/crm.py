@@ -33,6 +33,17 @@ class FieldWrite(BaseModel):
     new_value: str
     change_id: str
 
+    def result(self, status: WriteStatus, current: str | None = None, detail: str = "") -> WriteResult:
+        """What happened to this write."""
+        return WriteResult(
+            change_id=self.change_id,
+            record_id=self.record_id,
+            field=self.field,
+            status=status,
+            current=current,
+            detail=detail,
+        )
+
 
 WriteStatus = Literal["applied", "conflict", "not_found", "read_only", "failed"]
 

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from crm_hygiene.adapters.aws.codec import decode_cursor, encode_cursor
 from crm_hygiene.adapters.aws.errors import aws_errors, code_of
 from crm_hygiene.errors import Conflict, NotFound
-from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult, WriteStatus
+from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
@@ -47,28 +47,17 @@ def from_item(item: dict[str, Any]) -> Record:
     )
 
 
-def _result(w: FieldWrite, status: WriteStatus, current: str | None = None, detail: str = "") -> WriteResult:
-    return WriteResult(
-        change_id=w.change_id,
-        record_id=w.record_id,
-        field=w.field,
-        status=status,
-        current=current,
-        detail=detail,
-    )
-
-
 def _explain(exc: ClientError, w: FieldWrite) -> WriteResult:
     """Why a conditional write failed, from the old item DynamoDB returned (low-level attribute values)."""
     item: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
     if not item:
-        return _result(w, "not_found")
+        return w.result("not_found")
     if "merged_into" in item:
-        return _result(w, "not_found", detail=f"merged into {item['merged_into'].get('S')}")
+        return w.result("not_found", detail=f"merged into {item['merged_into'].get('S')}")
     current = str(item.get("fields", {}).get("M", {}).get(w.field, {}).get("S", ""))
     if current == w.new_value:
-        return _result(w, "applied", current, "already held the new value")
-    return _result(w, "conflict", current)
+        return w.result("applied", current, "already held the new value")
+    return w.result("conflict", current)
 
 
 class DynamoCrmStore:
@@ -146,16 +135,7 @@ class DynamoCrmStore:
         return [self._write(object_type, w) for w in writes]
 
     def _write(self, object_type: ObjectType, w: FieldWrite) -> WriteResult:
-        def result(status: WriteStatus, current: str | None = None, detail: str = "") -> WriteResult:
-            return WriteResult(
-                change_id=w.change_id,
-                record_id=w.record_id,
-                field=w.field,
-                status=status,
-                current=current,
-                detail=detail,
-            )
-
+        result = w.result
         if w.field in READ_ONLY:
             return result("read_only")
         condition = "attribute_exists(pk) AND attribute_not_exists(merged_into) AND "
@@ -176,9 +156,9 @@ class DynamoCrmStore:
             )
         except ClientError as exc:
             if code_of(exc) != "ConditionalCheckFailedException":
-                return _result(w, "failed", detail=code_of(exc))
+                return w.result("failed", detail=code_of(exc))
             return _explain(exc, w)
-        return _result(w, "applied", w.new_value)
+        return w.result("applied", w.new_value)
 
     def merge(self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId) -> MergeResult:
         live = "attribute_exists(pk) AND attribute_not_exists(merged_into)"

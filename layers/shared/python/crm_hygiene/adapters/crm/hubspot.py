@@ -156,17 +156,8 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _result_for(
-    write: FieldWrite, status: WriteStatus, *, current: str | None = None, detail: str = ""
-) -> WriteResult:
-    return WriteResult(
-        change_id=write.change_id, record_id=write.record_id, field=write.field,
-        status=status, current=current, detail=detail,
-    )  # fmt: skip
-
-
 def _result(p: _Pending, status: WriteStatus, *, current: str | None = None, detail: str = "") -> WriteResult:
-    return _result_for(p.write, status, current=current, detail=detail)
+    return p.write.result(status, current, detail)
 
 
 class HubSpotCrmStore:
@@ -777,14 +768,14 @@ def _prepare(catalog: PropertyCatalog, index: int, write: FieldWrite) -> _Pendin
     spec = catalog.spec_of(write.field)
     if spec is None:
         if write.field in catalog.field_info():
-            return _result_for(write, "read_only", detail="not a plain property in HubSpot")
-        return _result_for(write, "failed", detail="no such field in HubSpot")
+            return write.result("read_only", detail="not a plain property in HubSpot")
+        return write.result("failed", detail="no such field in HubSpot")
     if not spec.writable:
-        return _result_for(write, "read_only", detail=f"{spec.name} is read-only or calculated in HubSpot")
+        return write.result("read_only", detail=f"{spec.name} is read-only or calculated in HubSpot")
     try:
         wire = spec.to_wire(write.new_value)
     except InvalidValue as exc:
-        return _result_for(write, "failed", detail=str(exc))
+        return write.result("failed", detail=str(exc))
     return _Pending(index, write, spec, wire)
 
 
