@@ -169,17 +169,23 @@ def prepare(
     n: int,
 ) -> tuple[Table, list[Comparator]]:
     """The feature table and the comparators for these columns."""
-    specs = config.comparisons or plan(kinds)
+    comparators = comparators_for(config.comparisons or plan(kinds))
+    table = Table(n)
+    for comparator in comparators:
+        comparator.prepare(table, _columns_for(comparator.spec, columns, kinds))
+    return table, comparators
+
+
+def comparators_for(specs: Sequence[ComparisonSpec]) -> list[Comparator]:
+    """The comparators of these comparisons, in level-matrix order, adapted to each other (the same
+    specs give the same comparators: a stored ``MatchSnapshot`` rebuilds them from its specs)."""
     comparators = [build(spec) for spec in specs]
     # Person names first: the email comparator looks at them (local parts that spell the name).
     comparators.sort(key=lambda c: c.family != "person_name")
     families = frozenset(c.family for c in comparators)
     for comparator in comparators:
         comparator.adapt(families)
-    table = Table(n)
-    for comparator in comparators:
-        comparator.prepare(table, _columns_for(comparator.spec, columns, kinds))
-    return table, comparators
+    return comparators
 
 
 def rules_for(config: MatchConfig) -> list[BlockingRule]:

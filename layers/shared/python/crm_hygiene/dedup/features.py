@@ -152,6 +152,18 @@ def smoothed_share(counts: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.fl
     return out
 
 
+def value_counts(columns: Mapping[str, Iterable[str]]) -> dict[str, dict[str, int]]:
+    """Per column, how many rows carry each non-blank value."""
+    out: dict[str, dict[str, int]] = {}
+    for name, values in columns.items():
+        counter: dict[str, int] = {}
+        for v in values:
+            if v:
+                counter[v] = counter.get(v, 0) + 1
+        out[name] = counter
+    return out
+
+
 @dataclass
 class Population:
     """How many records of a larger population carry each value of some features.
@@ -168,12 +180,14 @@ class Population:
     @classmethod
     def of(cls, n: int, columns: Mapping[str, Iterable[str]]) -> Population:
         """Counts the values of each named column (blank values are not counted)."""
+        return cls.from_counts(n, value_counts(columns))
+
+    @classmethod
+    def from_counts(cls, n: int, counted: Mapping[str, Mapping[str, int]]) -> Population:
+        """From value -> count per column (``value_counts``). A value left out counts 1, as a value
+        of one record does: a serialized population may keep only the values shared by several."""
         out = cls(n)
-        for name, values in columns.items():
-            counter: dict[str, int] = {}
-            for v in values:
-                if v:
-                    counter[v] = counter.get(v, 0) + 1
+        for name, counter in counted.items():
             hashes = np.fromiter(map(hash, counter), dtype=np.int64, count=len(counter))
             counts = np.fromiter(counter.values(), dtype=np.int64, count=len(counter))
             order = np.argsort(hashes)

@@ -9,38 +9,43 @@ batch model, so entry-time and batch matching agree on what a duplicate is.
 A key shared by more records than ``max_block_size`` (a company's main phone line) is stored once
 per value of the rule's second key instead (the main line plus the surname), as batch blocking
 splits such blocks; lookups split the same way.
+
+Which keys a record has, and how a query record scores against its candidates, are the functions of
+``dedup.snapshot.MatchSnapshot``, which the DynamoDB index (``adapters/aws/match_index.py``) uses too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from crm_hygiene.dedup.blocking import BlockingRule, distinct_inputs, every_value, record_keys
-from crm_hygiene.dedup.comparators import Comparator
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
-from crm_hygiene.dedup.engine import conflict_mask, prepare, rules_for, score_candidates
-from crm_hygiene.dedup.features import Population, Table
-from crm_hygiene.dedup.scoring import Model, compare_all, identical, probability_of
-from crm_hygiene.models.merge import Contribution, MatchCandidate
+from crm_hygiene.dedup.engine import prepare, score_candidates
+from crm_hygiene.dedup.scoring import Model
+from crm_hygiene.dedup.snapshot import MatchSnapshot, RuleKeys
+from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.types import RecordId
 
 Index = npt.NDArray[np.int64]
-_SPLIT = "\x1e"
 
 
 @dataclass
 class _Postings:
     """One rule's keys: sorted key hashes and the record position of each."""
 
-    rule: BlockingRule
+    rule: str
     keys: Index
     rows: npt.NDArray[np.int32]
-    split: frozenset[int] = frozenset()  # key hashes stored per second-key value instead
-    refine: str | None = None
+
+    @classmethod
+    def of(cls, keys: RuleKeys) -> _Postings:
+        name_hashes = np.fromiter(map(hash, keys.names), dtype=np.int64, count=len(keys.names))
+        hashes = name_hashes[keys.codes] if len(keys.codes) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")
+        return cls(keys.rule.name, hashes[order], keys.rows[order].astype(np.int32))
 
     def lookup(self, hashes: Sequence[int]) -> Index:
         """Positions of the records that share any of these keys."""
@@ -53,21 +58,13 @@ class _Postings:
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
-def _hash(key: str, refine: str = "") -> int:
-    return hash(f"{key}{_SPLIT}{refine}" if refine else key)
-
-
 @dataclass
 class InMemoryMatchIndex:
     """The in-memory ``MatchIndex`` (see the module docstring). Build it with ``build``."""
 
-    kinds: dict[str, FieldKind]
-    config: MatchConfig
-    model: Model
-    comparators: list[Comparator]
+    snapshot: MatchSnapshot
     columns: dict[str, list[str]]
     ids: list[RecordId]
-    population: Population
     postings: list[_Postings] = field(default_factory=list)
     removed: set[int] = field(default_factory=set)
     _position: dict[RecordId, int] = field(default_factory=dict)
@@ -87,14 +84,22 @@ class InMemoryMatchIndex:
         config = config or MatchConfig()
         used = {c: k for c, k in kinds.items() if k not in ("ignore", "record_id") and c in columns}
         kept = {c: list(columns[c]) for c in used}
-        n = len(ids)
-        table, comparators = prepare(kept, used, config, n)
+        table, comparators = prepare(kept, used, config, len(ids))
         if model is None:
-            model = _train(table, comparators, config)
-        index = cls(dict(used), config, model, comparators, kept, list(ids), _population(table, comparators))
+            _, model, _ = score_candidates(table, comparators, config)
+        snapshot, keys = MatchSnapshot.of(table, comparators, used, config, model)
+        index = cls(snapshot, kept, list(ids))
         index._position = {rid: i for i, rid in enumerate(index.ids)}
-        index.postings = [_postings(table, rule, config) for rule in _applicable(table, config)]
+        index.postings = [_Postings.of(k) for k in keys]
         return index
+
+    @property
+    def config(self) -> MatchConfig:
+        return self.snapshot.config
+
+    @property
+    def model(self) -> Model:
+        return self.snapshot.model
 
     def __len__(self) -> int:
         return len(self.ids) - len(self.removed)
@@ -108,10 +113,9 @@ class InMemoryMatchIndex:
         self._position[record_id] = position
         for column, values in self.columns.items():
             values.append(record.get(column, ""))
-        table = self._table([position])
-        for postings in self.postings:
-            added = self._added.setdefault(postings.rule.name, {})
-            for h in self._query_keys(postings, table):
+        for rule, hashes in self._query_keys(record).items():
+            added = self._added.setdefault(rule, {})
+            for h in hashes:
                 added.setdefault(h, []).append(position)
 
     def remove(self, record_id: RecordId) -> None:
@@ -122,52 +126,20 @@ class InMemoryMatchIndex:
 
     def candidates(self, record: Mapping[str, str], *, limit: int = 10) -> list[MatchCandidate]:
         """The existing records this one may duplicate, best first, at or above the review threshold."""
-        query = self._table_of([record])
-        rows = self._candidate_rows(query)
-        if len(rows) == 0:
-            return []
-        table = self._table_of([record], rows.tolist())
-        left = np.zeros(len(rows), dtype=np.int64)
-        right = np.arange(1, len(rows) + 1, dtype=np.int64)
-        compared = compare_all(table, self.comparators, left, right)
-        frequencies = compared.frequencies(np.arange(len(rows), dtype=np.int64))
-        contributions = self.model.contributions(compared.levels, frequencies, self.population.n)
-        same = identical(table, left, right)
-        probability = probability_of(
-            self.model.weights(compared.levels, frequencies, self.population.n, same)
-        )
-        # The batch's vetoes hold at entry too: two people by the CRM's own signals are no candidates.
-        vetoed = conflict_mask(compared.levels, self.comparators, self.config.conflict_disagreements)
-        probability[vetoed] = 0.0
-        order = np.argsort(-probability, kind="stable")
-        out = []
-        for i in order[:limit].tolist():
-            if probability[i] < self.config.threshold:
-                break
-            evidence = tuple(
-                Contribution(comparison=c.name, level=c.levels[int(compared.levels[i, k])],
-                             weight=round(float(contributions[i, k]), 2))
-                for k, c in enumerate(self.comparators)
-                if compared.levels[i, k] != 0
-            )  # fmt: skip
-            out.append(
-                MatchCandidate(
-                    record_id=self.ids[int(rows[i])],
-                    match_probability=float(probability[i]),
-                    contributions=tuple(sorted(evidence, key=lambda c: -abs(c.weight))),
-                )
-            )
-        return out
+        rows = self._candidate_rows(record).tolist()
+        columns = {c: [values[r] for r in rows] for c, values in self.columns.items()}
+        return self.snapshot.score(record, [self.ids[r] for r in rows], columns, limit=limit)
 
     # --- internals ----------------------------------------------------------------------------------
 
-    def _candidate_rows(self, query: Table) -> Index:
+    def _candidate_rows(self, record: Mapping[str, str]) -> Index:
         cap = self.config.max_block_size
         found: list[Index] = []
+        keys = self._query_keys(record)
         for postings in self.postings:
-            hashes = self._query_keys(postings, query)
+            hashes = keys.get(postings.rule, [])
             rows = postings.lookup(hashes)
-            added = self._added.get(postings.rule.name)
+            added = self._added.get(postings.rule)
             if added:
                 extra = [p for h in hashes for p in added.get(h, [])]
                 rows = np.concatenate((rows, np.asarray(extra, dtype=np.int64)))
@@ -179,93 +151,9 @@ class InMemoryMatchIndex:
             rows = rows[~np.isin(rows, list(self.removed))]
         return rows
 
-    def _query_keys(self, postings: _Postings, table: Table) -> list[int]:
-        rule = postings.rule
-        if not all(name in table for name in rule.inputs):
-            return []
-        _, joined = distinct_inputs(table, rule.inputs, np.zeros(1, dtype=np.int64))
-        keys = sorted(rule.key(joined[0])) if joined else []
-        out = []
-        for key in keys:
-            h = _hash(key)
-            if h in postings.split and postings.refine is not None:
-                refine = str(table[postings.refine][0]) if postings.refine in table else ""
-                if not refine:
-                    continue
-                h = _hash(key, refine)
-            out.append(h)
-        return out
-
-    def _table(self, rows: Sequence[int]) -> Table:
-        columns = {c: [values[r] for r in rows] for c, values in self.columns.items()}
-        return self._prepared(columns, len(rows))
-
-    def _table_of(self, records: Sequence[Mapping[str, str]], rows: Sequence[int] = ()) -> Table:
-        columns = {
-            c: [r.get(c, "") for r in records] + [values[i] for i in rows]
-            for c, values in self.columns.items()
+    def _query_keys(self, record: Mapping[str, str]) -> dict[str, list[int]]:
+        """Per rule, the hashes of the record's keys (in key order)."""
+        keys = self.snapshot.keys_of(self.snapshot.table_of([record]))
+        return {
+            k.rule.name: [hash(name) for name in sorted(k.names[c] for c in k.codes.tolist())] for k in keys
         }
-        return self._prepared(columns, len(records) + len(rows))
-
-    def _prepared(self, columns: Mapping[str, Sequence[str]], n: int) -> Table:
-        table = Table(n, population=self.population)
-        for comparator in self.comparators:
-            inputs = [(self.kinds.get(c, "text"), columns[c]) for c in comparator.spec.fields]
-            comparator.prepare(table, inputs)
-        return table
-
-
-def _train(table: Table, comparators: list[Comparator], config: MatchConfig) -> Model:
-    _, model, _ = score_candidates(table, comparators, config)
-    return model
-
-
-def _population(table: Table, comparators: Sequence[Comparator]) -> Population:
-    columns: dict[str, list[str]] = {}
-    for comparator in comparators:
-        for part in comparator.frequency_parts:
-            name = comparator.feature(part)
-            if part == "numbers":
-                slots = table.extra.get(comparator.feature("slot_columns"), [])
-                columns[name] = [v for column in slots for v in column]
-            elif name in table:
-                columns[name] = list(table[name])
-    return Population.of(table.n, columns)
-
-
-def _applicable(table: Table, config: MatchConfig) -> list[BlockingRule]:
-    people = "name.value" in table
-    contactable = "email.value" in table or "phone.value" in table
-    rules = [replace(r, inputs=every_value(table)) if r.inputs == ("*",) else r for r in rules_for(config)]
-    return [
-        rule
-        for rule in rules
-        if all(name in table for name in rule.inputs)
-        and rule.people in (None, people)
-        and not (rule.fallback and contactable)
-    ]
-
-
-def _postings(table: Table, rule: BlockingRule, config: MatchConfig) -> _Postings:
-    names: list[str] = []
-    rows, codes = record_keys(table, rule.inputs, rule.key, names=names)
-    key_hashes = np.fromiter((_hash(k) for k in names), dtype=np.int64, count=len(names))
-    hashes = key_hashes[codes] if len(codes) else np.zeros(0, dtype=np.int64)
-    cap = min(config.max_block_size, rule.max_block or config.max_block_size)
-    refine = next((name for name in rule.refine if name in table), None)
-    split: frozenset[int] = frozenset()
-    if len(hashes):
-        values, counts = np.unique(hashes, return_counts=True)
-        big = values[counts > cap]
-        if len(big) and refine is not None:
-            split = frozenset(big.tolist())
-            over = np.isin(hashes, big)
-            second = table[refine][rows[over]]
-            split_keys = [names[c] for c in codes[over].tolist()]
-            hashes[over] = np.fromiter(
-                (_hash(k, str(s)) if s else 0 for k, s in zip(split_keys, second, strict=True)),
-                dtype=np.int64,
-                count=len(split_keys),
-            )
-    order = np.argsort(hashes, kind="stable")
-    return _Postings(rule, hashes[order], rows[order].astype(np.int32), split, refine)
