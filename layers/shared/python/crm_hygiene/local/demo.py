@@ -91,6 +91,47 @@ def wait_for(execution_arn: str, timeout: float = 600) -> dict[str, Any]:
     raise TimeoutError(f"{execution_arn} still running after {timeout:.0f} s")
 
 
+def settle(deps: AwsDeps, timeout: float = 120) -> None:
+    """Waits until the work a scan or a review set off has landed: the apply and enrich queues drained,
+    and every running merge workflow waiting for a person (they all run on their own)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = _busy_queues(deps) + _merges_not_in_review(deps)
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still busy after {timeout:.0f} s: {pending[:3]}")
+        time.sleep(0.2)
+
+
+def _busy_queues(deps: AwsDeps) -> list[str]:
+    sqs: Any = boto3.client("sqs")
+    names = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+    busy = []
+    for url in (deps.settings.apply_queue_url, deps.settings.enrich_queue_url):
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names))["Attributes"]
+        if any(int(attributes.get(n, 0)) for n in names):
+            busy.append(url.rsplit("/", 1)[-1])
+    return busy
+
+
+def _merges_not_in_review(deps: AwsDeps) -> list[str]:
+    from crm_hygiene.errors import NotFound
+
+    pages = boto3.client("stepfunctions").get_paginator("list_executions")
+    running = pages.paginate(stateMachineArn=deps.settings.merge_workflow_arn, statusFilter="RUNNING")
+    waiting = []
+    for execution in (e for page in running for e in page["executions"]):
+        try:
+            item = deps.queue.get(execution["name"])
+        except NotFound:
+            item = None
+        # settled: waiting for a person; busy: not queued yet, or decided and still merging
+        if item is None or item.status != "queued" or item.task_token is None:
+            waiting.append(execution["name"])
+    return waiting
+
+
 def queue_counts(deps: AwsDeps) -> Counter[str]:
     counts: Counter[str] = Counter()
     cursor: str | None = None
@@ -177,9 +218,11 @@ def webhook_roundtrip(run: DemoRun) -> dict[str, Any]:
 
 
 def scan(run: DemoRun) -> dict[str, Any]:
-    """Fires the schedule and waits for the scan workflow (and the applies it triggers)."""
+    """Fires the schedule and waits for the scan workflow (and the applies it triggers), then for the
+    merge workflows it started to reach a reviewer (or finish)."""
     began = time.perf_counter()
     output = wait_for(fire_schedule(run.stack))
+    settle(run.deps)
     run.timings[f"scan_{len(run.runs) + 1}"] = time.perf_counter() - began
     run.runs.append(output)
     return output
@@ -222,4 +265,5 @@ def approve_everything(run: DemoRun, reviewer: str = "demo-auto-approver") -> di
                 failed += sum(r["status"] == "error" for r in results)
                 if all(r["status"] == "error" for r in results):
                     break
+    settle(run.deps)
     return {"approved": approved, "failed": failed}
