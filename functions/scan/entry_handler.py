@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -15,18 +15,23 @@ from crm_hygiene.settings import load_settings
 from crm_hygiene.types import ObjectType
 from crm_hygiene.webhooks.hubspot import ScanRequest
 
+if TYPE_CHECKING:
+    from crm_hygiene.services.entry_duplicates import IndexCache
+
 _deps: AwsDeps | None = None
-_indexes: dict[ObjectType, MatchIndex | None] = {}
+_indexes: IndexCache | None = None
 
 
 def _index(deps: AwsDeps, object_type: ObjectType) -> MatchIndex | None:
-    """The match index of existing contacts or companies: built from the CRM on this container's first
-    request of that type (one read of every record), then kept current by the entry scans."""
-    if object_type not in _indexes and object_type in deps.pipeline().dedup_objects:
-        from crm_hygiene.services.entry_duplicates import build_index  # numpy and rapidfuzz: only when used
+    """The match index of existing contacts or companies: the one the last scan stored (snapshot
+    loaded once per container), else built from the CRM; kept current by the entry scans."""
+    global _indexes
+    if object_type not in deps.pipeline().dedup_objects:
+        return None
+    from crm_hygiene.services.entry_duplicates import IndexCache  # numpy and rapidfuzz: only when used
 
-        _indexes[object_type] = build_index(deps.crm, object_type)
-    return _indexes.get(object_type)
+    _indexes = _indexes or IndexCache()
+    return _indexes.get(deps.match_index, deps.crm, object_type)
 
 
 def _scan_one(record: SQSRecord, deps: AwsDeps) -> str:

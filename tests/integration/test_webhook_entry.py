@@ -27,7 +27,7 @@ URI_PATH = "/v1/webhooks/hubspot"
 @pytest.fixture(autouse=True)
 def fresh_indexes() -> None:
     """Each test has its own CRM: the handler's per-container match indexes start empty."""
-    entry_handler._indexes.clear()
+    entry_handler._indexes = None
 
 
 @pytest.fixture

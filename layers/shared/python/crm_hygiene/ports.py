@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -20,6 +20,9 @@ from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.models.signals import Signal
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
+
+if TYPE_CHECKING:  # numpy: only where matching runs
+    from crm_hygiene.dedup.snapshot import MatchSnapshot
 
 
 class DecisionMemory(Protocol):
@@ -228,4 +231,27 @@ class MatchIndex(Protocol):
 
     def candidates(self, record: Mapping[str, str], *, limit: int = 10) -> list[MatchCandidate]:
         """Existing records the given one may duplicate, scored, best first."""
+        ...
+
+
+class MatchIndexStore(Protocol):
+    """Where the match index of each object type lives between runs: the scan's Finalize, which reads
+    every record anyway, saves it; the entry scan opens it instead of reading the CRM."""
+
+    def save(
+        self,
+        object_type: ObjectType,
+        snapshot: MatchSnapshot,
+        records: Iterator[tuple[RecordId, Mapping[str, str], Sequence[str]]],
+    ) -> dict[str, int]:
+        """Stores the snapshot and every record's fields and keys (``MatchSnapshot.record_keys``
+        form); returns figures (records written, unchanged, items written and deleted)."""
+        ...
+
+    def open(self, object_type: ObjectType) -> MatchIndex | None:
+        """The stored index of that type, or None when no snapshot was saved yet."""
+        ...
+
+    def generation(self, object_type: ObjectType) -> str | None:
+        """Which snapshot is stored (changes with every ``save``; None: none yet)."""
         ...

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -233,6 +233,49 @@ class MatchSnapshot:
             common={name: dict(pairs) for name, pairs in data["common"].items()},
             split={name: frozenset(keys) for name, keys in data["split"].items()},
         )
+
+
+Lookup = Callable[[Sequence[str]], Mapping[str, Sequence[RecordId]]]
+"""Record ids under each of these keys (at most ``max_block_size`` a key, in a stable order)."""
+Fetch = Callable[[Sequence[RecordId]], Mapping[RecordId, Mapping[str, str]]]
+"""The stored fields of these records (records no longer stored are left out)."""
+
+
+def match(
+    snapshot: MatchSnapshot, record: Mapping[str, str], lookup: Lookup, fetch: Fetch, *, limit: int = 10
+) -> list[MatchCandidate]:
+    """``MatchIndex.candidates`` for an index that stores key -> ids and id -> fields (DynamoDB, a
+    dict): the record's keys looked up, at most ``max_block_size`` ids per rule (as the in-memory
+    index caps a rule's rows), their fields fetched, and the record scored against them."""
+    keys = snapshot.record_keys(record)
+    found = lookup(keys)
+    cap = snapshot.config.max_block_size
+    per_rule: dict[str, list[RecordId]] = {}
+    for key in keys:
+        per_rule.setdefault(key.split(":", 1)[0], []).extend(found.get(key, ()))
+    ids = sorted({rid for rids in per_rule.values() for rid in rids[:cap]})
+    fields = fetch(ids)
+    ids = [rid for rid in ids if rid in fields]
+    columns = {c: [fields[rid].get(c, "") for rid in ids] for c in snapshot.columns}
+    return snapshot.score(record, ids, columns, limit=limit)
+
+
+def keys_by_row(keys: Sequence[RuleKeys], n: int, chunk: int = 10_000) -> Iterator[list[str]]:
+    """Each row's keys (``RuleKeys.strings`` form, by rule), row after row, ``chunk`` rows of
+    strings at a time (a 1M-record table's keys are never all strings at once)."""
+    ordered = []
+    for rule_keys in keys:
+        order = np.argsort(rule_keys.rows, kind="stable")
+        ordered.append((rule_keys, rule_keys.rows[order], rule_keys.codes[order]))
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        rows: list[list[str]] = [[] for _ in range(stop - start)]
+        for rule_keys, positions, codes in ordered:
+            lo, hi = np.searchsorted(positions, [start, stop])
+            prefix = f"{rule_keys.rule.name}:"
+            for row, code in zip(positions[lo:hi].tolist(), codes[lo:hi].tolist(), strict=True):
+                rows[row - start].append(prefix + rule_keys.names[code])
+        yield from rows
 
 
 def population_columns(table: Table, comparators: Sequence[Comparator]) -> dict[str, list[str]]:

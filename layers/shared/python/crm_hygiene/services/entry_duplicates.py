@@ -7,8 +7,11 @@ and decision band as a batch run's, unless a reviewer already rejected it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
+from crm_hygiene.dedup.config import MatchConfig
 from crm_hygiene.dedup.index import InMemoryMatchIndex
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
 from crm_hygiene.dedup.proposals import band_of, summary_of
@@ -16,7 +19,8 @@ from crm_hygiene.dedup.survivorship import Member, survive
 from crm_hygiene.models.merge import MergeProposal, PairEvidence, pair_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
-from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex
+from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex, MatchIndexStore
+from crm_hygiene.services.scan_duplicates import ScanDuplicates
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 
@@ -37,6 +41,62 @@ def build_index(crm: CrmStore, object_type: ObjectType, page: int = 500) -> InMe
         if cursor is None:
             break
     return InMemoryMatchIndex.build(columns, kinds, ids) if len(ids) >= 2 else None
+
+
+def open_index(store: MatchIndexStore | None, crm: CrmStore, object_type: ObjectType) -> MatchIndex | None:
+    """The stored index when a scan saved one for this type; else (first deploy, before any scan
+    finished) the index built from the CRM, which reads every record once."""
+    stored = store.open(object_type) if store is not None else None
+    return stored if stored is not None else build_index(crm, object_type)
+
+
+@dataclass
+class IndexCache:
+    """A container's match indexes, one per object type, opened on first use (``open_index``) and
+    reopened when the stored snapshot changed (a scan finished), checked every ``max_age`` seconds
+    with one read of the snapshot's head item."""
+
+    max_age: float = 300.0
+    clock: Callable[[], float] = time.monotonic
+    _open: dict[ObjectType, tuple[MatchIndex | None, str | None, float]] = field(default_factory=dict)
+
+    def get(self, store: MatchIndexStore | None, crm: CrmStore, object_type: ObjectType) -> MatchIndex | None:
+        now = self.clock()
+        cached = self._open.get(object_type)
+        if cached is not None and now - cached[2] < self.max_age:
+            return cached[0]
+        generation = store.generation(object_type) if store is not None else None
+        if cached is not None and generation == cached[1]:
+            self._open[object_type] = (cached[0], generation, now)
+            return cached[0]
+        index = open_index(store, crm, object_type)
+        self._open[object_type] = (index, generation, now)
+        return index
+
+    def clear(self) -> None:
+        self._open.clear()
+
+
+def save_index(store: MatchIndexStore, finder: ScanDuplicates) -> dict[str, int]:
+    """Saves the index of the records a scan's duplicate finder just matched: the batch's model,
+    config and features (nothing is computed twice), every record's fields and keys."""
+    from crm_hygiene.dedup.snapshot import MatchSnapshot, keys_by_row
+
+    projection, result = finder.projection, finder.result
+    if projection is None or result is None or result.n < 2 or not result.comparators:
+        return {}
+    config = finder.standard.match if finder.standard is not None else MatchConfig()
+    snapshot, keys = MatchSnapshot.of(
+        result.table, result.comparators, projection.kinds, config, result.model
+    )
+    columns = snapshot.columns
+
+    def records() -> Iterator[tuple[str, Mapping[str, str], Sequence[str]]]:
+        for row, row_keys in enumerate(keys_by_row(keys, result.n)):
+            fields = {c: projection.columns[c][row] for c in columns if c in projection.columns}
+            yield projection.ids[row], fields, row_keys
+
+    return store.save(projection.object_type, snapshot, records())
 
 
 def _member(record: Record) -> Member:

@@ -21,6 +21,7 @@ from crm_hygiene.ports import (
     CrmStore,
     DecisionMemory,
     HealthStore,
+    MatchIndexStore,
     PartitionedCrmStore,
     SignalBus,
     Workflow,
@@ -52,6 +53,7 @@ class PipelineDeps:
     extensions: Sequence[ScanExtension] = field(default_factory=tuple)
     workflow: Workflow | None = None
     dedup_objects: tuple[ObjectType, ...] = ("contact", "company")
+    match_index: MatchIndexStore | None = None
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -187,7 +189,14 @@ def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> 
     for proposal in proposals:
         start_merge_workflow(deps.workflow, proposal, run_id)
     duplicates = sum(len(p.members) - 1 for p in proposals)
-    return {"merge_proposals": len(proposals), "duplicate_risk": duplicates}
+    figures: dict[str, Any] = {"merge_proposals": len(proposals), "duplicate_risk": duplicates}
+    if deps.match_index is not None:
+        # The entry scan matches new records against this index instead of reading the CRM.
+        from crm_hygiene.services.entry_duplicates import save_index
+
+        saved = save_index(deps.match_index, finder)
+        figures |= {f"match_index_{name}": value for name, value in saved.items()}
+    return figures
 
 
 def _run_signals(run_id: str, object_type: ObjectType, figures: dict[str, Any]) -> list[Signal]:

@@ -14,7 +14,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
@@ -26,6 +26,9 @@ from crm_hygiene.ports import DecisionMemory
 from crm_hygiene.services.scan import ExtensionResult, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType
+
+if TYPE_CHECKING:
+    from crm_hygiene.dedup.engine import DedupResult
 
 _OWNER_FIELDS: tuple[FieldName, ...] = ("owner",)
 # Columns whose values repeat a lot: one string object per distinct value.
@@ -126,6 +129,7 @@ class ScanDuplicates:
         self.objects = frozenset(objects)
         self.as_of = (as_of or datetime.now(UTC)).date()
         self.projection: _Projection | None = None
+        self.result: DedupResult | None = None  # the last ``proposals``' (its model and features)
         self.skipped = 0
 
     def on_record(self, record: Record, scanned: ScannedRecord) -> None:
@@ -168,6 +172,7 @@ class ScanDuplicates:
         config = self.standard.match if self.standard is not None else MatchConfig()
         columns = {name: projection.columns[name] for name in projection.kinds}
         result = find_duplicates(columns, projection.kinds, config, rejected=self._rejected(projection))
+        self.result = result
         proposals = build_proposals(
             result,
             projection.ids,

@@ -20,7 +20,7 @@ from crm_hygiene.adapters.aws.signal_bus import SnsSignalBus
 from crm_hygiene.adapters.aws.work_queue import SqsWorkQueue
 from crm_hygiene.adapters.aws.workflow import StepFunctionsWorkflow
 from crm_hygiene.errors import StandardError
-from crm_hygiene.ports import CrmStore
+from crm_hygiene.ports import CrmStore, MatchIndexStore
 from crm_hygiene.services.pipeline import PipelineDeps
 from crm_hygiene.services.review import ReviewDeps
 from crm_hygiene.settings import PipelineSettings
@@ -116,6 +116,14 @@ class AwsDeps:
         return store
 
     @cached_property
+    def match_index(self) -> MatchIndexStore:
+        """The match indexes (snapshot, keys, projections) in the match index table; the adapter
+        module imports numpy, so it is imported here, on first use."""
+        from crm_hygiene.adapters.aws.match_index import DynamoMatchIndexStore
+
+        return DynamoMatchIndexStore(self.dynamodb.Table(self.settings.match_index_table))
+
+    @cached_property
     def idempotency(self) -> DynamoIdempotencyStore:
         return DynamoIdempotencyStore(self.dynamodb.Table(self.settings.idempotency_table))
 
@@ -157,6 +165,7 @@ class AwsDeps:
             standard=standard,
             standard_valid=valid,
             workflow=self.workflow,
+            match_index=self.match_index,
         )
 
     def review(self) -> ReviewDeps:

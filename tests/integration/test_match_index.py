@@ -1,0 +1,140 @@
+"""The DynamoDB match index on moto: Finalize stores it, the entry scan matches against it without
+reading the CRM, and remove/add keep its keys exact."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import entry_handler
+import pytest
+from boto3.dynamodb.conditions import Key
+from entry_handler import lambda_handler as entry_lambda
+
+from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
+from crm_hygiene.adapters.aws.factory import AwsDeps
+from crm_hygiene.adapters.aws.match_index import DynamoMatchIndex, DynamoMatchIndexStore
+from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.local.sample import generate_sample
+from crm_hygiene.models.crm import RecordPage
+from crm_hygiene.services.pipeline import propose_merges
+from tests.events.factory import FakeContext, sqs_event
+
+
+class NoListing:
+    """The CRM, except that reading every record fails the test."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.listed = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def list_records(self, *args: Any, **kwargs: Any) -> RecordPage:
+        self.listed += 1
+        raise AssertionError("the entry scan read the whole CRM")
+
+
+@pytest.fixture(autouse=True)
+def fresh_indexes() -> None:
+    entry_handler._indexes = None
+
+
+@pytest.fixture
+def stored(aws: dict[str, str], deps: AwsDeps, tmp_path: Path) -> AwsDeps:
+    """A CRM of 40 contacts whose weekly scan's Finalize ran (merge proposals and the match index)."""
+    boto3.client("stepfunctions").create_state_machine(
+        name="merge", roleArn="arn:aws:iam::123456789012:role/merge",
+        definition=json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}),
+    )  # fmt: skip
+    generate_sample(tmp_path, contacts=40, seed=9)
+    assert isinstance(deps.crm, DynamoCrmStore)
+    deps.crm.put_records(list(read_records(tmp_path / "contacts.csv")))
+    figures = propose_merges(deps.pipeline(), "run-1", "contact")
+    assert figures["match_index_records"] == 40 and figures["match_index_unchanged"] == 0
+    return deps
+
+
+def _items_of(table: Any, record_key: str) -> set[str]:
+    found = table.query(IndexName="by_record", KeyConditionExpression=Key("record_key").eq(record_key))
+    return {item["block_key"] for item in found["Items"]}
+
+
+def _index(deps: AwsDeps) -> DynamoMatchIndex:
+    store = deps.match_index
+    assert isinstance(store, DynamoMatchIndexStore)
+    index = store.open("contact")
+    assert isinstance(index, DynamoMatchIndex)
+    return index
+
+
+def test_finalize_stores_the_snapshot_keys_and_fields(stored: AwsDeps) -> None:
+    table = boto3.resource("dynamodb").Table(stored.settings.match_index_table)
+    index = _index(stored)
+    [record] = stored.crm.get_records("contact", ["100003"])
+    keys = {index.block_key(k) for k in index.snapshot.record_keys(record.fields)}
+    assert keys and _items_of(table, "contact#100003") == keys | {"contact#record#100003"}
+    projection = index.projections(["100003"])["100003"]
+    assert projection["fields"]["email"] == record.get("email")
+    assert not any("@" in k for k in keys)  # keys are digests, not emails
+    # A second scan of an unchanged CRM rewrites nothing but the snapshot.
+    again = propose_merges(stored.pipeline(), "run-2", "contact")
+    assert again["match_index_unchanged"] == 40 and again["match_index_items_put"] == 0
+
+
+def test_a_new_twin_at_entry_is_found_in_dynamodb_without_listing_the_crm(
+    aws: dict[str, str], stored: AwsDeps
+) -> None:
+    deps = stored
+    assert isinstance(deps.crm, DynamoCrmStore)
+    [original] = deps.crm.get_records("contact", ["100003"])
+    twin = original.model_copy(
+        update={"record_id": "990001", "fields": {**original.fields, "record_id": "990001"}}
+    )
+    deps.crm.put_records([twin])
+    sfn = boto3.client("stepfunctions")
+    before = len(sfn.list_executions(stateMachineArn=aws["MERGE_WORKFLOW_ARN"])["executions"])
+    guarded = NoListing(deps.crm)
+    deps.__dict__["crm"] = guarded  # the cached CRM adapter, wrapped
+    body = json.dumps({"object_type": "contact", "record_id": "990001", "reason": "created"})
+    assert entry_lambda(sqs_event([body], queue="scan-requests"), FakeContext(), deps=deps) == {
+        "batchItemFailures": []
+    }
+    assert guarded.listed == 0
+    executions = sfn.list_executions(stateMachineArn=aws["MERGE_WORKFLOW_ARN"])["executions"]
+    assert len(executions) == before + 1
+    newest = max(executions, key=lambda e: e["startDate"])
+    started = json.loads(sfn.describe_execution(executionArn=newest["executionArn"])["input"])
+    assert set(started["proposal"]["members"]) == {"100003", "990001"}
+    # The entry scan added the twin to the stored index.
+    assert "990001" in {c.record_id for c in _index(deps).candidates(original.fields)}
+
+
+def test_remove_makes_a_record_unfindable(stored: AwsDeps) -> None:
+    table = boto3.resource("dynamodb").Table(stored.settings.match_index_table)
+    index = _index(stored)
+    [original] = stored.crm.get_records("contact", ["100003"])
+    assert "100003" in {c.record_id for c in index.candidates(original.fields)}
+    index.remove("100003")
+    assert "100003" not in {c.record_id for c in index.candidates(original.fields)}
+    assert _items_of(table, "contact#100003") == set()
+
+
+def test_adding_a_changed_record_replaces_its_old_keys(stored: AwsDeps) -> None:
+    table = boto3.resource("dynamodb").Table(stored.settings.match_index_table)
+    index = _index(stored)
+    [original] = stored.crm.get_records("contact", ["100003"])
+    changed = {
+        **original.fields, "first_name": "Quentin", "last_name": "Zabriskie", "email": "qz@unique-example.org",
+        "phone": "+1 415 555 0199", "company": "Nowhere Works",
+    }  # fmt: skip
+    index.add("100003", changed)
+    new_keys = {index.block_key(k) for k in index.snapshot.record_keys(changed)}
+    old_keys = {index.block_key(k) for k in index.snapshot.record_keys(original.fields)}
+    assert _items_of(table, "contact#100003") == new_keys | {"contact#record#100003"}
+    assert old_keys - new_keys  # some keys changed, and those are gone
+    assert "100003" in {c.record_id for c in index.candidates(changed)}
+    assert "100003" not in {c.record_id for c in index.candidates(original.fields)}
