@@ -138,3 +138,20 @@ def test_adding_a_changed_record_replaces_its_old_keys(stored: AwsDeps) -> None:
     assert old_keys - new_keys  # some keys changed, and those are gone
     assert "100003" in {c.record_id for c in index.candidates(changed)}
     assert "100003" not in {c.record_id for c in index.candidates(original.fields)}
+
+
+def test_a_reload_in_small_chunks_over_threads_rewrites_only_what_is_missing(stored: AwsDeps) -> None:
+    table = boto3.resource("dynamodb").Table(stored.settings.match_index_table)
+    index = _index(stored)
+    for record_id in ("100001", "100002", "100003"):
+        index.remove(record_id)
+    crm = stored.crm
+    assert isinstance(crm, DynamoCrmStore)
+    records = crm.list_records("contact", limit=100).records
+    store = DynamoMatchIndexStore(table, chunk=7, workers=4)
+    entries = ((r.record_id, r.fields, index.snapshot.record_keys(r.fields)) for r in records)
+    figures = store.save("contact", index.snapshot, entries)
+    assert figures["records"] == 40 and figures["unchanged"] == 37 and figures["items_deleted"] == 0
+    [record] = crm.get_records("contact", ["100003"])
+    assert "100003" in {c.record_id for c in index.candidates(record.fields)}
+    assert store.generation("contact") is not None

@@ -163,9 +163,10 @@ class DynamoMatchIndexStore:
     by 2% writes about 2% of the items (reads cost a fifth of writes in DynamoDB).
     """
 
-    def __init__(self, table: Any, *, chunk: int = 500) -> None:
+    def __init__(self, table: Any, *, chunk: int = 500, workers: int = 8) -> None:
         self._table = table
         self._chunk = chunk
+        self._workers = workers
 
     def index(self, object_type: ObjectType, snapshot: MatchSnapshot) -> DynamoMatchIndex:
         return DynamoMatchIndex(self._table, snapshot, object_type)
@@ -176,16 +177,31 @@ class DynamoMatchIndexStore:
         snapshot: MatchSnapshot,
         records: Iterator[tuple[RecordId, Mapping[str, str], Sequence[str]]],
     ) -> dict[str, int]:
+        """Chunks of ``chunk`` records are compared and written by ``workers`` threads (the batch
+        calls go through the table's low-level client, which threads may share); the snapshot's new
+        head is written last."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
         index = self.index(object_type, snapshot)
         figures = {"records": 0, "unchanged": 0, "items_put": 0, "items_deleted": 0}
-        chunk: list[tuple[RecordId, Mapping[str, str], Sequence[str]]] = []
-        for entry in records:
-            chunk.append(entry)
-            if len(chunk) >= self._chunk:
-                self._save_chunk(index, chunk, figures)
-                chunk = []
-        if chunk:
-            self._save_chunk(index, chunk, figures)
+        pending: list[Future[dict[str, int]]] = []
+
+        def settle(keep: int) -> None:
+            while len(pending) > keep:
+                for name, value in pending.pop(0).result().items():
+                    figures[name] += value
+
+        with ThreadPoolExecutor(max_workers=self._workers) as pool:
+            chunk: list[tuple[RecordId, Mapping[str, str], Sequence[str]]] = []
+            for entry in records:
+                chunk.append(entry)
+                if len(chunk) >= self._chunk:
+                    pending.append(pool.submit(self._save_chunk, index, chunk))
+                    settle(2 * self._workers)  # bounds the records held in memory
+                    chunk = []
+            if chunk:
+                pending.append(pool.submit(self._save_chunk, index, chunk))
+            settle(0)
         self._put_snapshot(object_type, snapshot.to_bytes())
         return figures
 
@@ -219,11 +235,8 @@ class DynamoMatchIndexStore:
         return b"".join(found[w["record_key"]] for w in wanted)
 
     def _save_chunk(
-        self,
-        index: DynamoMatchIndex,
-        chunk: list[tuple[RecordId, Mapping[str, str], Sequence[str]]],
-        figures: dict[str, int],
-    ) -> None:
+        self, index: DynamoMatchIndex, chunk: list[tuple[RecordId, Mapping[str, str], Sequence[str]]]
+    ) -> dict[str, int]:
         stored = index.projections([rid for rid, _, _ in chunk])
         columns = index.snapshot.columns
         changed = []
@@ -237,14 +250,16 @@ class DynamoMatchIndexStore:
                 and dict(item.get("fields", {})) == kept
                 and list(item.get("keys", [])) == blocks
             ):
-                figures["unchanged"] += 1
                 continue
             old[record_id] = list(item.get("keys", [])) if item is not None else []
             changed.append((record_id, fields, keys))
         put, deleted = index.write(changed, old)
-        figures["records"] += len(chunk)
-        figures["items_put"] += put
-        figures["items_deleted"] += deleted
+        return {
+            "records": len(chunk),
+            "unchanged": len(chunk) - len(changed),
+            "items_put": put,
+            "items_deleted": deleted,
+        }
 
     def _put_snapshot(self, object_type: ObjectType, blob: bytes) -> None:
         pk = f"{object_type}#snapshot"
