@@ -5,7 +5,8 @@
 moto is a Python emulation of DynamoDB in this process: its latencies say what our code costs
 (keys, scoring, request building) and how many requests one lookup makes, NOT what DynamoDB takes
 (a Query or BatchGetItem is a few milliseconds over the network; one lookup makes one Query per key
-of the record, about 11 for a contact, sequentially, and one BatchGetItem per 100 candidates).
+of the record, about 11 for a contact, 8 at a time on threads, and one BatchGetItem per 100
+candidates; moto, pure Python under the GIL, gains nothing from the threads).
 moto's Query reads and sorts every item of the table (profiled: ``Table.all_items``), so its
 lookup latency grows with the table, which DynamoDB's does not: keep ``--records`` small.
 """

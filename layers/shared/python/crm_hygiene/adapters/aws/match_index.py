@@ -32,6 +32,8 @@ from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.types import ObjectType, RecordId
 
 if TYPE_CHECKING:  # numpy and rapidfuzz: imported where matching runs, not with the factory
+    from concurrent.futures import ThreadPoolExecutor
+
     from crm_hygiene.dedup.snapshot import MatchSnapshot
 
 PART_BYTES = 300_000
@@ -48,10 +50,14 @@ def digest(key: str) -> str:
 class DynamoMatchIndex:
     """Implements ``MatchIndex`` for one object type over the table resource (see the module docstring)."""
 
-    def __init__(self, table: Any, snapshot: MatchSnapshot, object_type: ObjectType) -> None:
+    def __init__(
+        self, table: Any, snapshot: MatchSnapshot, object_type: ObjectType, *, workers: int = 8
+    ) -> None:
         self._table = table
         self.snapshot = snapshot
         self.object_type = object_type
+        self.workers = workers
+        self._pool: ThreadPoolExecutor | None = None
 
     # --- item keys ----------------------------------------------------------------------------------
 
@@ -139,17 +145,28 @@ class DynamoMatchIndex:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _lookup(self, keys: Sequence[str]) -> dict[str, list[RecordId]]:
+        """One Query per key, ``workers`` at a time (the low-level client is shared by threads; the
+        table resource is not): about 11 keys a contact, so one round trip's latency, not eleven."""
         cap = self.snapshot.config.max_block_size
-        out: dict[str, list[RecordId]] = {}
-        for key in keys:
+        client, name = self._table.meta.client, self._table.name
+
+        def query(key: str) -> list[RecordId]:
             with aws_errors():
-                page = self._table.query(
+                page = client.query(
+                    TableName=name,
                     KeyConditionExpression=Key("block_key").eq(self.block_key(key)),
                     ProjectionExpression="record_key",
                     Limit=cap,
                 )
-            out[key] = [self._record_id(i["record_key"]) for i in page.get("Items", [])]
-        return out
+            return [self._record_id(i["record_key"]) for i in page.get("Items", [])]
+
+        if len(keys) < 2 or self.workers < 2:
+            return {key: query(key) for key in keys}
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="match-index")
+        return dict(zip(keys, self._pool.map(query, keys), strict=True))
 
     def _fetch(self, record_ids: Sequence[RecordId]) -> dict[RecordId, dict[str, str]]:
         return {rid: dict(item.get("fields", {})) for rid, item in self.projections(record_ids).items()}
