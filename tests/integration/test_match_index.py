@@ -155,3 +155,43 @@ def test_a_reload_in_small_chunks_over_threads_rewrites_only_what_is_missing(sto
     [record] = crm.get_records("contact", ["100003"])
     assert "100003" in {c.record_id for c in index.candidates(record.fields)}
     assert store.generation("contact") is not None
+
+
+class _Flaky:
+    """A table whose client leaves the first batch call's work unprocessed (as DynamoDB does when
+    throttled)."""
+
+    name = "match-index"
+
+    def __init__(self) -> None:
+        self.meta = self
+        self.client = self
+        self.written: list[dict[str, Any]] = []
+        self.calls = 0
+
+    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        self.calls += 1
+        requests = RequestItems[self.name]
+        if self.calls == 1:
+            return {"UnprocessedItems": {self.name: requests[1:]}}
+        self.written.extend(requests)
+        return {"UnprocessedItems": {}}
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        self.calls += 1
+        keys = RequestItems[self.name]["Keys"]
+        if self.calls == 1:
+            return {"Responses": {self.name: [keys[0]]}, "UnprocessedKeys": {self.name: {"Keys": keys[1:]}}}
+        return {"Responses": {self.name: list(keys)}}
+
+
+def test_unprocessed_items_and_keys_are_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_hygiene.adapters.aws import match_index
+
+    monkeypatch.setattr("crm_hygiene.adapters.aws.match_index.time.sleep", lambda _: None)
+    table = _Flaky()
+    match_index._batch_write(table, [{"block_key": "a", "record_key": str(i)} for i in range(3)], [])
+    assert table.calls == 2 and len(table.written) == 2  # the first item was taken, then the other two
+    table = _Flaky()
+    got = match_index._batch_get(table, [{"block_key": "a", "record_key": str(i)} for i in range(150)])
+    assert len(got) == 150 and table.calls == 3  # 100 (1 taken, 99 again) + 50

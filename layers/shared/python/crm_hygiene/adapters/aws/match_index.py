@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
 from crm_hygiene.adapters.aws.errors import aws_errors
+from crm_hygiene.errors import Throttled
 from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.types import ObjectType, RecordId
 
@@ -304,41 +305,44 @@ def _bytes(value: Any) -> bytes:
     return bytes(value.value) if hasattr(value, "value") else bytes(value)
 
 
+def _until_processed(
+    send: Callable[[dict[str, Any]], dict[str, Any]], request: dict[str, Any], what: str
+) -> None:
+    """Sends a batch request, then what DynamoDB left unprocessed, with exponential backoff;
+    ``send`` returns the unprocessed part. ``Throttled`` (the workflows retry it) after ``_RETRIES``."""
+    pending = request
+    for attempt in range(_RETRIES):
+        with aws_errors():
+            pending = send(pending)
+        if not pending:
+            return
+        time.sleep(min(0.05 * 2**attempt, 2.0))
+    raise Throttled(f"match index {what} still unprocessed after {_RETRIES} attempts")
+
+
 def _batch_write(table: Any, puts: Sequence[dict[str, Any]], deletes: Sequence[dict[str, str]]) -> None:
-    """BatchWriteItem in requests of 25, resending ``UnprocessedItems`` with backoff."""
+    """BatchWriteItem in requests of 25 (unprocessed items resent)."""
     client = table.meta.client
     requests = [{"PutRequest": {"Item": item}} for item in puts]
     requests += [{"DeleteRequest": {"Key": key}} for key in deletes]
     for start in range(0, len(requests), 25):
-        pending: dict[str, Any] = {table.name: requests[start : start + 25]}
-        for attempt in range(_RETRIES):
-            with aws_errors():
-                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-            if not pending:
-                break
-            time.sleep(min(0.05 * 2**attempt, 2.0))
-        else:
-            from crm_hygiene.errors import Throttled
-
-            raise Throttled("match index writes still unprocessed after retries")
+        _until_processed(
+            lambda pending: client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {},
+            {table.name: requests[start : start + 25]},
+            "writes",
+        )
 
 
 def _batch_get(table: Any, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
-    """BatchGetItem in requests of 100, resending ``UnprocessedKeys`` with backoff."""
+    """BatchGetItem in requests of 100 (unprocessed keys asked again)."""
     client = table.meta.client
     found: list[dict[str, Any]] = []
-    for start in range(0, len(keys), _BATCH_GET):
-        pending: dict[str, Any] = {table.name: {"Keys": list(keys[start : start + _BATCH_GET])}}
-        for attempt in range(_RETRIES):
-            with aws_errors():
-                answer = client.batch_get_item(RequestItems=pending)
-            found.extend(answer.get("Responses", {}).get(table.name, []))
-            pending = answer.get("UnprocessedKeys") or {}
-            if not pending:
-                break
-            time.sleep(min(0.05 * 2**attempt, 2.0))
-        else:
-            from crm_hygiene.errors import Throttled
 
-            raise Throttled("match index reads still unprocessed after retries")
+    def send(pending: dict[str, Any]) -> dict[str, Any]:
+        answer = client.batch_get_item(RequestItems=pending)
+        found.extend(answer.get("Responses", {}).get(table.name, []))
+        return answer.get("UnprocessedKeys") or {}
+
+    for start in range(0, len(keys), _BATCH_GET):
+        _until_processed(send, {table.name: {"Keys": list(keys[start : start + _BATCH_GET])}}, "reads")
     return found
