@@ -1,6 +1,6 @@
 """The DynamoDB match index on moto (in-process): save, snapshot load, candidates() latency.
 
-    .venv/bin/python bench/match_index_bench.py [--records 1000] [--queries 30]
+    .venv/bin/python bench/match_index_bench.py [--records 1000] [--queries 30] [--dicts-only]
 
 moto is a Python emulation of DynamoDB in this process: its latencies say what our code costs
 (keys, scoring, request building) and how many requests one lookup makes, NOT what DynamoDB takes
@@ -27,9 +27,11 @@ from moto import mock_aws
 from crm_hygiene.adapters.aws.match_index import DynamoMatchIndexStore
 from crm_hygiene.adapters.crm.csv_export import read_records
 from crm_hygiene.dedup.index import InMemoryMatchIndex
+from crm_hygiene.dedup.keyed import InMemoryMatchIndexStore
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
 from crm_hygiene.dedup.snapshot import keys_by_row
 from crm_hygiene.local.sample import generate_sample
+from crm_hygiene.models.record import Record
 
 
 def _table() -> Any:
@@ -59,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=30)
+    parser.add_argument("--dicts-only", action="store_true", help="skip moto (for larger --records)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         generate_sample(folder, contacts=args.records, seed=5)
@@ -68,6 +71,10 @@ def main() -> None:
     memory = InMemoryMatchIndex.build(columns, kinds, [r.record_id for r in records])
     snapshot = memory.snapshot
     figures: dict[str, object] = {"records": len(records), "snapshot_bytes": len(snapshot.to_bytes())}
+    if args.dicts_only:
+        figures["candidates_in_dicts"] = _in_dicts(memory, records, columns, args.queries)
+        print(json.dumps(figures, indent=2))
+        return
     with mock_aws():
         table = _table()
         store = DynamoMatchIndexStore(table)
@@ -106,7 +113,32 @@ def main() -> None:
             "requests_per_lookup": {k: round(v / len(queries), 2) for k, v in sorted(calls.items())},
             "same_candidates_as_in_memory": agree,
         }
+    figures["candidates_in_dicts"] = _in_dicts(memory, records, columns, args.queries)
     print(json.dumps(figures, indent=2))
+
+
+def _in_dicts(
+    memory: InMemoryMatchIndex, records: list[Record], columns: dict[str, list[str]], queries: int
+) -> dict[str, float]:
+    """The same lookup path (keys, ``snapshot.match``, scoring) over dicts: what a lookup costs in
+    this process besides DynamoDB's round trips."""
+    snapshot = memory.snapshot
+    store = InMemoryMatchIndexStore()
+    keys = keys_by_row(snapshot.keys_of(snapshot.table(columns, len(records))), len(records))
+    store.save("contact", snapshot, ((r.record_id, r.fields, k) for r, k in zip(records, keys, strict=True)))
+    index = store.open("contact")
+    assert index is not None
+    latencies = []
+    for record in records[: max(queries, 200)]:
+        began = time.perf_counter()
+        index.candidates(record.fields)
+        latencies.append((time.perf_counter() - began) * 1000)
+    latencies.sort()
+    return {
+        "queries": len(latencies),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 2),
+    }
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Duplicate check at entry: one new or changed record against the match index of existing records.
 
-The index (``dedup.index.InMemoryMatchIndex``, trained on the CRM's own records) returns scored
-candidates; the best one becomes a two-member merge proposal with the same survivorship, evidence
-and decision band as a batch run's, unless a reviewer already rejected it.
+The index returns scored candidates; the best one becomes a two-member merge proposal with the same
+survivorship, evidence and decision band as a batch run's, unless a reviewer already rejected it.
+Which index: the one the last scan's Finalize stored (``save_index``; DynamoDB in the pipeline),
+opened by ``IndexCache``; until a scan stored one, an ``InMemoryMatchIndex`` built from the CRM
+(``build_index``: one read of every record).
 """
 
 from __future__ import annotations
