@@ -39,6 +39,14 @@ def _scan_one(record: SQSRecord, deps: AwsDeps) -> str:
     index = _index(deps, request.object_type)
     [result] = scan_entry(deps.pipeline(), request.object_type, [request.record_id], index=index)
     metrics.add_metric(name="EntryScans", unit="Count", value=1)
+    outcome = result.duplicate_check
+    if outcome is not None:  # ids only: no names, emails or phones in logs
+        where = {"object_type": request.object_type, "record_id": request.record_id}
+        logger.info(
+            "duplicate check", extra={**where, "outcome": outcome, "merge_review": result.merge_review}
+        )
+        name = "AcceptedAsNew" if outcome == "accept_as_new" else "EntryMergeProposals"
+        metrics.add_metric(name=name, unit="Count", value=1)
     return "scanned" if result.found else "not found"
 
 

@@ -93,7 +93,7 @@ def test_entry_scan_of_a_missing_record_is_not_an_error(webhook_deps: AwsDeps) -
 
 
 def test_a_new_duplicate_at_entry_starts_the_merge_workflow(
-    aws: dict[str, str], webhook_deps: AwsDeps
+    aws: dict[str, str], webhook_deps: AwsDeps, caplog: pytest.LogCaptureFixture
 ) -> None:
     deps = webhook_deps
     sfn = boto3.client("stepfunctions")
@@ -116,3 +116,9 @@ def test_a_new_duplicate_at_entry_starts_the_merge_workflow(
     assert len(executions) == 1
     started = json.loads(sfn.describe_execution(executionArn=executions[0]["executionArn"])["input"])
     assert set(started["proposal"]["members"]) == {"100003", "990001"} and started["auto"] is False
+    # And the outcome is logged by ids only: no name, email or phone of the person
+    [check] = [r for r in caplog.records if r.getMessage() == "duplicate check"]
+    assert check.outcome == "merge_proposed" and check.record_id == "990001"  # type: ignore[attr-defined]
+    logged = json.dumps([{k: str(v) for k, v in vars(r).items()} for r in caplog.records])
+    personal = [v for k, v in original.fields.items() if k in ("email", "phone", "last_name") and v]
+    assert personal and not any(v in logged for v in personal)

@@ -68,7 +68,7 @@ def test_a_new_duplicate_starts_one_merge_workflow_awaiting_review(existing: lis
     # When the CRM reports the new record
     [result] = scan_entry(deps, "contact", ["990001"], index=index)
     # Then a merge of the two is proposed for review (the standard does not enable auto-merge)
-    assert result.found and result.merge_review is not None
+    assert result.found and result.merge_review is not None and result.duplicate_check == "merge_proposed"
     workflow = deps.workflow
     assert isinstance(workflow, InMemoryWorkflow)
     payload = workflow.started[result.merge_review]
@@ -94,7 +94,8 @@ def test_a_distinct_new_record_proposes_nothing_and_a_rejected_pair_is_not_raise
                               "email": "qz@unrelated-example.org", "phone": "+61 2 9374 4000"})  # fmt: skip
     deps.crm.add([_twin(original, "990001"), stranger])  # type: ignore[attr-defined]
     results = scan_entry(deps, "contact", ["990001", "990003"], index=index)
-    assert [r.merge_review for r in results] == [None, None]
+    # Then both are kept as new records, and said so
+    assert [(r.merge_review, r.duplicate_check) for r in results] == [(None, "accept_as_new")] * 2
     assert isinstance(deps.workflow, InMemoryWorkflow) and deps.workflow.started == {}
 
 

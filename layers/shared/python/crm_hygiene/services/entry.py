@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.merge import start_merge_workflow
@@ -12,6 +14,10 @@ from crm_hygiene.services.pipeline import PipelineDeps, persist
 from crm_hygiene.services.scan import scan_record
 from crm_hygiene.types import ObjectType, RecordId
 from crm_hygiene.validate.context import CheckContext
+
+DuplicateOutcome = Literal["merge_proposed", "accept_as_new"]
+"""``merge_proposed``: a merge workflow started (``merge_review`` names it). ``accept_as_new``: the
+record matched no existing record well enough (or only ones a reviewer kept apart): kept as new."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class EntryResult:
     auto: int = 0
     health: float | None = None
     merge_review: str | None = None
+    duplicate_check: DuplicateOutcome | None = None  # None: no match index to check against
 
 
 def scan_entry(
@@ -36,7 +43,9 @@ def scan_entry(
     of existing records); missing or merged-away ones are skipped and leave the index."""
     records = deps.crm.get_records(object_type, list(record_ids))
     found = {r.record_id for r in records}
-    merges = {r.record_id: _check_duplicate(deps, r, index, run_id) for r in records} if index else {}
+    checks = (
+        {r.record_id: _check_duplicate(deps, r, index, run_id) for r in records} if index is not None else {}
+    )
     ctx = CheckContext(standard=deps.standard, object_type=object_type)
     scanned = [scan_record(r, ctx, standard_valid=deps.standard_valid, memory=deps.memory) for r in records]
     for record, result in zip(records, scanned, strict=True):
@@ -55,7 +64,8 @@ def scan_entry(
                 queued=len(items),
                 auto=len(result.auto_changes),
                 health=result.health.score,
-                merge_review=merges.get(rid),
+                merge_review=checks[rid][1] if rid in checks else None,
+                duplicate_check=checks[rid][0] if rid in checks else None,
             )
         )
     for rid in record_ids:
@@ -66,7 +76,9 @@ def scan_entry(
     return results
 
 
-def _check_duplicate(deps: PipelineDeps, record: Record, index: MatchIndex, run_id: str) -> str | None:
+def _check_duplicate(
+    deps: PipelineDeps, record: Record, index: MatchIndex, run_id: str
+) -> tuple[DuplicateOutcome, str | None]:
     """Proposes a merge when the record duplicates an existing one (one merge workflow, which waits for
     a reviewer unless the standard enables auto-merge); keeps the index current either way."""
     from crm_hygiene.services.entry_duplicates import entry_proposal  # numpy and rapidfuzz: only when used
@@ -75,6 +87,10 @@ def _check_duplicate(deps: PipelineDeps, record: Record, index: MatchIndex, run_
         record, index, deps.crm, deps.standard, standard_valid=deps.standard_valid, memory=deps.memory
     )
     index.add(record.record_id, record.fields)
-    if proposal is None or deps.workflow is None:
-        return None
-    return start_merge_workflow(deps.workflow, proposal, run_id)
+    if proposal is None:
+        return "accept_as_new", None
+    if deps.workflow is None:
+        raise HygieneError(
+            f"{record.object_type} {record.record_id}: a merge to propose but no merge workflow"
+        )
+    return "merge_proposed", start_merge_workflow(deps.workflow, proposal, run_id)
