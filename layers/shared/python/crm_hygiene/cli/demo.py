@@ -75,6 +75,8 @@ def _finish(current: Any, demo: Any, began: float) -> int:
     before = demo.health_means(current.deps)
     result = demo.approve_everything(current)
     print(f"Auto-approved {result['approved']:,} review items ({result['failed']} failed)")
+    for error in result["errors"]:
+        print(f"  failed: {error}")
     output = demo.scan(current)
     _print_run("Second scan after the approvals:", output, dict(demo.queue_counts(current.deps)))
     after = demo.health_means(current.deps)

@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
 
 LOCAL_REVIEWER = "local-reviewer"
 
@@ -68,13 +70,19 @@ def proxy_event(
     }
 
 
+INTEGRATION_TIMEOUT_S = 29
+
+
 class LocalApi:
     """Serves the stack's API on 127.0.0.1 until ``stop()``."""
 
     def __init__(self, review_function: str, webhook_function: str, port: int = 0) -> None:
         self.review_function = review_function
         self.webhook_function = webhook_function
-        self._lambda = boto3.client("lambda")
+        # As API Gateway: one attempt (an invoke is not idempotent: a retried bulk decision would decide
+        # everything twice), and a 29 s integration timeout answered 504.
+        config = Config(read_timeout=INTEGRATION_TIMEOUT_S, retries={"total_max_attempts": 1})
+        self._lambda = boto3.client("lambda", config=config)
         handler = self._handler_class()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.port = int(self.server.server_address[1])
@@ -95,7 +103,10 @@ class LocalApi:
         path = urlsplit(target).path
         function = self.webhook_function if path.rstrip("/") == "/webhooks/hubspot" else self.review_function
         event = proxy_event(method, target, headers, body)
-        response = self._lambda.invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        try:
+            response = self._lambda.invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        except ReadTimeoutError:
+            return 504, {"Content-Type": "application/json"}, b'{"message": "Endpoint request timed out"}'
         payload = json.loads(response["Payload"].read() or b"{}")
         if response.get("FunctionError"):
             return (

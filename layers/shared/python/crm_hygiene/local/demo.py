@@ -244,26 +244,35 @@ def health_means(deps: AwsDeps) -> dict[str, float | None]:
     }
 
 
-def approve_everything(run: DemoRun, reviewer: str = "demo-auto-approver") -> dict[str, int]:
+def approve_everything(run: DemoRun, reviewer: str = "demo-auto-approver") -> dict[str, Any]:
     """What a reviewer would do, through the review API: approve every queued change and merge."""
     assert run.api is not None
     import httpx
 
     approved = failed = 0
+    errors: list[str] = []
     with httpx.Client(base_url=run.api.url, headers={"X-Reviewer": reviewer}, timeout=120) as client:
         for status in ("queued", "blocked"):
             while True:
-                page = client.get("/reviews", params={"status": status, "limit": 200}).json()
+                # pages small enough to be decided within API Gateway's 29 s locally too, where the merges
+                # and applies they set off share this process with moto: each page settles first
+                page = client.get("/reviews", params={"status": status, "limit": 25}).json()
                 ids = [
                     i["review_id"] for i in page["items"] if i["change_kind"] != "flag" or status == "queued"
                 ]
                 if not ids:
                     break
                 decisions = [{"review_id": i, "decision": {"decision": "approve"}} for i in ids]
-                results = client.post("/reviews/decisions", json={"decisions": decisions}).json()["results"]
+                answer = client.post("/reviews/decisions", json={"decisions": decisions})
+                results = answer.json().get("results") if answer.status_code == 200 else None
+                if results is None:
+                    failed += len(ids)
+                    errors.append(f"HTTP {answer.status_code}: {answer.text[:200]}")
+                    break
                 approved += sum(r["status"] != "error" for r in results)
                 failed += sum(r["status"] == "error" for r in results)
+                errors.extend(r["error"] for r in results if r["status"] == "error")
                 if all(r["status"] == "error" for r in results):
                     break
-    settle(run.deps)
-    return {"approved": approved, "failed": failed}
+                settle(run.deps)
+    return {"approved": approved, "failed": failed, "errors": errors[:3]}
