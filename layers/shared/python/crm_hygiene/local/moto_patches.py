@@ -164,6 +164,7 @@ def apply(log_path: Path | None = None) -> None:
     _patch_jsonata()
     _patch_task_error_causes()
     _patch_send_task_failure()
+    _patch_transactions()
     _APPLIED = True
 
 
@@ -313,6 +314,49 @@ def _patch_send_task_failure() -> None:
         return EmptyResult()
 
     setattr(responses.StepFunctionResponse, "send_task_failure", send_task_failure)  # noqa: B010
+
+
+def _patch_transactions() -> None:
+    # TransactWriteItems deep-copied every table it touched, once per item, to roll back on failure:
+    # ~1 s a merge with the demo's CRM table, most of `make run`. Back up the touched items instead.
+    import copy
+    import types
+
+    import moto.dynamodb.models as ddb
+    from moto.dynamodb.models.table import Table
+
+    def _deepcopy(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    setattr(ddb, "copy", types.SimpleNamespace(deepcopy=_deepcopy))  # noqa: B010 - the module's only use
+    original = ddb.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        backups = []
+        for entry in transact_items:
+            op = next(iter(entry.values()))
+            table = self.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            key = op.get("Key") or {
+                a: op["Item"][a] for a in (table.hash_key_attr, table.range_key_attr) if a and a in op["Item"]
+            }
+            current = self.get_item(table.name, key)
+            backups.append(
+                (table.name, key, current.to_json()["Attributes"] if current is not None else None)
+            )
+        try:
+            original(self, transact_items)
+        except Exception:
+            for name, key, attributes in reversed(backups):  # as it was, item by item
+                if attributes is None:
+                    if self.get_item(name, key) is not None:
+                        self.delete_item(name, key)
+                else:
+                    self.put_item(name, attributes)
+            raise
+
+    setattr(ddb.DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010
 
 
 def _patch_jsonata() -> None:
