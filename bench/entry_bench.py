@@ -23,10 +23,7 @@ from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.memory import (
     InMemoryChangeQueue,
     InMemoryCrmStore,
-    InMemoryDecisionMemory,
-    InMemoryHealthStore,
     InMemoryWorkflow,
-    ListSignalBus,
     ListWorkQueue,
 )
 from crm_hygiene.models.record import Record
@@ -34,7 +31,6 @@ from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.entry import scan_entry
 from crm_hygiene.services.entry_duplicates import build_index
 from crm_hygiene.services.pipeline import PipelineDeps
-from crm_hygiene.standard.loader import default_standard
 
 
 def main() -> None:
@@ -46,16 +42,7 @@ def main() -> None:
         records = list(read_records(Path(folder) / "contacts.csv"))
     crm = InMemoryCrmStore()
     crm.add(records)
-    deps = PipelineDeps(
-        crm=crm,
-        queue=InMemoryChangeQueue(),
-        apply_queue=ListWorkQueue(),
-        enrich_queue=ListWorkQueue(),
-        health=InMemoryHealthStore(),
-        signals=ListSignalBus(),
-        memory=InMemoryDecisionMemory(),
-        standard=default_standard(),
-    )
+    deps = PipelineDeps.in_memory(crm, enrich_queue=ListWorkQueue(), workflow=None)
     figures: dict[str, object] = {
         "records": len(records),
         "without_duplicate_check": _latencies(deps, records),

@@ -7,20 +7,15 @@ import pytest
 from crm_hygiene.adapters.crm.csv_export import read_records
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.memory import (
-    InMemoryChangeQueue,
     InMemoryCrmStore,
     InMemoryDecisionMemory,
-    InMemoryHealthStore,
     InMemoryWorkflow,
-    ListSignalBus,
-    ListWorkQueue,
 )
 from crm_hygiene.models.merge import pair_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.services.entry import scan_entry
 from crm_hygiene.services.entry_duplicates import build_index
 from crm_hygiene.services.pipeline import PipelineDeps
-from crm_hygiene.standard.loader import default_standard
 
 
 @pytest.fixture(scope="module")
@@ -33,17 +28,7 @@ def existing(tmp_path_factory: pytest.TempPathFactory) -> list[Record]:
 def _deps(records: list[Record], memory: InMemoryDecisionMemory | None = None) -> PipelineDeps:
     crm = InMemoryCrmStore()
     crm.add(records)
-    return PipelineDeps(
-        crm=crm,
-        queue=InMemoryChangeQueue(),
-        apply_queue=ListWorkQueue(),
-        enrich_queue=None,
-        health=InMemoryHealthStore(),
-        signals=ListSignalBus(),
-        memory=memory or InMemoryDecisionMemory(),
-        standard=default_standard(),
-        workflow=InMemoryWorkflow(),
-    )
+    return PipelineDeps.in_memory(crm, memory=memory or InMemoryDecisionMemory())
 
 
 def _twin(of: Record, record_id: str) -> Record:

@@ -11,20 +11,14 @@ from crm_hygiene.dedup.index import InMemoryMatchIndex
 from crm_hygiene.dedup.keyed import InMemoryMatchIndexStore, KeyedMatchIndex
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.memory import (
-    InMemoryChangeQueue,
     InMemoryCrmStore,
-    InMemoryDecisionMemory,
-    InMemoryHealthStore,
     InMemoryWorkflow,
-    ListSignalBus,
-    ListWorkQueue,
 )
 from crm_hygiene.models.crm import RecordPage
 from crm_hygiene.models.record import Record
 from crm_hygiene.services.entry import scan_entry
 from crm_hygiene.services.entry_duplicates import IndexCache
 from crm_hygiene.services.pipeline import PipelineDeps, propose_merges
-from crm_hygiene.standard.loader import default_standard
 
 
 class CountingCrm(InMemoryCrmStore):
@@ -47,18 +41,7 @@ def existing(tmp_path_factory: pytest.TempPathFactory) -> list[Record]:
 def _deps(records: list[Record]) -> PipelineDeps:
     crm = CountingCrm()
     crm.add(records)
-    return PipelineDeps(
-        crm=crm,
-        queue=InMemoryChangeQueue(),
-        apply_queue=ListWorkQueue(),
-        enrich_queue=None,
-        health=InMemoryHealthStore(),
-        signals=ListSignalBus(),
-        memory=InMemoryDecisionMemory(),
-        standard=default_standard(),
-        workflow=InMemoryWorkflow(),
-        match_index=InMemoryMatchIndexStore(),
-    )
+    return PipelineDeps.in_memory(crm, match_index=InMemoryMatchIndexStore())
 
 
 def _opened(deps: PipelineDeps) -> KeyedMatchIndex:

@@ -55,6 +55,25 @@ class PipelineDeps:
     dedup_objects: tuple[ObjectType, ...] = ("contact", "company")
     match_index: MatchIndexStore | None = None
 
+    @classmethod
+    def in_memory(cls, crm: CrmStore, **overrides: Any) -> PipelineDeps:
+        """Every port in memory around ``crm`` (tests, benchmarks), the default standard; any port
+        can be given instead."""
+        from crm_hygiene import memory
+        from crm_hygiene.standard.loader import default_standard
+
+        ports: dict[str, Any] = {
+            "queue": memory.InMemoryChangeQueue(),
+            "apply_queue": memory.ListWorkQueue(),
+            "enrich_queue": None,
+            "health": memory.InMemoryHealthStore(),
+            "signals": memory.ListSignalBus(),
+            "memory": memory.InMemoryDecisionMemory(),
+            "standard": default_standard(),
+            "workflow": memory.InMemoryWorkflow(),
+        }
+        return cls(crm=crm, **{**ports, **overrides})
+
 
 def new_run_id(now: datetime | None = None) -> str:
     moment = now or datetime.now(UTC)
