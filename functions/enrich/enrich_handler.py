@@ -31,6 +31,7 @@ def build_deps() -> EnrichDeps:
             standard=standard,
             standard_valid=valid,
             directory=crm_directory(_aws.crm),
+            quality=_aws.quality,
         )
     return _enrich
 

@@ -257,6 +257,7 @@ class Functions(Construct):
             names.ENRICH_FN: {
                 names.CRM_TABLE: read,
                 names.CHANGE_QUEUE_TABLE: write,
+                names.HEALTH_TABLE: write,  # provider quality counters
                 names.DECISION_MEMORY_TABLE: read,
                 names.IDEMPOTENCY_TABLE: write,
             },
@@ -270,7 +271,7 @@ class Functions(Construct):
             names.REVIEW_API_FN: {
                 names.CRM_TABLE: write,
                 names.CHANGE_QUEUE_TABLE: write,
-                names.HEALTH_TABLE: read,
+                names.HEALTH_TABLE: write,  # review outcomes teach provider quality
                 names.DECISION_MEMORY_TABLE: write,
             },
             names.MERGE_REVIEW_FN: {names.CHANGE_QUEUE_TABLE: write},
@@ -316,9 +317,10 @@ class Functions(Construct):
 
     def _grant_publish(self) -> None:
         publishers = {
-            names.SCAN_FN: ("HealthTopic", "MeasurementTopic", "RelationshipTopic"),
+            # Finalize publishes provider quality after every run
+            names.SCAN_FN: ("HealthTopic", "MeasurementTopic", "RelationshipTopic", "ProviderQualityTopic"),
             names.ENTRY_SCAN_FN: ("HealthTopic",),
-            names.ENRICH_FN: ("ProviderQualityTopic",),
+            names.ENRICH_FN: ("RelationshipTopic",),  # job changes found while enriching
             names.APPLY_FN: ("HealthTopic", "MeasurementTopic", "RelationshipTopic"),
             names.REVIEW_API_FN: ("ProviderQualityTopic", "MeasurementTopic"),
         }

@@ -205,14 +205,9 @@ def _feedback(options: argparse.Namespace) -> int:
 
 def _prior(config: Any, provider: str, name: str, kinds: Mapping[str, str]) -> tuple[float, float]:
     """The prior a run would use: the config's for the provider, else its type's (from the ledger)."""
-    from crm_hygiene.enrich.engine import KIND_PRIORS
+    from crm_hygiene.enrich.quality import prior_for
 
-    configured = {p.name: p for p in config.with_derived().providers}
-    item = configured.get(provider)
-    if item is not None and item.reliability is not None:
-        return item.reliability.for_field(name)  # type: ignore[no-any-return]
-    kind = item.type if item is not None else kinds.get(provider, "http")
-    return KIND_PRIORS[kind].for_field(name)
+    return prior_for(config, provider, name, kinds.get(provider))
 
 
 def _mean(

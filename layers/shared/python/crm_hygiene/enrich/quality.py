@@ -3,8 +3,8 @@
 Reliability is a Beta posterior: the prior from the providers config, plus one success per value a
 reviewer approved and one failure per value rejected (half a failure per value edited: close,
 but not right). The counters are additive, so the store's one write operation is "add these
-deltas": a JSON file for the CLI (:class:`JsonQualityStore`), a DynamoDB item with ``ADD`` updates
-for the pipeline later (same :class:`QualityStore` port).
+deltas": a JSON file for the CLI (:class:`JsonQualityStore`), DynamoDB items with ``ADD`` updates
+for the pipeline (``adapters/aws/quality_store.py``, same :class:`QualityStore` port).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from crm_hygiene.csvio import atomic_text
+from crm_hygiene.enrich.config import ProvidersConfig
 from crm_hygiene.models.signals import ProviderQualitySignal
 from crm_hygiene.types import FieldName
 
@@ -24,7 +25,7 @@ QualityKey = tuple[str, FieldName]
 """(provider name, logical field)."""
 
 EDIT_WEIGHT = 0.5
-_COUNTERS = ("lookups", "filled", "proposals", "approved", "rejected", "edited", "agreements",
+COUNTERS = ("lookups", "filled", "proposals", "approved", "rejected", "edited", "agreements",
              "disagreements", "faults")  # fmt: skip
 
 
@@ -55,7 +56,7 @@ class FieldQuality:
     fault_kinds: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: FieldQuality) -> None:
-        for name in _COUNTERS:
+        for name in COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cost = round(self.cost + other.cost, 6)
         for kind, n in other.fault_kinds.items():
@@ -219,6 +220,52 @@ class JsonQualityStore(InMemoryQualityStore):
         with atomic_text(self.path) as fh:
             json.dump(data, fh, indent=1, ensure_ascii=False)
             fh.write("\n")
+
+
+_OUTCOME_COUNTERS = {
+    "approved": "approved",
+    "applied": "approved",
+    "rejected": "rejected",
+    "edited": "edited",
+}
+
+
+def review_outcome(providers: Iterable[str], name: FieldName, status: str) -> dict[QualityKey, FieldQuality]:
+    """The deltas of one reviewed proposal backed by ``providers`` (the pipeline's review queue keeps
+    who backed a value, not what each gave, so every backer shares the outcome)."""
+    counter = {"approved": "approved", "applied": "approved", "rejected": "rejected", "edited": "edited"}.get(
+        status
+    )
+    if counter is None:
+        return {}
+    deltas: dict[QualityKey, FieldQuality] = {}
+    for provider in providers:
+        q = deltas.setdefault((provider, name), FieldQuality())
+        setattr(q, counter, getattr(q, counter) + 1)
+    return deltas
+
+
+def prior_for(
+    config: ProvidersConfig, provider: str, name: FieldName, kind: str | None = None
+) -> tuple[float, float]:
+    """The prior a run would use: the config's for the provider, else its type's."""
+    from crm_hygiene.enrich.engine import KIND_PRIORS
+
+    configured = {p.name: p for p in config.with_derived().providers}
+    item = configured.get(provider)
+    if item is not None and item.reliability is not None:
+        return item.reliability.for_field(name)
+    return KIND_PRIORS[item.type if item is not None else (kind or "http")].for_field(name)
+
+
+def quality_signals(
+    store: QualityStore, config: ProvidersConfig, run_id: str = ""
+) -> list[ProviderQualitySignal]:
+    """One ``data_provider_quality_signal`` per provider and field the store has counted."""
+    return [
+        quality_signal(provider, name, q, prior_for(config, provider, name), run_id)
+        for (provider, name), q in sorted(store.snapshot().items())
+    ]
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -14,6 +14,7 @@ from crm_hygiene.enrich.engine import Enricher, RecordResult
 from crm_hygiene.enrich.fields import FieldMap
 from crm_hygiene.enrich.provider import Provider
 from crm_hygiene.enrich.providers.derived import DerivedProvider
+from crm_hygiene.enrich.quality import QualityStore
 from crm_hygiene.enrich.setup import build_setup
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.messages import ApplyMessage
@@ -54,6 +55,7 @@ class EnrichDeps:
     standard_valid: bool = True
     config: ProvidersConfig = field(default_factory=ProvidersConfig)
     directory: CrmDirectory | None = None
+    quality: QualityStore | None = None  # provider quality; also where rejected proposals are remembered
 
 
 def _enricher(deps: EnrichDeps, object_type: ObjectType, run_id: str) -> Enricher:
@@ -71,6 +73,7 @@ def _enricher(deps: EnrichDeps, object_type: ObjectType, run_id: str) -> Enriche
         field_map=FieldMap.build(object_type, fields, [], deps.config.fields),
         config=setup.config,
         standard_valid=deps.standard_valid,
+        store=deps.quality,
         directory=directory,
         priors=setup.priors,
         limits=setup.limits,
@@ -122,7 +125,9 @@ def enrich_records(
     records = deps.crm.get_records(object_type, list(record_ids))
     if not records:
         return {"records": 0, "queued": 0, "auto": 0, "signals": 0}
-    results = _enricher(deps, object_type, run_id).enrich(records)
+    enricher = _enricher(deps, object_type, run_id)
+    results = enricher.enrich(records)
+    enricher.finish()  # this batch's lookups, fills and proposals into provider quality
     items = [item for result in results for item in items_of(result, run_id)]
     added = deps.queue.put_new(items)
     auto = [ApplyMessage(review_id=i.review_id, run_id=run_id) for i in added if i.status == "auto_applied"]

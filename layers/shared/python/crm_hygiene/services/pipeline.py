@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.health.score import HealthAggregate
 from crm_hygiene.models.messages import Partition
@@ -33,6 +33,9 @@ from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 from crm_hygiene.validate.context import CheckContext
 
+if TYPE_CHECKING:
+    from crm_hygiene.enrich.quality import QualityStore
+
 PAGE_SIZE = 100
 HEALTH_CHANGE_TO_SIGNAL = 1.0  # points: smaller moves of a record's health are not worth a message
 
@@ -54,6 +57,7 @@ class PipelineDeps:
     workflow: Workflow | None = None
     dedup_objects: tuple[ObjectType, ...] = ("contact", "company")
     match_index: MatchIndexStore | None = None
+    quality: QualityStore | None = None  # provider quality, published after every run
 
     @classmethod
     def in_memory(cls, crm: CrmStore, **overrides: Any) -> PipelineDeps:
@@ -172,6 +176,11 @@ def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
         out["objects"][object_type] = figures
         deps.health.put_aggregate(object_type, figures)
         signals.extend(_run_signals(run_id, object_type, figures))
+    if deps.quality is not None:
+        from crm_hygiene.enrich.config import ProvidersConfig
+        from crm_hygiene.enrich.quality import quality_signals
+
+        signals.extend(quality_signals(deps.quality, ProvidersConfig(), run_id))
     deps.signals.publish(signals)
     oldest = deps.queue.oldest("queued")
     out["queue_oldest_age_seconds"] = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,6 +31,9 @@ from crm_hygiene.ports import (
 from crm_hygiene.services.merge import plan_of
 from crm_hygiene.types import OBJECT_TYPES, ChangeStatus
 
+if TYPE_CHECKING:
+    from crm_hygiene.enrich.quality import QualityStore
+
 DECIDABLE: frozenset[ChangeStatus] = frozenset({"queued", "blocked", "conflict"})
 
 
@@ -51,6 +54,7 @@ class ReviewDeps:
     workflow: Workflow
     crm: CrmStore
     health: HealthStore
+    quality: QualityStore | None = None
 
 
 def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer: str) -> ReviewItem:
@@ -77,9 +81,21 @@ def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer:
     else:
         updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note)
     _audit_decision(deps.audit, updated, reviewer)
+    if updated.change_kind == "enrich" and deps.quality is not None:
+        _count_outcome(deps.quality, updated)
     if updated.status in ("approved", "edited") and (updated.is_change or updated.final_value):
         deps.apply_queue.send([ApplyMessage(review_id=review_id, run_id=updated.run_id)])
     return updated
+
+
+def _count_outcome(quality: QualityStore, item: ReviewItem) -> None:
+    """A reviewed enrichment teaches provider quality (once per item)."""
+    if quality.seen_feedback(item.review_id):
+        return
+    from crm_hygiene.enrich.quality import review_outcome
+
+    providers = [p.strip() for p in item.source.split(",") if p.strip()]
+    quality.add(review_outcome(providers, item.field, item.status), [item.review_id])
 
 
 def _decide_merge(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, reviewer: str) -> ReviewItem:

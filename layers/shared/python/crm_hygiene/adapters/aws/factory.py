@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.adapters.aws.audit_log import DynamoAuditLog
 from crm_hygiene.adapters.aws.change_queue import DynamoChangeQueue
@@ -26,6 +26,9 @@ from crm_hygiene.services.review import ReviewDeps
 from crm_hygiene.settings import PipelineSettings
 from crm_hygiene.standard.loader import default_standard, parse_standard
 from crm_hygiene.standard.model import DataStandard
+
+if TYPE_CHECKING:
+    from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
 
 
 @dataclass
@@ -62,6 +65,12 @@ class AwsDeps:
     @cached_property
     def health(self) -> DynamoHealthStore:
         return DynamoHealthStore(self.dynamodb.Table(self.settings.health_table))
+
+    @cached_property
+    def quality(self) -> DynamoQualityStore:
+        from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
+
+        return DynamoQualityStore(self.dynamodb.Table(self.settings.health_table), self.memory)
 
     @cached_property
     def sqs(self) -> Any:
@@ -166,6 +175,7 @@ class AwsDeps:
             standard_valid=valid,
             workflow=self.workflow,
             match_index=self.match_index,
+            quality=self.quality,
         )
 
     def review(self) -> ReviewDeps:
@@ -177,4 +187,5 @@ class AwsDeps:
             workflow=self.workflow,
             crm=self.crm,
             health=self.health,
+            quality=self.quality,
         )
