@@ -10,6 +10,7 @@ must never share a cluster) or, for identity fields, count as a disagreement.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -106,7 +107,7 @@ def _where(mask: Mask, sub: Mask) -> Mask:
     return out
 
 
-class Comparator:
+class Comparator(ABC):
     """Base of the comparator families (see the module docstring).
 
     Attributes:
@@ -152,16 +153,16 @@ class Comparator:
         out[0], out[-1] = 0.0, 1.0 - 1e-3
         return out
 
+    @abstractmethod
     def prepare(self, table: Table, inputs: Inputs) -> None:
         """Adds this comparison's features to ``table`` from its input columns."""
-        raise NotImplementedError
 
-    def adapt(self, families: frozenset[str]) -> None:
+    def adapt(self, families: frozenset[str]) -> None:  # noqa: B027 - an optional hook, not abstract
         """Adjusts to the other comparisons present (their families); nothing by default."""
 
+    @abstractmethod
     def compare(self, table: Table, left: Index, right: Index) -> Compared:
         """The level of each pair (left[i], right[i])."""
-        raise NotImplementedError
 
     def describe(self, table: Table, row: int) -> str:
         """The record's value as compared (for evidence); "" when missing."""
