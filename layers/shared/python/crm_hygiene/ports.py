@@ -96,6 +96,17 @@ class IdempotencyStore(Protocol):
         ...
 
 
+def every_record(crm: CrmStore, object_type: ObjectType, page: int = 500) -> Iterator[Record]:
+    """Every live record of one type, page by page through ``list_records``."""
+    cursor: str | None = None
+    while True:
+        result = crm.list_records(object_type, cursor=cursor, limit=page)
+        yield from result.records
+        cursor = result.next_cursor
+        if cursor is None:
+            return
+
+
 @runtime_checkable
 class PartitionedCrmStore(Protocol):
     """A CRM that can be read in parallel slices (the internal table: DynamoDB parallel scan)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 
 from crm_hygiene.enrich.config import ProvidersConfig
 from crm_hygiene.enrich.directory import CrmDirectory
@@ -19,7 +20,7 @@ from crm_hygiene.enrich.setup import build_setup
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.messages import ApplyMessage
 from crm_hygiene.models.review import ReviewItem
-from crm_hygiene.ports import ChangeQueue, CrmStore, SignalBus, WorkQueue
+from crm_hygiene.ports import ChangeQueue, CrmStore, SignalBus, WorkQueue, every_record
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, ObjectType, RecordId
 from crm_hygiene.validate.context import CheckContext
@@ -32,16 +33,8 @@ def crm_directory(crm: CrmStore, limit: int = 200_000) -> CrmDirectory:
     """The CRM's own companies and contacts, read once (the derived provider's reference data)."""
     directory = CrmDirectory()
     for object_type in ("company", "contact"):
-        cursor: str | None = None
-        seen = 0
-        while seen < limit:
-            page = crm.list_records(object_type, cursor=cursor, limit=DIRECTORY_PAGE)
-            for record in page.records:
-                directory.add(record)
-            seen += len(page.records)
-            cursor = page.next_cursor
-            if cursor is None:
-                break
+        for record in islice(every_record(crm, object_type, DIRECTORY_PAGE), limit):
+            directory.add(record)
     return directory
 
 

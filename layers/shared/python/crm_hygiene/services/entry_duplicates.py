@@ -21,7 +21,7 @@ from crm_hygiene.dedup.survivorship import Member, survive
 from crm_hygiene.models.merge import MergeProposal, PairEvidence, pair_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
-from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex, MatchIndexStore
+from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex, MatchIndexStore, every_record
 from crm_hygiene.services.scan_duplicates import ScanDuplicates
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
@@ -32,16 +32,10 @@ def build_index(crm: CrmStore, object_type: ObjectType, page: int = 500) -> InMe
     kinds = CANONICAL_KINDS[object_type]
     columns: dict[str, list[str]] = {name: [] for name in kinds}
     ids: list[str] = []
-    cursor: str | None = None
-    while True:
-        result = crm.list_records(object_type, cursor=cursor, limit=page)
-        for record in result.records:
-            ids.append(record.record_id)
-            for name, values in columns.items():
-                values.append(record.get(name))
-        cursor = result.next_cursor
-        if cursor is None:
-            break
+    for record in every_record(crm, object_type, page):
+        ids.append(record.record_id)
+        for name, values in columns.items():
+            values.append(record.get(name))
     return InMemoryMatchIndex.build(columns, kinds, ids) if len(ids) >= 2 else None
 
 

@@ -26,6 +26,7 @@ from crm_hygiene.ports import (
     SignalBus,
     Workflow,
     WorkQueue,
+    every_record,
 )
 from crm_hygiene.services.queueing import QueuedScan, queue_scanned
 from crm_hygiene.services.scan import ScanExtension, ScannedRecord, ScanTotals, scan_record
@@ -204,14 +205,8 @@ def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> 
         standard=deps.standard, standard_valid=deps.standard_valid, memory=deps.memory, objects=(object_type,)
     )
     now = datetime.now(UTC)
-    cursor: str | None = None
-    while True:
-        page = deps.crm.list_records(object_type, cursor=cursor, limit=500)
-        for record in page.records:
-            finder.add(record, age_days(activity(record)[0], now))
-        cursor = page.next_cursor
-        if cursor is None:
-            break
+    for record in every_record(deps.crm, object_type):
+        finder.add(record, age_days(activity(record)[0], now))
     proposals, _ = finder.proposals()
     assert deps.workflow is not None
     for proposal in proposals:

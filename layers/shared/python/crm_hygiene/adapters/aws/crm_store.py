@@ -21,6 +21,7 @@ from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPag
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
+from crm_hygiene.ports import every_record
 from crm_hygiene.types import FieldName, ObjectType, RecordId
 
 READ_ONLY: frozenset[FieldName] = frozenset({"record_id", "created_at", "updated_at", "last_activity_at"})
@@ -109,16 +110,10 @@ class DynamoCrmStore:
         return RecordPage(records=records, next_cursor=encode_cursor(response.get("LastEvaluatedKey")))
 
     def changed_since(self, object_type: ObjectType, since: datetime) -> Iterator[Record]:
-        cursor: str | None = None
-        while True:
-            page = self.list_records(object_type, cursor=cursor, limit=500)
-            for record in page.records:
-                moment = parse_instant(record.get("updated_at"))
-                if moment is None or moment >= since:
-                    yield record
-            cursor = page.next_cursor
-            if cursor is None:
-                return
+        for record in every_record(self, object_type):
+            moment = parse_instant(record.get("updated_at"))
+            if moment is None or moment >= since:
+                yield record
 
     def get_records(self, object_type: ObjectType, record_ids: Sequence[RecordId]) -> list[Record]:
         out = []
