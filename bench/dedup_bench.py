@@ -124,7 +124,7 @@ def _peak_rss_mb() -> float:
 
 
 def child_ours(data: Path, out: Path) -> dict[str, object]:
-    from crm_hygiene.dedup.files import dedupe_file
+    from crm_hygiene.services.dedup.export import dedupe_file
 
     run = dedupe_file(data, out / "pairs.csv", out / "clusters.csv")
     auto = run.result.probability >= 0.999
@@ -346,8 +346,8 @@ def index_latency(size: int = 1_000_000, queries: int = 2000) -> dict[str, objec
     each held-out record (a new record at entry time) against them."""
     import numpy as np
 
-    from crm_hygiene.dedup.files import load_export
     from crm_hygiene.dedup.index import InMemoryMatchIndex
+    from crm_hygiene.services.dedup.export import load_export
 
     data, truth_path = dataset("crm-1m" if size >= 1_000_000 else "crm-100k")
     export = load_export(data)

@@ -18,7 +18,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.memory import (
     InMemoryChangeQueue,
@@ -28,9 +28,9 @@ from crm_hygiene.memory import (
 )
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import MatchIndex
-from crm_hygiene.services.entry import scan_entry
-from crm_hygiene.services.entry_duplicates import build_index
-from crm_hygiene.services.pipeline import PipelineDeps
+from crm_hygiene.services.dedup.entry import build_index
+from crm_hygiene.services.scan.entry import scan_entry
+from crm_hygiene.services.scan.pipeline import PipelineDeps
 
 
 def main() -> None:

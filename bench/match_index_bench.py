@@ -25,7 +25,7 @@ import boto3
 from moto import mock_aws
 
 from crm_hygiene.adapters.aws.match_index import DynamoMatchIndexStore
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.dedup.index import InMemoryMatchIndex
 from crm_hygiene.dedup.keyed import InMemoryMatchIndexStore
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS

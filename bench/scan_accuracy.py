@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crm_hygiene.local.sample import generate_sample
-from crm_hygiene.services.scan_export import scan_export
+from crm_hygiene.services.scan.export import scan_export
 
 ROOT = Path(__file__).resolve().parent
 FILES = {"contact": "contacts.csv", "company": "companies.csv", "deal": "deals.csv"}

@@ -26,7 +26,7 @@ DATA = ROOT / "bench" / "data"
 _SCAN = """
 import json, sys, time
 from datetime import datetime, UTC
-from crm_hygiene.services.scan_export import scan_export
+from crm_hygiene.services.scan.export import scan_export
 cpu = time.process_time()
 result = scan_export(sys.argv[1], sys.argv[2], as_of=datetime(2026, 11, 23, tzinfo=UTC))
 cpu = time.process_time() - cpu
@@ -91,7 +91,7 @@ def main() -> None:
         "process_wall_seconds": round(wall, 2),
         "peak_rss_mb": round(_child_peak_rss_mb(), 1),
         "import_crm_hygiene_ms": round(_import_ms("crm_hygiene"), 1),
-        "import_scan_service_ms": round(_import_ms("crm_hygiene.services.scan"), 1),
+        "import_scan_service_ms": round(_import_ms("crm_hygiene.services.scan.core"), 1),
     }
     print(json.dumps(result, indent=2))
 

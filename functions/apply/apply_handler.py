@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.messages import ApplyMessage, MergeTask
 from crm_hygiene.observability import logger, metrics, tracer
-from crm_hygiene.services.apply import apply_changes
-from crm_hygiene.services.merge import perform_merge
+from crm_hygiene.services.apply.core import apply_changes
+from crm_hygiene.services.merge.core import perform_merge
 from crm_hygiene.settings import load_settings
+from crm_hygiene.wiring.aws import AwsDeps
 
 _deps: AwsDeps | None = None
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.models.messages import EnrichMessage
 from crm_hygiene.observability import logger, metrics, tracer
-from crm_hygiene.services.enrich_pipeline import EnrichDeps, crm_directory, enrich_records
+from crm_hygiene.services.enrich.pipeline import EnrichDeps, crm_directory, enrich_records
 from crm_hygiene.settings import load_settings
+from crm_hygiene.wiring.aws import AwsDeps
 
 _aws: AwsDeps | None = None
 _enrich: EnrichDeps | None = None

@@ -7,11 +7,11 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from review_routes import Unauthenticated, router
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound
 from crm_hygiene.observability import logger, metrics, tracer
-from crm_hygiene.services.review import ReviewDeps
+from crm_hygiene.services.review.core import ReviewDeps
 from crm_hygiene.settings import load_settings
+from crm_hygiene.wiring.aws import AwsDeps
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(router)

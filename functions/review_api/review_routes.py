@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.audit import AuditEntry
 from crm_hygiene.models.review import ReviewDecision, ReviewItemView
-from crm_hygiene.services import review
-from crm_hygiene.services.review import DecisionResult, ReviewDeps
+from crm_hygiene.services.review import core as review
+from crm_hygiene.services.review.core import DecisionResult, ReviewDeps
 from crm_hygiene.types import ChangeStatus, ObjectType
 
 router = APIGatewayRouter()

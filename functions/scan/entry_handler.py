@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.ports import MatchIndex
-from crm_hygiene.services.entry import scan_entry
+from crm_hygiene.services.scan.entry import scan_entry
 from crm_hygiene.settings import load_settings
 from crm_hygiene.types import ObjectType
 from crm_hygiene.webhooks.hubspot import ScanRequest
+from crm_hygiene.wiring.aws import AwsDeps
 
 if TYPE_CHECKING:
-    from crm_hygiene.services.entry_duplicates import IndexCache
+    from crm_hygiene.services.dedup.entry import IndexCache
 
 _deps: AwsDeps | None = None
 _indexes: IndexCache | None = None
@@ -28,7 +28,7 @@ def _index(deps: AwsDeps, object_type: ObjectType) -> MatchIndex | None:
     global _indexes
     if object_type not in deps.pipeline().dedup_objects:
         return None
-    from crm_hygiene.services.entry_duplicates import IndexCache  # numpy and rapidfuzz: only when used
+    from crm_hygiene.services.dedup.entry import IndexCache  # numpy and rapidfuzz: only when used
 
     _indexes = _indexes or IndexCache()
     return _indexes.get(deps.match_index, deps.crm, object_type)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.models.messages import Partition, ScanAction
 from crm_hygiene.observability import logger, metrics, tracer
-from crm_hygiene.services import pipeline
+from crm_hygiene.services.scan import pipeline
 from crm_hygiene.settings import load_settings
+from crm_hygiene.wiring.aws import AwsDeps
 
 _deps: AwsDeps | None = None
 

@@ -6,11 +6,11 @@ import base64
 import json
 from typing import Any
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.errors import HygieneError
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.settings import load_settings
 from crm_hygiene.webhooks.hubspot import HubSpotWebhookReceiver
+from crm_hygiene.wiring.aws import AwsDeps
 
 _deps: AwsDeps | None = None
 _cached: HubSpotWebhookReceiver | None = None

@@ -156,7 +156,7 @@ def test_the_full_layer_imports_the_scan_service_in_a_clean_interpreter():
     result = _run_isolated(
         FULL_LAYER / "python",
         """
-        import crm_hygiene.services.scan
+        import crm_hygiene.services.scan.core
         import aws_lambda_powertools
         import aws_xray_sdk
         """,

@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.settings import PipelineSettings, load_settings
+from crm_hygiene.wiring.aws import AwsDeps
 
 TABLES: dict[str, dict[str, Any]] = {
     "CHANGE_QUEUE_TABLE": {"keys": [("review_id", "S")], "gsis": {

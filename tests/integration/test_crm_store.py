@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.errors import NotFound
 from crm_hygiene.models.crm import FieldWrite
 from crm_hygiene.models.record import Record
+from crm_hygiene.wiring.aws import AwsDeps
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ import pytest
 from enrich_handler import lambda_handler as enrich_lambda
 
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
-from crm_hygiene.adapters.aws.factory import AwsDeps
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.enrich.quality import FieldQuality
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.models.messages import EnrichMessage
 from crm_hygiene.models.record import Record
-from crm_hygiene.services.enrich_pipeline import EnrichDeps, crm_directory
+from crm_hygiene.services.enrich.pipeline import EnrichDeps, crm_directory
+from crm_hygiene.wiring.aws import AwsDeps
 from tests.events.factory import FakeContext, sqs_event
 from tests.integration.conftest import drain
 
@@ -60,7 +60,7 @@ def test_provider_quality_learns_from_lookups_and_review_outcomes_and_is_publish
 ) -> None:
     from review_api_handler import lambda_handler as review_lambda
 
-    from crm_hygiene.services.pipeline import finalize
+    from crm_hygiene.services.scan.pipeline import finalize
     from tests.events.factory import api_event
     from tests.integration.conftest import subscribe
 

@@ -14,12 +14,12 @@ from boto3.dynamodb.conditions import Key
 from entry_handler import lambda_handler as entry_lambda
 
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.adapters.aws.match_index import DynamoMatchIndex, DynamoMatchIndexStore
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.models.crm import RecordPage
-from crm_hygiene.services.pipeline import propose_merges
+from crm_hygiene.services.dedup.pipeline import propose_merges
+from crm_hygiene.wiring.aws import AwsDeps
 from tests.events.factory import FakeContext, sqs_event
 
 

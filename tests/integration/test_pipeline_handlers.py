@@ -13,12 +13,12 @@ from review_api_handler import lambda_handler as review_lambda
 from scan_handler import lambda_handler as scan_lambda
 
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
-from crm_hygiene.adapters.aws.factory import AwsDeps
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.models.audit import verify_chain
 from crm_hygiene.models.messages import ApplyMessage
 from crm_hygiene.models.record import Record
+from crm_hygiene.wiring.aws import AwsDeps
 from tests.events.factory import FakeContext, api_event, sqs_event
 from tests.integration.conftest import drain, subscribe
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
 from crm_hygiene.enrich.quality import FieldQuality
+from crm_hygiene.wiring.aws import AwsDeps
 
 
 def test_counters_add_up_across_writers(aws: dict[str, str], deps: AwsDeps) -> None:

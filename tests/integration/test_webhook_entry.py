@@ -13,10 +13,10 @@ from entry_handler import lambda_handler as entry_lambda
 from webhook_handler import lambda_handler as webhook_lambda
 
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
-from crm_hygiene.adapters.aws.factory import AwsDeps
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.webhooks.signature import sign_v3
+from crm_hygiene.wiring.aws import AwsDeps
 from tests.events.factory import FakeContext, api_event, sqs_event
 from tests.integration.conftest import drain
 

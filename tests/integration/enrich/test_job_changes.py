@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from crm_hygiene.enrich.config import HttpConfig, ProvidersConfig, load_providers
-from crm_hygiene.enrich.export import enrich_export
 from crm_hygiene.enrich.feedback import apply_feedback, read_ledger, read_reviewed
 from crm_hygiene.enrich.quality import JsonQualityStore
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.local.sample_activity import generate_activity
 from crm_hygiene.models.queue import QUEUE_COLUMNS
+from crm_hygiene.services.enrich.export import enrich_export
 from tests.fakes.enrichment_api import FakeEnrichmentApi
 
 AS_OF = date(2026, 11, 23)

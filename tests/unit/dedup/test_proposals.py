@@ -13,7 +13,7 @@ from crm_hygiene.dedup.survivorship import Member, choose_primary, survive
 from crm_hygiene.memory import InMemoryDecisionMemory
 from crm_hygiene.models.change import ProposedChange
 from crm_hygiene.models.merge import MergeProposal
-from crm_hygiene.services.merge import plan_of
+from crm_hygiene.services.merge.core import plan_of
 from crm_hygiene.standard.loader import default_standard
 from crm_hygiene.standard.model import DataStandard
 

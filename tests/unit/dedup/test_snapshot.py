@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.dedup.index import InMemoryMatchIndex
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
 from crm_hygiene.dedup.snapshot import MatchSnapshot

@@ -95,7 +95,7 @@ def test_derived_company_name_from_the_crms_contacts() -> None:
 
 
 def test_importing_enrichment_loads_neither_phone_metadata_nor_httpx() -> None:
-    code = ("import sys, crm_hygiene.enrich.engine, crm_hygiene.enrich.setup, crm_hygiene.enrich.export\n"
+    code = ("import sys, crm_hygiene.enrich.engine, crm_hygiene.enrich.setup, crm_hygiene.services.enrich.export\n"
             "bad = [m for m in ('httpx', 'phonenumbers.geocoder', 'phonenumbers.timezone') if m in sys.modules]\n"
             "print(','.join(bad))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from crm_hygiene.memory import InMemoryDecisionMemory
 from crm_hygiene.models.merge import MergeProposal
-from crm_hygiene.services.scan_duplicates import ScanDuplicates
-from crm_hygiene.services.scan_export import scan_export
+from crm_hygiene.services.dedup.core import ScanDuplicates
+from crm_hygiene.services.scan.export import scan_export
 from crm_hygiene.standard.loader import default_standard
 from crm_hygiene.standard.model import DataStandard
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from crm_hygiene.errors import InputError
 from crm_hygiene.models.queue import QUEUE_COLUMNS
-from crm_hygiene.services.scan_export import scan_export
+from crm_hygiene.services.scan.export import scan_export
 
 AS_OF = datetime(2026, 11, 23, tzinfo=UTC)
 HEADER = [

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.dedup.index import InMemoryMatchIndex
 from crm_hygiene.dedup.keyed import InMemoryMatchIndexStore, KeyedMatchIndex
 from crm_hygiene.local.sample import generate_sample
@@ -16,9 +16,10 @@ from crm_hygiene.memory import (
 )
 from crm_hygiene.models.crm import RecordPage
 from crm_hygiene.models.record import Record
-from crm_hygiene.services.entry import scan_entry
-from crm_hygiene.services.entry_duplicates import IndexCache
-from crm_hygiene.services.pipeline import PipelineDeps, propose_merges
+from crm_hygiene.services.dedup.entry import IndexCache
+from crm_hygiene.services.dedup.pipeline import propose_merges
+from crm_hygiene.services.scan.entry import scan_entry
+from crm_hygiene.services.scan.pipeline import PipelineDeps
 
 
 class CountingCrm(InMemoryCrmStore):

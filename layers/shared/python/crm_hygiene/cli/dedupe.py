@@ -66,7 +66,7 @@ def load_config(path: Path | None, threshold: float | None) -> Any:
 
 
 def run(options: argparse.Namespace) -> int:
-    from crm_hygiene.dedup.files import dedupe_file
+    from crm_hygiene.services.dedup.export import dedupe_file
 
     config = load_config(options.config, options.threshold)
     done = dedupe_file(

@@ -62,7 +62,7 @@ def secret_stores() -> Mapping[str, SecretStore]:
 
 def scan_extension(options: argparse.Namespace) -> Any:
     """The enrichment extension for ``crm-hygiene scan --enrich`` (same options as this command)."""
-    from crm_hygiene.services.scan_enrich import build_scan_enrichment
+    from crm_hygiene.services.enrich.scan import build_scan_enrichment
 
     return build_scan_enrichment(
         options.input,
@@ -93,7 +93,7 @@ def run(options: argparse.Namespace) -> int:
     if options.input is None or options.out is None:
         raise SystemExit("crm-hygiene enrich: --input and --out are required")
     from crm_hygiene.cli.progress import Progress
-    from crm_hygiene.enrich.export import enrich_export
+    from crm_hygiene.services.enrich.export import enrich_export
 
     progress = Progress()
     result = enrich_export(

@@ -34,7 +34,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(options: argparse.Namespace) -> int:
     from crm_hygiene.cli.report import print_scan_summary
-    from crm_hygiene.services.scan_export import scan_export
+    from crm_hygiene.services.scan.export import scan_export
 
     extensions = []
     if options.enrich or options.providers or options.activity:
@@ -66,8 +66,8 @@ def run(options: argparse.Namespace) -> int:
 
 def _dedupe_extension(options: argparse.Namespace) -> object:
     """Duplicate detection for contacts and companies, under the scan's standard."""
-    from crm_hygiene.services.scan_duplicates import ScanDuplicates
-    from crm_hygiene.services.scan_export import choose_standard
+    from crm_hygiene.services.dedup.core import ScanDuplicates
+    from crm_hygiene.services.scan.export import choose_standard
 
     choice = choose_standard(options.standard)
     return ScanDuplicates(standard=choice.standard, standard_valid=choice.valid, as_of=options.as_of)

@@ -18,12 +18,12 @@ from typing import Any
 
 import boto3
 
-from crm_hygiene.adapters.aws.factory import AwsDeps
-from crm_hygiene.adapters.crm.csv_export import read_records
+from crm_hygiene.csvio.records import read_records
 from crm_hygiene.local.api_gateway import LocalApi
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.local.stack import LocalStack, up
 from crm_hygiene.settings import PipelineSettings
+from crm_hygiene.wiring.aws import AwsDeps
 
 DEMO = Path(".demo")
 

@@ -22,7 +22,7 @@ from crm_hygiene.models.merge import MergeProposal, PairEvidence, pair_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex, MatchIndexStore, every_record
-from crm_hygiene.services.scan_duplicates import ScanDuplicates
+from crm_hygiene.services.dedup.core import ScanDuplicates
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 

@@ -28,7 +28,7 @@ from crm_hygiene.ports import (
     Workflow,
     WorkQueue,
 )
-from crm_hygiene.services.merge import plan_of
+from crm_hygiene.services.merge.core import plan_of
 from crm_hygiene.types import OBJECT_TYPES, ChangeStatus
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from crm_hygiene.models.merge import MergeProposal, pair_key
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import DecisionMemory
-from crm_hygiene.services.scan import ExtensionResult, ScannedRecord
+from crm_hygiene.services.scan.core import ExtensionResult, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType
 

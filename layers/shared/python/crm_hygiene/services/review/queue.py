@@ -10,7 +10,7 @@ from crm_hygiene.models.messages import ApplyMessage, EnrichMessage
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.ports import ChangeQueue, DecisionMemory, WorkQueue
-from crm_hygiene.services.scan import ScannedRecord
+from crm_hygiene.services.scan.core import ScannedRecord
 from crm_hygiene.types import ChangeStatus
 from crm_hygiene.validate.record import Issue
 

@@ -9,9 +9,9 @@ from typing import Literal
 from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import MatchIndex
-from crm_hygiene.services.merge import start_merge_workflow
-from crm_hygiene.services.pipeline import PipelineDeps, persist
-from crm_hygiene.services.scan import scan_record
+from crm_hygiene.services.merge.core import start_merge_workflow
+from crm_hygiene.services.scan.core import scan_record
+from crm_hygiene.services.scan.pipeline import PipelineDeps, persist
 from crm_hygiene.types import ObjectType, RecordId
 from crm_hygiene.validate.context import CheckContext
 
@@ -81,7 +81,7 @@ def _check_duplicate(
 ) -> tuple[DuplicateOutcome, str | None]:
     """Proposes a merge when the record duplicates an existing one (one merge workflow, which waits for
     a reviewer unless the standard enables auto-merge); keeps the index current either way."""
-    from crm_hygiene.services.entry_duplicates import entry_proposal  # numpy and rapidfuzz: only when used
+    from crm_hygiene.services.dedup.entry import entry_proposal  # numpy and rapidfuzz: only when used
 
     proposal = entry_proposal(
         record, index, deps.crm, deps.standard, standard_valid=deps.standard_valid, memory=deps.memory

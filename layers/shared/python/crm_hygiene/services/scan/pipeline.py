@@ -26,10 +26,9 @@ from crm_hygiene.ports import (
     SignalBus,
     Workflow,
     WorkQueue,
-    every_record,
 )
-from crm_hygiene.services.queueing import QueuedScan, queue_scanned
-from crm_hygiene.services.scan import ScanExtension, ScannedRecord, ScanTotals, scan_record
+from crm_hygiene.services.review.queue import QueuedScan, queue_scanned
+from crm_hygiene.services.scan.core import ScanExtension, ScannedRecord, ScanTotals, scan_record
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 from crm_hygiene.validate.context import CheckContext
@@ -173,6 +172,8 @@ def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
     for object_type, parts in by_type.items():
         figures = _combine(parts)
         if deps.workflow is not None and object_type in deps.dedup_objects:
+            from crm_hygiene.services.dedup.pipeline import propose_merges
+
             figures.update(propose_merges(deps, run_id, object_type))
         out["objects"][object_type] = figures
         deps.health.put_aggregate(object_type, figures)
@@ -188,38 +189,6 @@ def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
         round((datetime.now(UTC) - oldest.created_at).total_seconds()) if oldest is not None else 0
     )
     return out
-
-
-def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> dict[str, Any]:
-    """Finds the duplicates among the CRM's records of one type and starts one merge workflow per
-    proposal (by itself only in the auto band, which the standard must enable); returns the figures.
-
-    Reads every record once through the CRM port: one function's memory and time bound the size
-    (the dedup benchmark's 1M contacts take ~2 GB); larger CRMs partition by blocking key.
-    """
-    from crm_hygiene.services.merge import start_merge_workflow
-    from crm_hygiene.services.scan_duplicates import ScanDuplicates
-    from crm_hygiene.validate.record import activity, age_days
-
-    finder = ScanDuplicates(
-        standard=deps.standard, standard_valid=deps.standard_valid, memory=deps.memory, objects=(object_type,)
-    )
-    now = datetime.now(UTC)
-    for record in every_record(deps.crm, object_type):
-        finder.add(record, age_days(activity(record)[0], now))
-    proposals, _ = finder.proposals()
-    assert deps.workflow is not None
-    for proposal in proposals:
-        start_merge_workflow(deps.workflow, proposal, run_id)
-    duplicates = sum(len(p.members) - 1 for p in proposals)
-    figures: dict[str, Any] = {"merge_proposals": len(proposals), "duplicate_risk": duplicates}
-    if deps.match_index is not None:
-        # The entry scan matches new records against this index instead of reading the CRM.
-        from crm_hygiene.services.entry_duplicates import save_index
-
-        saved = save_index(deps.match_index, finder)
-        figures |= {f"match_index_{name}": value for name, value in saved.items()}
-    return figures
 
 
 def _run_signals(run_id: str, object_type: ObjectType, figures: dict[str, Any]) -> list[Signal]:

@@ -28,7 +28,7 @@ from crm_hygiene.models.fields import HeaderMap, detect_object_type, header_key,
 from crm_hygiene.models.queue import QUEUE_COLUMNS
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import SecretStore
-from crm_hygiene.services.scan_export import choose_standard
+from crm_hygiene.services.scan.export import choose_standard
 from crm_hygiene.types import ObjectType
 from crm_hygiene.validate.context import CheckContext
 

@@ -14,15 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from crm_hygiene.adapters.crm.csv_export import record_of
 from crm_hygiene.csvio import CsvReader, CsvWriter, Row, atomic_text, encodable
+from crm_hygiene.csvio.records import record_of
 from crm_hygiene.errors import HygieneError, StandardError
 from crm_hygiene.models.change import ProposedChange
 from crm_hygiene.models.fields import HeaderMap, detect_object_type, header_key, map_headers
 from crm_hygiene.models.finding import Finding
 from crm_hygiene.models.queue import QUEUE_COLUMNS
 from crm_hygiene.models.record import Record
-from crm_hygiene.services.scan import ScanExtension, ScannedRecord, ScanTotals, scan_record
+from crm_hygiene.services.scan.core import ScanExtension, ScannedRecord, ScanTotals, scan_record
 from crm_hygiene.standard.loader import default_standard, load_standard
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
