@@ -46,7 +46,7 @@ def _scan(tmp_path: Path, extension: ScanDuplicates) -> tuple[list[dict[str, str
 
 
 def test_one_row_per_merge_with_the_proposal_as_evidence(tmp_path: Path) -> None:
-    rows, summary = _scan(tmp_path, ScanDuplicates(standard=default_standard(), as_of=AS_OF))
+    rows, summary = _scan(tmp_path, ScanDuplicates(standard=default_standard()))
     merges = {frozenset(r["current_value"].split(", ")): r for r in rows}
     assert set(merges) == {frozenset({"1", "2"}), frozenset({"4", "5"})}  # John Doe is a colleague
     proposal = MergeProposal.model_validate_json(merges[frozenset({"1", "2"})]["evidence"])
@@ -64,7 +64,7 @@ def test_one_row_per_merge_with_the_proposal_as_evidence(tmp_path: Path) -> None
 def test_auto_merge_when_the_standard_enables_it(tmp_path: Path) -> None:
     data = default_standard().model_dump()
     data["auto_merge"] = True
-    rows, _ = _scan(tmp_path, ScanDuplicates(standard=DataStandard.model_validate(data), as_of=AS_OF))
+    rows, _ = _scan(tmp_path, ScanDuplicates(standard=DataStandard.model_validate(data)))
     decisions = {frozenset(r["current_value"].split(", ")): (r["decision"], r["status"]) for r in rows}
     assert decisions[frozenset({"1", "2"})] == ("auto", "proposed")  # the merge workflow carries it out
     assert decisions[frozenset({"4", "5"})] == ("review", "queued")  # protected fields differ
@@ -73,7 +73,7 @@ def test_auto_merge_when_the_standard_enables_it(tmp_path: Path) -> None:
 def test_rejected_pairs_are_not_proposed_again(tmp_path: Path) -> None:
     memory = InMemoryDecisionMemory()
     memory.remember_rejection("merge-pair:contact:4:5", "two people", "reviewer")
-    rows, _ = _scan(tmp_path, ScanDuplicates(standard=default_standard(), memory=memory, as_of=AS_OF))
+    rows, _ = _scan(tmp_path, ScanDuplicates(standard=default_standard(), memory=memory))
     assert [r["current_value"] for r in rows] in (["1, 2"], ["2, 1"])
 
 
@@ -82,5 +82,5 @@ def test_deals_are_left_alone_by_default(tmp_path: Path) -> None:
     path.write_text(
         "Record ID,Deal Name,Amount,Close Date\n1,Acme renewal,100,2026-12-01\n2,Acme renewal,100,2026-12-01\n"
     )
-    result = scan_export(path, tmp_path / "out", as_of=AS_OF, extensions=[ScanDuplicates(as_of=AS_OF)])
+    result = scan_export(path, tmp_path / "out", as_of=AS_OF, extensions=[ScanDuplicates()])
     assert json.loads(json.dumps(result.summary["duplicates"]))["proposed_merges"] == 0

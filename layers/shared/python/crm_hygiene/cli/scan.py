@@ -70,7 +70,7 @@ def _dedupe_extension(options: argparse.Namespace) -> object:
     from crm_hygiene.services.scan.export import choose_standard
 
     choice = choose_standard(options.standard)
-    return ScanDuplicates(standard=choice.standard, standard_valid=choice.valid, as_of=options.as_of)
+    return ScanDuplicates(standard=choice.standard, standard_valid=choice.valid)
 
 
 def _print_duplicates(figures: object) -> None:

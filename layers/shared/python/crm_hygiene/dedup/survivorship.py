@@ -18,7 +18,8 @@ from crm_hygiene.dedup.config import FieldRule, PrimaryRule, SurvivorshipConfig
 from crm_hygiene.models.merge import FieldWinner, ProtectedConflict
 from crm_hygiene.types import FieldName, RecordId
 
-_META = frozenset({"record_id", "created_at", "updated_at", "last_activity_at"})
+# Ids and timestamps: never merged field by field, never counted towards completeness.
+META_FIELDS = frozenset({"record_id", "created_at", "updated_at", "last_activity_at"})
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Member:
     def completeness(self) -> int:
         if self.filled >= 0:
             return self.filled
-        return sum(1 for name, v in self.fields.items() if name not in _META and v.strip())
+        return sum(1 for name, v in self.fields.items() if name not in META_FIELDS and v.strip())
 
 
 def _id_key(record_id: RecordId) -> tuple[int, int, str]:
@@ -137,7 +138,7 @@ def survive(
     """Primary, field winners and protected-field conflicts of a duplicate group."""
     primary, reason = choose_primary(members, config)
     members = [primary, *(m for m in members if m is not primary)]
-    names = sorted({name for m in members for name in m.fields} - _META)
+    names = sorted({name for m in members for name in m.fields} - META_FIELDS)
     winners: dict[FieldName, FieldWinner] = {}
     conflicts: list[ProtectedConflict] = []
     for name in names:

@@ -1,7 +1,7 @@
 """Duplicate detection riding along a scan: ``duplicate`` queue rows and ``duplicate_risk`` figures.
 
 As the scan reads each record, this keeps a compact projection of it (the matching fields, the
-owner and the protected fields as strings, repeated values shared; dates as day numbers), never
+owner and the protected fields as strings, repeated values shared; dates as integers), never
 the ``Record``. When the scan ends it finds the duplicates among them, builds one merge proposal
 per group (survivorship, evidence, a decision band from the policy) and adds one queue row per
 proposal, whose evidence is the proposal as compact JSON.
@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
-from crm_hygiene.dedup.survivorship import Member
+from crm_hygiene.dedup.survivorship import META_FIELDS, Member
 from crm_hygiene.models.merge import MergeProposal, pair_key
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
+from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.ports import DecisionMemory
 from crm_hygiene.services.scan.core import ExtensionResult, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
@@ -36,13 +37,61 @@ _SHARED: frozenset[str] = frozenset(
     {"first_name", "last_name", "company", "name", "city", "state", "country", "postal_code", "owner",
      "lifecycle_stage", "lead_status", "stage", "pipeline", "website", "domain", "company_id"}
 )  # fmt: skip
-_NO_DAY = -(2**31)
+_UNKNOWN = -(2**63)  # no such moment (int64 microseconds since the epoch)
 _STATUS: dict[str, ChangeStatus] = {"auto": "proposed", "review": "queued"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def survivorship_fields(
+    record: Record, standard: DataStandard | None
+) -> tuple[dict[FieldName, FieldKind], tuple[FieldName, ...], tuple[str, ...]]:
+    """What a duplicate check keeps of a record of this shape: (matching fields and their kinds, the
+    fields survivorship sees: matching, owner and protected ones, the protected custom fields)."""
+    kinds = CANONICAL_KINDS[record.object_type]
+    matching = [n for n in record.fields if kinds.get(n, "ignore") not in ("ignore", "record_id")]
+    rules = standard.for_object(record.object_type) if standard is not None else None
+    protected = [n for n in record.fields if rules is not None and rules.is_protected(n)]
+    kept = tuple(dict.fromkeys([*matching, *_OWNER_FIELDS, *protected]))
+    custom = tuple(n for n in record.custom if rules is not None and rules.is_protected(n))
+    return {n: kinds[n] for n in matching}, kept, custom
+
+
+def member_of(record: Record, fields: Sequence[FieldName], custom: Sequence[str] = ()) -> Member:
+    """The survivorship view of a record: the one way the weekly scan and the entry check see it.
+
+    Args:
+        record: The record.
+        fields: The canonical fields survivorship compares (``survivorship_fields``).
+        custom: The custom fields it compares (protected ones).
+
+    ``active`` is the last recorded activity only: a modification time moves with every sync and
+    with our own writes, so it says nothing about which record people use. Both dates keep their
+    full resolution. ``filled`` counts every non-blank field but ids and timestamps.
+    """
+    values = {name: record.fields.get(name, "") for name in fields}
+    values.update({name: record.custom.get(name, "") for name in custom})
+    filled = sum(1 for name, v in record.fields.items() if name not in META_FIELDS and v.strip())
+    return Member(
+        record_id=record.record_id,
+        fields=values,
+        source=record.source,
+        created=parse_instant(record.get("created_at")),
+        active=parse_instant(record.get("last_activity_at")),
+        filled=min(filled, 32767),
+    )
+
+
+def _micros(moment: datetime | None) -> int:
+    return _UNKNOWN if moment is None else (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(value: int) -> datetime | None:
+    return None if value == _UNKNOWN else _EPOCH + timedelta(microseconds=value)
 
 
 @dataclass
 class _Projection:
-    """The kept columns of the records of one object type."""
+    """The kept columns of the records of one object type (``member_of`` stored compactly)."""
 
     object_type: ObjectType
     kinds: dict[FieldName, FieldKind]
@@ -51,22 +100,20 @@ class _Projection:
     columns: dict[str, list[str]] = field(default_factory=dict)
     ids: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    created: array[int] = field(default_factory=lambda: array("i"))
-    active: array[int] = field(default_factory=lambda: array("i"))
+    created: array[int] = field(default_factory=lambda: array("q"))
+    active: array[int] = field(default_factory=lambda: array("q"))
     filled: array[int] = field(default_factory=lambda: array("h"))
     _shared: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def add(self, record: Record, as_of: date, age_days: float | None) -> None:
-        fields = record.fields
-        for name in self.kept:
-            self._put(name, fields.get(name, ""))
-        for name in self.custom:
-            self._put(name, record.custom.get(name, ""))
-        self.ids.append(record.record_id)
-        self.sources.append(self._share("<source>", record.source))
-        self.created.append(_day(fields.get("created_at", "")))
-        self.active.append(_NO_DAY if age_days is None else (as_of - timedelta(days=age_days)).toordinal())
-        self.filled.append(min(sum(1 for v in fields.values() if v.strip()), 32767))
+    def add(self, record: Record) -> None:
+        member = member_of(record, self.kept, self.custom)
+        for name, value in member.fields.items():
+            self._put(name, value)
+        self.ids.append(member.record_id)
+        self.sources.append(self._share("<source>", member.source))
+        self.created.append(_micros(member.created))
+        self.active.append(_micros(member.active))
+        self.filled.append(member.filled)
 
     def _put(self, name: str, value: str) -> None:
         column = self.columns.setdefault(name, [])
@@ -77,28 +124,14 @@ class _Projection:
         return pool.setdefault(value, value)
 
     def member(self, row: int) -> Member:
-        created, active = self.created[row], self.active[row]
         return Member(
             record_id=self.ids[row],
             fields={name: values[row] for name, values in self.columns.items()},
             source=self.sources[row],
-            created=_moment(created),
-            active=_moment(active),
+            created=_from_micros(self.created[row]),
+            active=_from_micros(self.active[row]),
             filled=self.filled[row],
         )
-
-
-def _day(text: str) -> int:
-    """Day number of an ISO-like date or date-time (the common export form), else unknown."""
-    head = text.strip()[:10]
-    try:
-        return date.fromisoformat(head).toordinal()
-    except ValueError:
-        return _NO_DAY
-
-
-def _moment(day: int) -> datetime | None:
-    return None if day == _NO_DAY else datetime.combine(date.fromordinal(day), datetime.min.time(), UTC)
 
 
 class ScanDuplicates:
@@ -109,7 +142,6 @@ class ScanDuplicates:
         standard_valid: Whether it is valid (an invalid standard makes every merge a review).
         memory: Reviewers' rejections: a rejected pair or merge is not proposed again.
         objects: Object types to deduplicate (contacts and companies by default).
-        as_of: "Today", for activity ages (default: now).
     """
 
     name = "duplicates"
@@ -121,37 +153,30 @@ class ScanDuplicates:
         standard_valid: bool = True,
         memory: DecisionMemory | None = None,
         objects: Iterable[ObjectType] = ("contact", "company"),
-        as_of: datetime | None = None,
     ) -> None:
         self.standard = standard
         self.standard_valid = standard_valid
         self.memory = memory
         self.objects = frozenset(objects)
-        self.as_of = (as_of or datetime.now(UTC)).date()
         self.projection: _Projection | None = None
         self.result: DedupResult | None = None  # the last ``proposals``' (its model and features)
         self.skipped = 0
 
     def on_record(self, record: Record, scanned: ScannedRecord) -> None:
-        self.add(record, scanned.report.activity_age_days)
+        self.add(record)
 
-    def add(self, record: Record, activity_age_days: float | None) -> None:
+    def add(self, record: Record) -> None:
         """Keeps the record's projection (the pipeline feeds records read from the CRM this way)."""
         if record.object_type not in self.objects:
             self.skipped += 1
             return
         if self.projection is None:
             self.projection = self._projection_for(record)
-        self.projection.add(record, self.as_of, activity_age_days)
+        self.projection.add(record)
 
     def _projection_for(self, record: Record) -> _Projection:
-        kinds = CANONICAL_KINDS[record.object_type]
-        matching = [n for n in record.fields if kinds.get(n, "ignore") not in ("ignore", "record_id")]
-        rules = self.standard.for_object(record.object_type) if self.standard is not None else None
-        protected = [n for n in record.fields if rules is not None and rules.is_protected(n)]
-        kept = tuple(dict.fromkeys([*matching, *_OWNER_FIELDS, *protected]))
-        custom = tuple(n for n in record.custom if rules is not None and rules.is_protected(n))
-        return _Projection(record.object_type, {n: kinds[n] for n in matching}, kept, custom)
+        kinds, kept, custom = survivorship_fields(record, self.standard)
+        return _Projection(record.object_type, kinds, kept, custom)
 
     def finish(self) -> ExtensionResult:
         started = time.perf_counter()

@@ -20,9 +20,8 @@ from crm_hygiene.dedup.proposals import band_of, summary_of
 from crm_hygiene.dedup.survivorship import Member, survive
 from crm_hygiene.models.merge import MergeProposal, PairEvidence, pair_key
 from crm_hygiene.models.record import Record
-from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex, MatchIndexStore, every_record
-from crm_hygiene.services.dedup.core import ScanDuplicates
+from crm_hygiene.services.dedup.core import ScanDuplicates, member_of, survivorship_fields
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 
@@ -95,17 +94,6 @@ def save_index(store: MatchIndexStore, finder: ScanDuplicates) -> dict[str, int]
     return store.save(projection.object_type, snapshot, records())
 
 
-def _member(record: Record) -> Member:
-    active = parse_instant(record.get("last_activity_at")) or parse_instant(record.get("updated_at"))
-    return Member(
-        record_id=record.record_id,
-        fields=dict(record.fields),
-        source=record.source,
-        created=parse_instant(record.get("created_at")),
-        active=active,
-    )
-
-
 def entry_proposal(
     record: Record,
     index: MatchIndex,
@@ -131,7 +119,8 @@ def entry_proposal(
     existing = crm.get_records(record.object_type, [best.record_id])
     if not existing:
         return None
-    members: Sequence[Member] = [_member(existing[0]), _member(record)]
+    _, kept, custom = survivorship_fields(record, standard)
+    members: Sequence[Member] = [member_of(r, kept, custom) for r in (existing[0], record)]
     rules = standard.for_object(record.object_type)
     outcome = survive(members, standard.match.survivorship, rules.is_protected)
     evidence = PairEvidence(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.ports import every_record
@@ -21,14 +20,12 @@ def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> 
     """
     from crm_hygiene.services.dedup.core import ScanDuplicates
     from crm_hygiene.services.merge.core import start_merge_workflow
-    from crm_hygiene.validate.record import activity, age_days
 
     finder = ScanDuplicates(
         standard=deps.standard, standard_valid=deps.standard_valid, memory=deps.memory, objects=(object_type,)
     )
-    now = datetime.now(UTC)
     for record in every_record(deps.crm, object_type):
-        finder.add(record, age_days(activity(record)[0], now))
+        finder.add(record)
     proposals, _ = finder.proposals()
     assert deps.workflow is not None
     for proposal in proposals:
