@@ -28,6 +28,7 @@ from crm_hygiene.models.fields import HeaderMap, detect_object_type, header_key,
 from crm_hygiene.models.queue import QUEUE_COLUMNS
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import SecretStore
+from crm_hygiene.services.enrich.core import build_enricher
 from crm_hygiene.services.scan.export import choose_standard
 from crm_hygiene.types import ObjectType
 from crm_hygiene.validate.context import CheckContext
@@ -104,18 +105,7 @@ def prepare(
         present=frozenset(header.position),
         extra_columns=frozenset(header_key(header.columns[p]) for p in header.custom),
     )
-    enricher = Enricher(
-        setup.providers,
-        ctx=ctx,
-        field_map=field_map,
-        config=setup.config,
-        standard_valid=choice.valid,
-        store=store,
-        directory=setup.directory,
-        priors=setup.priors,
-        limits=setup.limits,
-        run_id=run_id,
-    )
+    enricher = build_enricher(setup, ctx, field_map, standard_valid=choice.valid, store=store, run_id=run_id)
     return _Run(enricher, setup, header, store)
 
 

@@ -11,21 +11,20 @@ from itertools import islice
 
 from crm_hygiene.enrich.config import ProvidersConfig
 from crm_hygiene.enrich.directory import CrmDirectory
-from crm_hygiene.enrich.engine import Enricher, RecordResult
+from crm_hygiene.enrich.engine import Enricher
 from crm_hygiene.enrich.fields import FieldMap
 from crm_hygiene.enrich.provider import Provider
 from crm_hygiene.enrich.providers.derived import DerivedProvider
 from crm_hygiene.enrich.quality import QualityStore
 from crm_hygiene.enrich.setup import build_setup
 from crm_hygiene.models.fields import CANONICAL_FIELDS
-from crm_hygiene.models.messages import ApplyMessage
-from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.ports import ChangeQueue, CrmStore, SignalBus, WorkQueue, every_record
+from crm_hygiene.services.enrich.core import build_enricher, review_items
+from crm_hygiene.services.review.queue import enqueue
 from crm_hygiene.standard.model import DataStandard
-from crm_hygiene.types import ChangeStatus, ObjectType, RecordId
+from crm_hygiene.types import ObjectType, RecordId
 from crm_hygiene.validate.context import CheckContext
 
-_STATUS: dict[str, ChangeStatus] = {"auto": "auto_applied", "review": "queued", "blocked": "blocked"}
 DIRECTORY_PAGE = 500
 
 
@@ -59,18 +58,10 @@ def _enricher(deps: EnrichDeps, object_type: ObjectType, run_id: str) -> Enriche
     ctx = CheckContext(
         standard=deps.standard, object_type=object_type, as_of=datetime.now(UTC), present=frozenset(fields)
     )
-    providers = [_with_directory(p, directory) for p in setup.providers]
-    return Enricher(
-        providers,
-        ctx=ctx,
-        field_map=FieldMap.build(object_type, fields, [], deps.config.fields),
-        config=setup.config,
-        standard_valid=deps.standard_valid,
-        store=deps.quality,
-        directory=directory,
-        priors=setup.priors,
-        limits=setup.limits,
-        run_id=run_id,
+    setup.providers = [_with_directory(p, directory) for p in setup.providers]
+    field_map = FieldMap.build(object_type, fields, [], deps.config.fields)
+    return build_enricher(
+        setup, ctx, field_map, standard_valid=deps.standard_valid, store=deps.quality, run_id=run_id
     )
 
 
@@ -78,37 +69,6 @@ def _with_directory(provider: Provider, directory: CrmDirectory) -> Provider:
     if isinstance(provider, DerivedProvider):
         provider.directory = directory  # the derived provider learns companies from the live CRM
     return provider
-
-
-def items_of(result: RecordResult, run_id: str) -> list[ReviewItem]:
-    """Review items for one record's proposals (ids are the proposals' change ids)."""
-    evidence = {(r.field, r.kind): r for r in result.rows}
-    items = []
-    for entry in result.ledger:
-        row = evidence.get((entry.field, entry.kind))
-        if row is None or entry.decision == "suppressed":
-            continue
-        items.append(
-            ReviewItem(
-                review_id=entry.change_id,
-                run_id=run_id,
-                kind=entry.kind,
-                change_kind="enrich",
-                object_type=entry.object_type,
-                record_id=entry.record_id,
-                field=entry.field,
-                current_value=entry.old_value,
-                suggested_value=entry.new_value,
-                evidence=row.evidence,
-                confidence=entry.confidence,
-                protected=row.protected,
-                decision=row.decision,
-                status=_STATUS[row.decision],
-                source=", ".join(s.provider for s in entry.sources) or "enrichment",
-                final_value=entry.new_value,
-            )
-        )
-    return items
 
 
 def enrich_records(
@@ -121,12 +81,14 @@ def enrich_records(
     enricher = _enricher(deps, object_type, run_id)
     results = enricher.enrich(records)
     enricher.finish()  # this batch's lookups, fills and proposals into provider quality
-    items = [item for result in results for item in items_of(result, run_id)]
-    added = deps.queue.put_new(items)
-    auto = [ApplyMessage(review_id=i.review_id, run_id=run_id) for i in added if i.status == "auto_applied"]
-    if auto:
-        deps.apply_queue.send(auto)
+    items = [item for result in results for item in review_items(result, run_id)]
+    queued = enqueue(items, run_id, queue=deps.queue, apply_queue=deps.apply_queue)
     signals = [s for result in results for s in result.signals]
     if signals:
         deps.signals.publish(signals)
-    return {"records": len(records), "queued": len(added), "auto": len(auto), "signals": len(signals)}
+    return {
+        "records": len(records),
+        "queued": len(queued.added),
+        "auto": len(queued.apply),
+        "signals": len(signals),
+    }
