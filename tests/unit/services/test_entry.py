@@ -14,8 +14,8 @@ from crm_hygiene.memory import (
 from crm_hygiene.models.merge import pair_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.services.dedup.entry import build_index
+from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.services.scan.entry import scan_entry
-from crm_hygiene.services.scan.pipeline import PipelineDeps
 
 
 @pytest.fixture(scope="module")

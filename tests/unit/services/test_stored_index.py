@@ -18,8 +18,8 @@ from crm_hygiene.models.crm import RecordPage
 from crm_hygiene.models.record import Record
 from crm_hygiene.services.dedup.entry import IndexCache
 from crm_hygiene.services.dedup.pipeline import propose_merges
+from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.services.scan.entry import scan_entry
-from crm_hygiene.services.scan.pipeline import PipelineDeps
 
 
 class CountingCrm(InMemoryCrmStore):

@@ -22,7 +22,7 @@ from crm_hygiene.adapters.aws.workflow import StepFunctionsWorkflow
 from crm_hygiene.errors import StandardError
 from crm_hygiene.ports import CrmStore, MatchIndexStore
 from crm_hygiene.services.review.core import ReviewDeps
-from crm_hygiene.services.scan.pipeline import PipelineDeps
+from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.settings import PipelineSettings
 from crm_hygiene.standard.loader import default_standard, parse_standard
 from crm_hygiene.standard.model import DataStandard

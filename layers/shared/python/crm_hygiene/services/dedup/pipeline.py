@@ -8,7 +8,7 @@ from crm_hygiene.ports import every_record
 from crm_hygiene.types import ObjectType
 
 if TYPE_CHECKING:
-    from crm_hygiene.services.scan.pipeline import PipelineDeps
+    from crm_hygiene.services.scan.batch import PipelineDeps
 
 
 def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> dict[str, Any]:

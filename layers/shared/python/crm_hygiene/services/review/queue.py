@@ -1,8 +1,7 @@
-"""From scan results to review items, apply messages and enrichment requests."""
+"""Review items: the one builder (``review_item``) and the one way onto the queue (``enqueue``)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,19 +10,8 @@ from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.messages import ApplyMessage, EnrichMessage
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.review import ReviewItem
-from crm_hygiene.ports import ChangeQueue, DecisionMemory, WorkQueue
-from crm_hygiene.services.scan.core import ScannedRecord
+from crm_hygiene.ports import ChangeQueue, WorkQueue
 from crm_hygiene.types import ChangeKind
-from crm_hygiene.validate.record import Issue
-
-# Findings that enrichment can help with: an empty or placeholder value it may fill.
-_ENRICHABLE = frozenset({"missing_critical", "placeholder", "routing_blocker"})
-
-
-def flag_id(row: QueueRow) -> str:
-    """Stable id of a finding that proposes no change (same problem, same id, across runs)."""
-    key = "\x1f".join(("flag", row.object_type, row.record_id, row.kind, row.field, row.current_value))
-    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def review_item(
@@ -68,23 +56,6 @@ def review_item(
     )
 
 
-def scan_item(issue: Issue, row: QueueRow, run_id: str) -> ReviewItem:
-    """The review item of one scan row; its id is the change's id (or the flag's), so re-scans dedupe."""
-    change = issue.change
-    if change is None:
-        return review_item(
-            row, run_id, review_id=flag_id(row), change_kind="flag", source=f"check.{issue.finding.rule}"
-        )
-    return review_item(
-        row,
-        run_id,
-        review_id=change.change_id,
-        change_kind=change.kind,
-        source=change.source,
-        final_value=row.suggested_value,
-    )
-
-
 @dataclass
 class QueuedScan:
     """What queueing one batch produced."""
@@ -117,42 +88,4 @@ def enqueue(
     if enrich and enrich_queue is not None:
         out.enrich = list(enrich)
         enrich_queue.send(out.enrich)
-    return out
-
-
-def queue_scanned(
-    scanned: Sequence[ScannedRecord],
-    run_id: str,
-    *,
-    queue: ChangeQueue,
-    apply_queue: WorkQueue,
-    enrich_queue: WorkQueue | None,
-    memory: DecisionMemory | None = None,
-) -> QueuedScan:
-    """Enqueues a scan batch's review items, asking for enrichment where it can help."""
-    items: list[ReviewItem] = []
-    requests: list[EnrichMessage] = []
-    skipped = 0
-    for result in scanned:
-        for issue, row in result.pairs:
-            item = scan_item(issue, row, run_id)
-            if issue.change is None and memory is not None and memory.was_rejected(item.review_id):
-                skipped += 1  # a reviewer said this is not a problem
-                continue
-            items.append(item)
-        wanted = sorted({row.field for _, row in result.pairs if row.kind in _ENRICHABLE and row.field})
-        if wanted and enrich_queue is not None:
-            record = result.report.record
-            requests.append(
-                EnrichMessage(
-                    object_type=record.object_type,
-                    record_id=record.record_id,
-                    run_id=run_id,
-                    wanted_fields=wanted,
-                )
-            )
-    out = enqueue(
-        items, run_id, queue=queue, apply_queue=apply_queue, enrich=requests, enrich_queue=enrich_queue
-    )
-    out.skipped_rejected = skipped
     return out

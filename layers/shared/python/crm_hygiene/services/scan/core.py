@@ -1,7 +1,7 @@
 """Scanning records: check each against the standard, decide each change, build queue rows.
 
-Pure: no file or network I/O. ``scan_export`` (services/scan_export.py) runs it over a CSV export;
-the scan Lambda runs it over a page of CRM records.
+Pure: no file or network I/O. The drivers beside it: ``export`` runs it over a CSV export,
+``batch`` over a page of CRM records (for ``pipeline``, the weekly scan's partitions, and ``entry``).
 """
 
 from __future__ import annotations

@@ -10,8 +10,7 @@ from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.merge.core import start_merge_workflow
-from crm_hygiene.services.scan.core import scan_record
-from crm_hygiene.services.scan.pipeline import PipelineDeps, persist
+from crm_hygiene.services.scan.batch import PipelineDeps, scan_batch
 from crm_hygiene.types import ObjectType, RecordId
 from crm_hygiene.validate.context import CheckContext
 
@@ -47,11 +46,7 @@ def scan_entry(
         {r.record_id: _check_duplicate(deps, r, index, run_id) for r in records} if index is not None else {}
     )
     ctx = CheckContext(standard=deps.standard, object_type=object_type)
-    scanned = [scan_record(r, ctx, standard_valid=deps.standard_valid, memory=deps.memory) for r in records]
-    for record, result in zip(records, scanned, strict=True):
-        for extension in deps.extensions:
-            extension.on_record(record, result)
-    queued = persist(deps, scanned, run_id)
+    scanned, queued = scan_batch(deps, ctx, records, run_id)
     added = {i.review_id for i in queued.added}
     results = []
     for result in scanned:

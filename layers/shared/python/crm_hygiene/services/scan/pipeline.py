@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,66 +16,19 @@ from crm_hygiene.models.messages import Partition
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.signals import HealthScoreSignal, MeasurementSignal, Signal
 from crm_hygiene.ports import (
-    ChangeQueue,
     CrmStore,
-    DecisionMemory,
-    HealthStore,
-    MatchIndexStore,
     PartitionedCrmStore,
-    SignalBus,
-    Workflow,
-    WorkQueue,
 )
-from crm_hygiene.services.review.queue import QueuedScan, queue_scanned
-from crm_hygiene.services.scan.core import ScanExtension, ScannedRecord, ScanTotals, scan_record
-from crm_hygiene.standard.model import DataStandard
+from crm_hygiene.services.scan.batch import PipelineDeps, scan_batch
+from crm_hygiene.services.scan.core import ScanTotals
 from crm_hygiene.types import ObjectType
 from crm_hygiene.validate.context import CheckContext
 
 if TYPE_CHECKING:
-    from crm_hygiene.enrich.quality import QualityStore
+    pass
 
 PAGE_SIZE = 100
 HEALTH_CHANGE_TO_SIGNAL = 1.0  # points: smaller moves of a record's health are not worth a message
-
-
-@dataclass
-class PipelineDeps:
-    """The ports a pipeline scan uses (built from settings by the handler, or in memory by tests)."""
-
-    crm: CrmStore
-    queue: ChangeQueue
-    apply_queue: WorkQueue
-    enrich_queue: WorkQueue | None
-    health: HealthStore
-    signals: SignalBus
-    memory: DecisionMemory | None
-    standard: DataStandard
-    standard_valid: bool = True
-    extensions: Sequence[ScanExtension] = field(default_factory=tuple)
-    workflow: Workflow | None = None
-    dedup_objects: tuple[ObjectType, ...] = ("contact", "company")
-    match_index: MatchIndexStore | None = None
-    quality: QualityStore | None = None  # provider quality, published after every run
-
-    @classmethod
-    def in_memory(cls, crm: CrmStore, **overrides: Any) -> PipelineDeps:
-        """Every port in memory around ``crm`` (tests, benchmarks), the default standard; any port
-        can be given instead."""
-        from crm_hygiene import memory
-        from crm_hygiene.standard.loader import default_standard
-
-        ports: dict[str, Any] = {
-            "queue": memory.InMemoryChangeQueue(),
-            "apply_queue": memory.ListWorkQueue(),
-            "enrich_queue": None,
-            "health": memory.InMemoryHealthStore(),
-            "signals": memory.ListSignalBus(),
-            "memory": memory.InMemoryDecisionMemory(),
-            "standard": default_standard(),
-            "workflow": memory.InMemoryWorkflow(),
-        }
-        return cls(crm=crm, **{**ports, **overrides})
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -113,34 +65,15 @@ def scan_partition(deps: PipelineDeps, partition: Partition, time_left: Callable
     p = partition.model_copy()
     while not p.done and time_left() > 30:
         records, p.cursor = _page(deps.crm, p)
-        scanned = [
-            scan_record(r, ctx, standard_valid=deps.standard_valid, memory=deps.memory) for r in records
-        ]
-        for record, result in zip(records, scanned, strict=True):
-            for extension in deps.extensions:
-                extension.on_record(record, result)
+        scanned, _ = scan_batch(deps, ctx, records, p.run_id)
+        for result in scanned:
             totals.add(result, critical)
-        persist(deps, scanned, p.run_id)
         p.scanned += len(records)
         p.done = p.cursor is None
     deps.health.put_partition_totals(
         p.run_id, f"{p.object_type}#{p.segment}#{partition.scanned}", _figures(totals, p)
     )
     return p
-
-
-def persist(deps: PipelineDeps, scanned: list[ScannedRecord], run_id: str) -> QueuedScan:
-    """Queues what the scan found (auto changes also on the apply queue) and stores the health scores."""
-    queued = queue_scanned(
-        scanned,
-        run_id,
-        queue=deps.queue,
-        apply_queue=deps.apply_queue,
-        enrich_queue=deps.enrich_queue,
-        memory=deps.memory,
-    )
-    deps.health.put_scores([s.health for s in scanned])
-    return queued
 
 
 def _figures(totals: ScanTotals, p: Partition) -> dict[str, Any]:
