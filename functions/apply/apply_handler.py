@@ -48,7 +48,9 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: AwsDeps | None = N
     if event.get("action") == "merge":
         task = MergeTask.model_validate(event)
         logger.append_keys(review_id=task.review_id, run_id=task.run_id)
-        return perform_merge(task, queue=deps.queue, crm=deps.crm, audit=deps.audit).model_dump(mode="json")
+        standard, _ = deps.standard  # an invalid standard falls back to the default's rules and protections
+        outcome = perform_merge(task, queue=deps.queue, crm=deps.crm, audit=deps.audit, standard=standard)
+        return outcome.model_dump(mode="json")
     processor = BatchProcessor(event_type=EventType.SQS)
     response: PartialItemFailureResponse = process_partial_response(
         event=event,

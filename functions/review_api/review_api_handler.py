@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from review_routes import Unauthenticated, router
 
-from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound
+from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidDecision, NotFound
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.services.review.core import ReviewDeps
 from crm_hygiene.settings import load_settings
@@ -36,6 +36,11 @@ def _conflict(exc: Conflict) -> Response[dict[str, str]]:
 @app.exception_handler(Gone)
 def _gone(exc: Gone) -> Response[dict[str, str]]:
     return _error(410, exc)
+
+
+@app.exception_handler(InvalidDecision)
+def _invalid_decision(exc: InvalidDecision) -> Response[dict[str, str]]:
+    return _error(422, exc)
 
 
 @app.exception_handler(Unauthenticated)

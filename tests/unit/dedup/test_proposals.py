@@ -10,10 +10,11 @@ from crm_hygiene.dedup.config import FieldKind, MatchConfig, SurvivorshipConfig
 from crm_hygiene.dedup.engine import find_duplicates
 from crm_hygiene.dedup.proposals import band_of, build_proposals
 from crm_hygiene.dedup.survivorship import Member, choose_primary, survive
-from crm_hygiene.memory import InMemoryDecisionMemory
+from crm_hygiene.memory import InMemoryCrmStore, InMemoryDecisionMemory
 from crm_hygiene.models.change import ProposedChange
 from crm_hygiene.models.merge import MergeProposal
-from crm_hygiene.services.merge.core import plan_of
+from crm_hygiene.models.messages import MergeTask
+from crm_hygiene.services.merge.core import winners_for
 from crm_hygiene.standard.loader import default_standard
 from crm_hygiene.standard.model import DataStandard
 
@@ -126,10 +127,28 @@ def test_a_rejected_merge_is_not_proposed_again() -> None:
 
 def test_the_merge_workflow_reads_a_proposal() -> None:
     proposal = _proposals(default_standard())[0]
-    plan = plan_of(proposal.model_dump(mode="json"))
-    assert plan.primary == proposal.suggested_primary
-    assert set(plan.members) == set(proposal.members)
-    assert plan.winners["email"] == proposal.field_winners["email"].value
-    assert plan.probability == pytest.approx(proposal.match_probability)
+    task = MergeTask.model_validate({"review_id": "merge-1", "proposal": proposal.model_dump(mode="json")})
+    assert task.proposal == proposal and task.primary == proposal.suggested_primary
+    # the suggested primary survives: the proposal's own winners, the CRM is not read again
+    winners = winners_for(task, InMemoryCrmStore(), default_standard())
+    assert winners["email"] == proposal.field_winners["email"].value
     assert proposal.evidence and proposal.evidence_summary.startswith("p=")
     assert len(proposal.pair_keys()) == 1
+
+
+def test_survivorship_around_a_primary_a_person_chose() -> None:
+    # Given the rules would keep 1 (an owner, the latest activity)
+    suggested = member("1", JUN, owner="Jane", email="jane@acme.com", phone="", lifecycle_stage="Customer")
+    chosen = member("2", JAN, owner="Bob", email="", phone="+14155552671", lifecycle_stage="Lead")
+    protected = ("owner", "lifecycle_stage")
+    assert survive([suggested, chosen], SurvivorshipConfig(), lambda n: n in protected).primary is suggested
+    # When a reviewer fixes 2 as the primary
+    outcome = survive([suggested, chosen], SurvivorshipConfig(), lambda n: n in protected, primary_id="2")
+    # Then the protected fields keep 2's values, the rules fill what 2 lacks, the conflicts are the same
+    assert outcome.primary is chosen and outcome.reason == "chosen by a reviewer"
+    assert {n: w.value for n, w in outcome.winners.items()} == {
+        "owner": "Bob", "lifecycle_stage": "Lead", "phone": "+14155552671", "email": "jane@acme.com"
+    }  # fmt: skip
+    assert {c.field for c in outcome.conflicts} == set(protected)
+    with pytest.raises(ValueError, match="not a member"):
+        survive([suggested, chosen], SurvivorshipConfig(), lambda n: n in protected, primary_id="3")

@@ -52,3 +52,8 @@ class NotFound(HygieneError):
 
 class Gone(HygieneError):
     """A workflow is no longer waiting for this decision (timed out, finished, or never existed)."""
+
+
+class InvalidDecision(HygieneError):
+    """A reviewer's decision that cannot apply to its item (a merge's primary that is not one of its
+    members); refused before anything changes or the workflow resumes."""

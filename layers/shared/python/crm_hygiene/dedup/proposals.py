@@ -16,7 +16,7 @@ from crm_hygiene.dedup.config import MatchConfig
 from crm_hygiene.dedup.engine import DedupResult
 from crm_hygiene.dedup.survivorship import Member, survive
 from crm_hygiene.models.change import ProposedChange
-from crm_hygiene.models.merge import Contribution, MergeBand, MergeProposal, PairEvidence
+from crm_hygiene.models.merge import Contribution, MergeBand, MergeProposal, PairEvidence, merge_text
 from crm_hygiene.policy.decide import decide
 from crm_hygiene.ports import DecisionMemory
 from crm_hygiene.standard.model import DataStandard
@@ -74,13 +74,12 @@ def band_of(
 ) -> tuple[MergeBand | None, str]:
     """(band, reason); band None when a reviewer already rejected this same merge."""
     primary = proposal.suggested_primary
-    others = [m for m in proposal.members if m != primary]
     change = ProposedChange(
         record_id=primary,
         object_type=proposal.object_type,
         field="",
         old_value=", ".join(proposal.members),
-        new_value=f"merge {', '.join(others)} into {primary}",
+        new_value=merge_text(proposal.members, primary),
         kind="merge",
         source="dedup",
         evidence=proposal.evidence_summary,

@@ -133,10 +133,30 @@ class Survivorship:
 
 
 def survive(
-    members: Sequence[Member], config: SurvivorshipConfig, is_protected: Callable[[FieldName], bool]
+    members: Sequence[Member],
+    config: SurvivorshipConfig,
+    is_protected: Callable[[FieldName], bool],
+    primary_id: RecordId | None = None,
 ) -> Survivorship:
-    """Primary, field winners and protected-field conflicts of a duplicate group."""
-    primary, reason = choose_primary(members, config)
+    """Primary, field winners and protected-field conflicts of a duplicate group.
+
+    Args:
+        members: The group's records.
+        config: The primary rules and the field rules.
+        is_protected: Whether a field is protected (it keeps the primary's value).
+        primary_id: A primary fixed by a person instead of chosen by the rules; the field winners
+            then follow the same rules around that record.
+
+    Raises:
+        ValueError: ``primary_id`` is not one of ``members``.
+    """
+    if primary_id is None:
+        primary, reason = choose_primary(members, config)
+    else:
+        chosen = [m for m in members if m.record_id == primary_id]
+        if not chosen:
+            raise ValueError(f"primary {primary_id} is not a member of the group")
+        primary, reason = chosen[0], "chosen by a reviewer"
     members = [primary, *(m for m in members if m is not primary)]
     names = sorted({name for m in members for name in m.fields} - META_FIELDS)
     winners: dict[FieldName, FieldWinner] = {}

@@ -1,15 +1,16 @@
 """Merge proposals: which records are one, why (field by field), which record survives, which value
 each field keeps, and whether the merge may happen by itself.
 
-A ``MergeProposal`` is what the review queue shows and what the merge workflow (``services/merge.py``)
-reads: ``members``, ``suggested_primary``, ``field_winners`` (field -> {"value": ...}),
-``match_probability``, ``object_type`` and ``evidence_summary`` keep those names.
+A ``MergeProposal`` is what the review queue shows and what the merge workflow
+(``services/merge/core.py``) carries from its start to its Merge step, as JSON: executions may wait a
+week for a reviewer across a deploy, so a proposal written by the previous version must still parse
+(``tests/data/compat/``). ``MergeApproval`` is the decision that reaches the Merge step.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -147,6 +148,33 @@ class MergeProposal(BaseModel):
     def pair_keys(self) -> list[str]:
         """Decision-memory keys of every pair of members."""
         return pair_keys_of(self.object_type, self.members)
+
+
+class MergeApproval(BaseModel):
+    """The decision the merge workflow hands its Merge step (the task's ``$.decision``).
+
+    A reviewer's approval arrives through SendTaskSuccess from the review API; an auto merge gets the
+    workflow's own (``AutoApprove``: reviewer ``policy:auto_merge``, no primary). A rejection never
+    reaches the Merge step: it fails the waiting task and ends the workflow, so approval is the only
+    decision this payload carries.
+
+    Attributes:
+        reviewer: Who approved (``policy:auto_merge`` for the auto band).
+        primary_id: The record the reviewer chose to keep instead of the suggested primary, if any;
+            the review API accepts only a member of the proposal.
+    """
+
+    model_config = _VALUE
+
+    decision: Literal["approve"]
+    reviewer: str = ""
+    primary_id: RecordId | None = None
+
+
+def merge_text(members: Sequence[RecordId], primary: RecordId) -> str:
+    """What a merge does, in one line: "merge 2, 3 into 1"."""
+    others = [m for m in members if m != primary]
+    return f"merge {', '.join(others)} into {primary}"
 
 
 def pair_keys_of(object_type: ObjectType, members: Iterable[RecordId]) -> list[str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crm_hygiene.models.merge import MergeApproval, MergeProposal
 from crm_hygiene.types import OBJECT_TYPES, ObjectType, RecordId
 
 
@@ -54,13 +55,31 @@ class ScanAction(BaseModel):
 
 
 class MergeTask(BaseModel):
-    """The merge workflow's payload to the apply function (action=merge) and the review registration."""
+    """The merge workflow's payload to the apply function (action=merge) and the review registration.
+
+    Its JSON is what Step Functions holds between the steps (``infra/components/merge_workflow.py``):
+    the execution input's ``review_id``, ``run_id`` and ``proposal``, plus the task token (register)
+    or the decision (merge). An execution may wait a week, so the previous version's JSON must parse.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["merge", "register"] = "merge"
     review_id: str
     run_id: str = ""
-    proposal: dict[str, Any]
-    decision: dict[str, Any] | None = None
+    proposal: MergeProposal
+    decision: MergeApproval | None = None
     task_token: str | None = Field(default=None, repr=False)
+
+    @model_validator(mode="after")
+    def _primary_is_a_member(self) -> MergeTask:
+        # the review API refuses such a decision; this guards payloads from anywhere else
+        if self.primary not in self.proposal.members:
+            raise ValueError(f"merge {self.review_id}: primary {self.primary} is not one of its members")
+        return self
+
+    @property
+    def primary(self) -> RecordId:
+        """The record the others merge into: the reviewer's choice, else the suggested primary."""
+        chosen = self.decision.primary_id if self.decision is not None else None
+        return chosen or self.proposal.suggested_primary

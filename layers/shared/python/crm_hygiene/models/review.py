@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.types import ChangeKind, ChangeStatus, Confidence, FieldName, ObjectType, QueueKind, RecordId
 
 QueueDecision = Literal["auto", "review", "blocked"]
@@ -61,7 +62,7 @@ class _ReviewFields(BaseModel):
     reviewer: str | None = None
     note: str | None = None
     final_value: str | None = None
-    proposal: dict[str, Any] | None = None
+    proposal: MergeProposal | None = None
     version: int = 0
 
 
@@ -72,7 +73,7 @@ class ReviewItem(_ReviewFields):
         review_id: The change's stable ``change_id`` (or the merge's id): enqueueing twice is a no-op.
         change_kind: normalize, enrich, fill_derived, flag (a finding with no change) or merge.
         final_value: What was (or will be) written: the suggestion, or a reviewer's edit.
-        proposal: For merges, the MergeProposal as JSON.
+        proposal: For merges, the proposal (members, suggested primary, field winners, evidence).
         task_token: The merge workflow's token while it waits; never leaves the server.
         version: Bumped on every status change (optimistic concurrency between reviewers).
     """

@@ -21,8 +21,8 @@ def to_item(item: ReviewItem) -> dict[str, Any]:
     """The persisted shape: strings and integers only (no floats for DynamoDB); None left out."""
     data = item.model_dump(mode="json", exclude_none=True)
     data["confidence"] = str(item.confidence)
-    if item.proposal is not None:
-        data["proposal"] = json.dumps(item.proposal, separators=(",", ":"))
+    if "proposal" in data:
+        data["proposal"] = json.dumps(data["proposal"], separators=(",", ":"))
     data["created_day"] = item.created_at.date().isoformat()
     if not item.run_id:
         del data["run_id"]  # an index key cannot be an empty string: no run, not in the run index

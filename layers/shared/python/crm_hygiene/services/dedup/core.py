@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
 from crm_hygiene.dedup.survivorship import META_FIELDS, Member
-from crm_hygiene.models.merge import MergeProposal, pair_key
+from crm_hygiene.models.merge import MergeProposal, merge_text, pair_key
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
@@ -220,7 +220,6 @@ class ScanDuplicates:
 def queue_row(proposal: MergeProposal) -> QueueRow:
     """The queue row of a merge proposal: on the suggested primary, the proposal as its evidence."""
     primary = proposal.suggested_primary
-    others = [m for m in proposal.members if m != primary]
     decision = "auto" if proposal.band == "auto" else "review"
     return QueueRow(
         record_id=primary,
@@ -228,7 +227,7 @@ def queue_row(proposal: MergeProposal) -> QueueRow:
         kind="duplicate",
         field="",
         current_value=", ".join(proposal.members),
-        suggested_value=f"merge {', '.join(others)} into {primary}",
+        suggested_value=merge_text(proposal.members, primary),
         evidence=proposal.model_dump_json(exclude_defaults=True),
         confidence=proposal.match_probability,
         protected=bool(proposal.protected_conflicts),

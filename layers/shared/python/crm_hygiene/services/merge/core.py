@@ -4,24 +4,32 @@ auto-approved merge through the CRM's own merge, then write the field winners, a
 A merge never deletes: the CRM keeps the merged records (HubSpot aliases them to the survivor, the
 internal table marks them ``merged_into``). HubSpot mints a new id for the survivor; the merge
 continues from whatever id the CRM returns.
+
+When the reviewer kept another member than the suggested primary, the field winners are chosen again
+around that member, from the members' values in the CRM at merge time (``winners_for``): the
+proposal's winners were chosen around the suggested primary (its owner, its lifecycle stage) and the
+proposal does not hold the members' values, which may have changed during the review anyway.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+from crm_hygiene.dedup.survivorship import Member, survive
 from crm_hygiene.errors import HygieneError, NotFound
 from crm_hygiene.models.audit import AuditDraft
 from crm_hygiene.models.crm import FieldWrite
 from crm_hygiene.models.fields import CANONICAL_FIELDS
-from crm_hygiene.models.merge import MergeProposal
+from crm_hygiene.models.merge import FieldWinner, MergeProposal, merge_text
 from crm_hygiene.models.messages import MergeTask
+from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore, Workflow
-from crm_hygiene.types import ChangeStatus, ObjectType, RecordId
+from crm_hygiene.standard.model import DataStandard
+from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
 
 
 def start_merge_workflow(workflow: Workflow, proposal: MergeProposal, run_id: str) -> str:
@@ -38,65 +46,26 @@ def start_merge_workflow(workflow: Workflow, proposal: MergeProposal, run_id: st
     return review_id
 
 
-@dataclass(frozen=True)
-class MergePlan:
-    """What a merge does, read from a merge proposal (and the reviewer's choice of primary)."""
-
-    object_type: ObjectType
-    primary: RecordId
-    members: tuple[RecordId, ...]
-    winners: dict[str, str] = field(default_factory=dict)
-    probability: float | None = None
-
-
-def plan_of(proposal: dict[str, Any], decision: dict[str, Any] | None = None) -> MergePlan:
-    """Reads a merge proposal (``models/merge.py`` MergeProposal as JSON) into a plan."""
-    members = tuple(str(m["record_id"] if isinstance(m, dict) else m) for m in proposal.get("members", []))
-    primary = str(
-        (decision or {}).get("primary_id")
-        or proposal.get("suggested_primary")
-        or proposal.get("primary_id", "")
-    )
-    if len(members) < 2 or primary not in members:
-        raise HygieneError(f"merge proposal needs two or more members including the primary {primary!r}")
-    winners: dict[str, str] = {}
-    for name, winner in (proposal.get("field_winners") or {}).items():
-        value = winner.get("value") if isinstance(winner, dict) else winner
-        if isinstance(value, str) and value:
-            winners[name] = value
-    probability = proposal.get("match_probability")
-    return MergePlan(
-        object_type=proposal["object_type"],
-        primary=primary,
-        members=members,
-        winners=winners,
-        probability=float(probability) if probability is not None else None,
-    )
-
-
 def merge_item(task: MergeTask, status: ChangeStatus) -> ReviewItem:
     """The review item of a merge (kind duplicate, change kind merge)."""
-    plan = plan_of(task.proposal, task.decision)
-    others = [m for m in plan.members if m != plan.primary]
+    proposal, primary = task.proposal, task.primary
     return ReviewItem(
         review_id=task.review_id,
         run_id=task.run_id,
         kind="duplicate",
         change_kind="merge",
-        object_type=plan.object_type,
-        record_id=plan.primary,
+        object_type=proposal.object_type,
+        record_id=primary,
         field="",
-        current_value=", ".join(plan.members),
-        suggested_value=f"merge {', '.join(others)} into {plan.primary}",
-        evidence=str(
-            task.proposal.get("evidence_summary") or task.proposal.get("explanation") or "duplicate records"
-        ),
-        confidence=plan.probability if plan.probability is not None else 0.0,
+        current_value=", ".join(proposal.members),
+        suggested_value=merge_text(proposal.members, primary),
+        evidence=proposal.evidence_summary or "duplicate records",
+        confidence=proposal.match_probability,
         protected=False,
         decision="auto" if status == "auto_applied" else "review",
         status=status,
         source="dedup",
-        proposal=task.proposal,
+        proposal=proposal,
     )
 
 
@@ -137,30 +106,39 @@ class MergeOutcome(BaseModel):
     status: str
 
 
-def perform_merge(task: MergeTask, *, queue: ChangeQueue, crm: CrmStore, audit: AuditLog) -> MergeOutcome:
-    """Merges the proposal's members into the primary (see the module docstring)."""
-    plan = plan_of(task.proposal, task.decision)
+def perform_merge(
+    task: MergeTask, *, queue: ChangeQueue, crm: CrmStore, audit: AuditLog, standard: DataStandard
+) -> MergeOutcome:
+    """Merges the proposal's members into the primary (see the module docstring).
+
+    Args:
+        task: The workflow's Merge payload: the proposal and the approval (with the reviewer's primary).
+        standard: The clean-record standard: its survivorship rules and protected fields choose the
+            field winners again when the reviewer kept another primary.
+    """
     item = _item_for(task, queue)
     if item.status == "applied":
         return MergeOutcome(
             review_id=item.review_id,
-            surviving_id=item.final_value or plan.primary,
+            surviving_id=item.final_value or task.primary,
             merged_ids=[],
             fields_written=0,
             status="applied",
         )
-    survivor, merged, drafts = plan.primary, [], []
+    object_type = task.proposal.object_type
+    winners = winners_for(task, crm, standard)  # before merging: the CRM then holds the survivor alone
+    survivor, merged, drafts = task.primary, [], []
     actor = f"user:{item.reviewer}" if item.reviewer else "system:merge"
-    for member in plan.members:
-        if member == plan.primary:
+    for member in task.proposal.members:
+        if member == task.primary:
             continue
-        result = crm.merge(plan.object_type, survivor, member)
+        result = crm.merge(object_type, survivor, member)
         merged.append(member)
         drafts.append(
             AuditDraft(
                 actor=actor,
                 action="merged",
-                object_type=plan.object_type,
+                object_type=object_type,
                 record_id=member,
                 field="",
                 before=member,
@@ -172,7 +150,7 @@ def perform_merge(task: MergeTask, *, queue: ChangeQueue, crm: CrmStore, audit: 
             )
         )
         survivor = result.surviving_id
-    written = _write_winners(crm, plan, survivor, item, drafts, actor)
+    written = _write_winners(crm, object_type, winners, survivor, item, drafts, actor)
     audit.append(drafts)
     queue.transition(
         item, "applied", final_value=survivor, note=f"merged {len(merged)} record(s) into {survivor}"
@@ -186,6 +164,38 @@ def perform_merge(task: MergeTask, *, queue: ChangeQueue, crm: CrmStore, audit: 
     )
 
 
+def winners_for(task: MergeTask, crm: CrmStore, standard: DataStandard) -> dict[FieldName, str]:
+    """Field -> the value the survivor keeps: the proposal's winners when the suggested primary
+    survives; otherwise survivorship again with the reviewer's primary fixed, over the members'
+    current values read from the CRM (see the module docstring).
+
+    Raises:
+        NotFound: the reviewer's primary is no longer in the CRM.
+    """
+    proposal = task.proposal
+    winners: Mapping[FieldName, FieldWinner] = proposal.field_winners
+    if task.primary != proposal.suggested_primary:
+        records = crm.get_records(proposal.object_type, list(proposal.members))
+        if task.primary not in {r.record_id for r in records}:
+            raise NotFound(f"merge {task.review_id}: the chosen primary {task.primary} is not in the CRM")
+        rules = standard.for_object(proposal.object_type)
+        members = [_member_of(r) for r in records]
+        winners = survive(members, standard.match.survivorship, rules.is_protected, task.primary).winners
+    return {name: winner.value for name, winner in winners.items() if winner.value}
+
+
+def _member_of(record: Record) -> Member:
+    # the entry check's view of a record read from the CRM (full timestamps, activity else update)
+    active = parse_instant(record.get("last_activity_at")) or parse_instant(record.get("updated_at"))
+    return Member(
+        record_id=record.record_id,
+        fields=dict(record.fields),
+        source=record.source,
+        created=parse_instant(record.get("created_at")),
+        active=active,
+    )
+
+
 def _item_for(task: MergeTask, queue: ChangeQueue) -> ReviewItem:
     try:
         return queue.get(task.review_id)
@@ -195,14 +205,20 @@ def _item_for(task: MergeTask, queue: ChangeQueue) -> ReviewItem:
 
 
 def _write_winners(
-    crm: CrmStore, plan: MergePlan, survivor: RecordId, item: ReviewItem, drafts: list[AuditDraft], actor: str
+    crm: CrmStore,
+    object_type: ObjectType,
+    winners: Mapping[FieldName, str],
+    survivor: RecordId,
+    item: ReviewItem,
+    drafts: list[AuditDraft],
+    actor: str,
 ) -> int:
     """Sets the survivor's fields to the chosen winners, optimistically; conflicts are left as they are."""
-    records = crm.get_records(plan.object_type, [survivor])
-    if not records or not plan.winners:
+    records = crm.get_records(object_type, [survivor])
+    if not records or not winners:
         return 0
     current = records[0]
-    canonical = CANONICAL_FIELDS[plan.object_type]  # custom columns stay as the CRM's own merge left them
+    canonical = CANONICAL_FIELDS[object_type]  # custom columns stay as the CRM's own merge left them
     writes = [
         FieldWrite(
             record_id=survivor,
@@ -211,18 +227,18 @@ def _write_winners(
             new_value=value,
             change_id=f"{item.review_id}:{name}",
         )
-        for name, value in plan.winners.items()
+        for name, value in winners.items()
         if name in canonical and name != "record_id" and current.get(name) != value
     ]
     written = 0
-    for write, result in zip(writes, crm.write_fields(plan.object_type, writes), strict=True):
+    for write, result in zip(writes, crm.write_fields(object_type, writes), strict=True):
         if result.status == "applied":
             written += 1
             drafts.append(
                 AuditDraft(
                     actor=actor,
                     action="applied",
-                    object_type=plan.object_type,
+                    object_type=object_type,
                     record_id=survivor,
                     field=write.field,
                     before=write.expected_old,

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound
+from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidDecision, NotFound
 from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldWrite
-from crm_hygiene.models.merge import pair_keys_of
+from crm_hygiene.models.merge import MergeApproval, pair_keys_of
 from crm_hygiene.models.messages import ApplyMessage
 from crm_hygiene.models.review import Approve, EditAndApprove, Reject, ReviewDecision, ReviewItem
 from crm_hygiene.ports import (
@@ -28,7 +28,6 @@ from crm_hygiene.ports import (
     Workflow,
     WorkQueue,
 )
-from crm_hygiene.services.merge.core import plan_of
 from crm_hygiene.types import OBJECT_TYPES, ChangeStatus
 
 if TYPE_CHECKING:
@@ -99,25 +98,42 @@ def _count_outcome(quality: QualityStore, item: ReviewItem) -> None:
 
 
 def _decide_merge(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, reviewer: str) -> ReviewItem:
+    primary = decision.primary_id if isinstance(decision, Approve) else None
+    if primary is not None:
+        check_primary(item, primary)
     if item.task_token is None:
         raise Conflict(f"merge {item.review_id} is not waiting in a workflow yet; try again shortly")
     if isinstance(decision, Reject):
         deps.workflow.fail(item.task_token, "Rejected", decision.note or "rejected by a reviewer")
         updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note)
         # by the merge and by each pair in it: no later scan or entry check proposes any of them again
-        members = plan_of(item.proposal).members if item.proposal else ()
+        members = item.proposal.members if item.proposal is not None else ()
         for key in (item.review_id, *pair_keys_of(item.object_type, members)):
             deps.memory.remember_rejection(key, decision.note or "rejected", reviewer)
     elif isinstance(decision, EditAndApprove):
         raise Conflict("a merge cannot be edited; approve it (optionally naming primary_id) or reject it")
     else:
-        primary = decision.primary_id if isinstance(decision, Approve) else None
-        deps.workflow.resume(
-            item.task_token, {"decision": "approve", "reviewer": reviewer, "primary_id": primary}
-        )
+        approval = MergeApproval(decision="approve", reviewer=reviewer, primary_id=primary)
+        deps.workflow.resume(item.task_token, approval.model_dump(mode="json"))
         updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note)
     _audit_decision(deps.audit, updated, reviewer)
     return updated
+
+
+def check_primary(item: ReviewItem, primary_id: str) -> None:
+    """Refuses a merge primary that is not one of the merge's members.
+
+    Raises:
+        InvalidDecision: it is not a member (or the item holds no proposal to check it against).
+    """
+    if item.proposal is None:
+        raise InvalidDecision(f"review {item.review_id} has no merge proposal: it cannot take a primary_id")
+    if primary_id not in item.proposal.members:
+        members = ", ".join(item.proposal.members)
+        raise InvalidDecision(
+            f"primary_id {primary_id} is not one of the records this merge joins ({members}); "
+            "choose one of them"
+        )
 
 
 def _audit_decision(audit: AuditLog, item: ReviewItem, reviewer: str) -> None:
@@ -149,7 +165,7 @@ def decide_many(
         try:
             item = decide(deps, review_id, decision, reviewer)
             results.append(DecisionResult(review_id=review_id, status=item.status))
-        except (NotFound, Conflict, Gone, ValueError) as exc:
+        except (NotFound, Conflict, Gone, InvalidDecision, ValueError) as exc:
             results.append(
                 DecisionResult(review_id=review_id, status="error", error=f"{type(exc).__name__}: {exc}")
             )
