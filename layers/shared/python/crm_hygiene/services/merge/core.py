@@ -17,17 +17,16 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from crm_hygiene.dedup.survivorship import Member, survive
+from crm_hygiene.dedup.survivorship import survive
 from crm_hygiene.errors import HygieneError, NotFound
 from crm_hygiene.models.audit import AuditDraft
 from crm_hygiene.models.crm import FieldWrite
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.merge import FieldWinner, MergeProposal, merge_text
 from crm_hygiene.models.messages import MergeTask
-from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
-from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore, Workflow
+from crm_hygiene.services.dedup.core import member_of, survivorship_fields
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
 
@@ -176,24 +175,14 @@ def winners_for(task: MergeTask, crm: CrmStore, standard: DataStandard) -> dict[
     winners: Mapping[FieldName, FieldWinner] = proposal.field_winners
     if task.primary != proposal.suggested_primary:
         records = crm.get_records(proposal.object_type, list(proposal.members))
-        if task.primary not in {r.record_id for r in records}:
+        chosen = next((r for r in records if r.record_id == task.primary), None)
+        if chosen is None:
             raise NotFound(f"merge {task.review_id}: the chosen primary {task.primary} is not in the CRM")
+        _, kept, custom = survivorship_fields(chosen, standard)  # the fields the proposal's winners cover
+        members = [member_of(r, kept, custom) for r in records]
         rules = standard.for_object(proposal.object_type)
-        members = [_member_of(r) for r in records]
         winners = survive(members, standard.match.survivorship, rules.is_protected, task.primary).winners
     return {name: winner.value for name, winner in winners.items() if winner.value}
-
-
-def _member_of(record: Record) -> Member:
-    # the entry check's view of a record read from the CRM (full timestamps, activity else update)
-    active = parse_instant(record.get("last_activity_at")) or parse_instant(record.get("updated_at"))
-    return Member(
-        record_id=record.record_id,
-        fields=dict(record.fields),
-        source=record.source,
-        created=parse_instant(record.get("created_at")),
-        active=active,
-    )
 
 
 def _item_for(task: MergeTask, queue: ChangeQueue) -> ReviewItem:
