@@ -24,9 +24,11 @@ from crm_hygiene.models.crm import FieldWrite
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.merge import FieldWinner, MergeProposal, merge_text
 from crm_hygiene.models.messages import MergeTask
+from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore, Workflow
 from crm_hygiene.services.dedup.core import member_of, survivorship_fields
+from crm_hygiene.services.review.queue import enqueue, review_item
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
 
@@ -48,13 +50,10 @@ def start_merge_workflow(workflow: Workflow, proposal: MergeProposal, run_id: st
 def merge_item(task: MergeTask, status: ChangeStatus) -> ReviewItem:
     """The review item of a merge (kind duplicate, change kind merge)."""
     proposal, primary = task.proposal, task.primary
-    return ReviewItem(
-        review_id=task.review_id,
-        run_id=task.run_id,
-        kind="duplicate",
-        change_kind="merge",
-        object_type=proposal.object_type,
+    row = QueueRow(
         record_id=primary,
+        object_type=proposal.object_type,
+        kind="duplicate",
         field="",
         current_value=", ".join(proposal.members),
         suggested_value=merge_text(proposal.members, primary),
@@ -63,8 +62,9 @@ def merge_item(task: MergeTask, status: ChangeStatus) -> ReviewItem:
         protected=False,
         decision="auto" if status == "auto_applied" else "review",
         status=status,
-        source="dedup",
-        proposal=proposal,
+    )
+    return review_item(
+        row, task.run_id, review_id=task.review_id, change_kind="merge", source="dedup", proposal=proposal
     )
 
 
@@ -72,7 +72,7 @@ def register_review(task: MergeTask, *, queue: ChangeQueue, audit: AuditLog) -> 
     """Queues the merge for a reviewer (idempotent) and stores the workflow's task token on it."""
     if not task.task_token:
         raise HygieneError("a merge review needs the workflow's task token")
-    added = queue.put_new([merge_item(task, "queued")])
+    added = enqueue([merge_item(task, "queued")], task.run_id, queue=queue, apply_queue=None).added
     queue.set_task_token(task.review_id, task.task_token)
     if added:
         item = added[0]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from crm_hygiene.errors import HygieneError
+from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.models.messages import ApplyMessage, EnrichMessage
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.review import ReviewItem
@@ -22,7 +22,7 @@ def review_item(
     change_kind: ChangeKind,
     source: str,
     final_value: str | None = None,
-    proposal: dict[str, Any] | None = None,
+    proposal: MergeProposal | None = None,
 ) -> ReviewItem:
     """The one way a queue row becomes a review item (scan findings, enrichments, merges).
 
