@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
+from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.normalize.base import Normalized
 from crm_hygiene.standard.model import DataStandard, ObjectStandard
 from crm_hygiene.types import FieldName, ObjectType
+from crm_hygiene.validate.fields import field_normalizer
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,6 @@ class CheckContext:
     @cached_property
     def normalizers(self) -> dict[FieldName, Callable[[str, str | None], Normalized]]:
         """Per canonical field, its normalizer bound to this run (built once, used for every record)."""
-        from crm_hygiene.models.fields import CANONICAL_FIELDS
-        from crm_hygiene.validate.fields import field_normalizer
-
         return {name: field_normalizer(self, name) for name in CANONICAL_FIELDS[self.object_type]}
 
     def has(self, name: FieldName) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from crm_hygiene.normalize.base import EMPTY, Normalized, fixed, placeholder, valid
 from crm_hygiene.normalize.company import SuffixPolicy, normalize_company_name
@@ -18,7 +19,11 @@ from crm_hygiene.normalize.phone import normalize_phone
 from crm_hygiene.normalize.picklist import PicklistIndex, normalize_picklist
 from crm_hygiene.normalize.placeholder import is_placeholder
 from crm_hygiene.types import FieldName
-from crm_hygiene.validate.context import CheckContext
+
+if TYPE_CHECKING:
+    # typing only: CheckContext builds its normalizers with this module, so a runtime import back
+    # would be a cycle
+    from crm_hygiene.validate.context import CheckContext
 
 _SPACES = re.compile(r"\s+")
 _NAME_PART: dict[str, NamePart] = {"first_name": "first", "last_name": "last"}

@@ -1,23 +1,25 @@
-"""Cross-field rules: full names in one field, phones vs country, routing, staleness."""
+"""The rules ``check_record`` runs, in order (``RULES``): formats, then the cross-field rules (full
+names in one field, phones vs country, routing, owner, staleness, completeness)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
+from crm_hygiene.models.change import ProposedChange
 from crm_hygiene.normalize.country import country_of_state, fold
 from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.normalize.name import split_full_name as _split
 from crm_hygiene.normalize.phone import calling_code
-
-if TYPE_CHECKING:
-    from crm_hygiene.models.change import ProposedChange
-    from crm_hygiene.types import FindingKind
-    from crm_hygiene.validate.record import _Check
+from crm_hygiene.types import FindingKind
+from crm_hygiene.validate.activity import activity, age_days
+from crm_hygiene.validate.check import Check, Rule
+from crm_hygiene.validate.fields import normalize_field
+from crm_hygiene.validate.formats import country_format, field_formats
 
 _PHONES = ("phone", "mobile_phone")
 
 
-def split_full_name(check: _Check) -> None:
+def split_full_name(check: Check) -> None:
     """ "John Smith" in first_name with last_name empty: propose the split (review: names are personal)."""
     record = check.record
     if not (record.has("first_name") and record.has("last_name")) or record.get("last_name").strip():
@@ -53,15 +55,16 @@ def split_full_name(check: _Check) -> None:
     )
 
 
-def _phone_region(check: _Check, name: str) -> str | None:
+def _phone_region(check: Check, name: str) -> str | None:
     verdict = check.report.verdicts.get(name)
     if verdict is None or verdict.value is None:
         return None
     return verdict.extra.get("region") or None
 
 
-def inconsistent_phones(check: _Check, country: str | None) -> None:
+def inconsistent_phones(check: Check) -> None:
     """A phone whose country calling code differs from the record's country's."""
+    country = check.country
     if not country or not calling_code(country):
         return
     for name in _PHONES:
@@ -80,7 +83,7 @@ def inconsistent_phones(check: _Check, country: str | None) -> None:
             )
 
 
-def _country_hints(check: _Check) -> dict[str, str]:
+def _country_hints(check: Check) -> dict[str, str]:
     """Countries that other fields point to: the state's country, the phones' countries."""
     hints: dict[str, str] = {}
     state = check.record.get("state").strip()
@@ -95,7 +98,7 @@ def _country_hints(check: _Check) -> dict[str, str]:
     return hints
 
 
-def routing(check: _Check, country: str | None) -> None:
+def routing(check: Check) -> None:
     """A routing field that is empty blocks lead routing; for country, suggest one from other fields."""
     for name in check.rules.routing:
         if not check.ctx.has(name):
@@ -111,7 +114,7 @@ def routing(check: _Check, country: str | None) -> None:
         check.add(finding, change)
 
 
-def _infer_country(check: _Check, evidence: str) -> ProposedChange | None:
+def _infer_country(check: Check, evidence: str) -> ProposedChange | None:
     hints = _country_hints(check)
     if not hints:
         return None
@@ -142,7 +145,7 @@ def _infer_country(check: _Check, evidence: str) -> ProposedChange | None:
     )
 
 
-def _exempt(check: _Check) -> str | None:
+def _exempt(check: Check) -> str | None:
     for name, values in check.rules.staleness.exempt.items():
         current = fold(check.record.get(name))
         if current and current in {fold(v) for v in values}:
@@ -150,22 +153,20 @@ def _exempt(check: _Check) -> str | None:
     return None
 
 
-def _not_exempt(check: _Check) -> str:
+def _not_exempt(check: Check) -> str:
     names = list(check.rules.staleness.exempt)
     if not names:
         return "no exemptions apply"
     return " and ".join(f"{n} {check.record.get(n)!r}" for n in names) + " is not exempt"
 
 
-def _is_open_deal(check: _Check) -> bool:
+def _is_open_deal(check: Check) -> bool:
     stage = fold(check.record.get("stage"))
     return bool(stage) and stage not in {fold(v) for v in check.rules.staleness.closed_values}
 
 
-def stale(check: _Check) -> None:
+def stale(check: Check) -> None:
     """No activity within the standard's window (and not exempt); deals also past their close date."""
-    from crm_hygiene.validate.record import activity, age_days
-
     staleness = check.rules.staleness
     moment, what = activity(check.record)
     age = age_days(moment, check.ctx.as_of)
@@ -191,7 +192,7 @@ def stale(check: _Check) -> None:
     )
 
 
-def _past_close(check: _Check) -> None:
+def _past_close(check: Check) -> None:
     close = parse_instant(check.record.get("close_date"))
     if close is None or close.date() >= check.ctx.as_of.date():
         return
@@ -206,3 +207,58 @@ def _past_close(check: _Check) -> None:
             f"past its close date {close.date()}",
         )
     )
+
+
+def misowned(check: Check) -> None:
+    """No owner, a placeholder owner, or an owner not in the standard's list of active owners."""
+    if not check.ctx.has("owner"):
+        return
+    owner = " ".join(check.record.get("owner").split())
+    n = normalize_field(check.ctx, "owner", owner, None)
+    if n.missing:
+        what = "no owner" if n.status == "empty" else f"owner is a placeholder ({owner!r})"
+        check.add(
+            check.finding(
+                "misowned",
+                "owner",
+                "owner.required",
+                "error",
+                f"{what}: nobody is accountable for this record",
+            )
+        )
+        return
+    active = check.rules.active_owners
+    if active is not None and owner.casefold() not in {a.casefold() for a in active}:
+        check.add(
+            check.finding(
+                "misowned",
+                "owner",
+                "owner.active",
+                "error",
+                f"owner {owner!r} is not in the standard's list of active owners",
+            )
+        )
+
+
+def completeness(check: Check) -> None:
+    """Counts the critical fields the source has, and those holding a value (for the health score)."""
+    report = check.report
+    for name in check.rules.critical:
+        if check.ctx.has(name):
+            report.critical_total += 1
+            verdict = report.verdicts.get(name)
+            if verdict is not None and not verdict.missing:
+                report.critical_filled += 1
+
+
+RULES: Sequence[Rule] = (
+    country_format,  # first: the phone, state and routing rules read check.country
+    field_formats,
+    split_full_name,  # after field_formats: it replaces their first_name / last_name issues
+    inconsistent_phones,
+    routing,
+    misowned,
+    stale,
+    completeness,  # last: counts the verdicts every rule before it left
+)
+"""The rules ``check_record`` runs, in this order (issues come out in it, so the order is output)."""
