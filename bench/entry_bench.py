@@ -31,6 +31,7 @@ from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.dedup.entry import build_index
 from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.services.scan.entry import scan_entry
+from crm_hygiene.wiring.memory import in_memory_deps
 
 
 def main() -> None:
@@ -42,7 +43,7 @@ def main() -> None:
         records = list(read_records(Path(folder) / "contacts.csv"))
     crm = InMemoryCrmStore()
     crm.add(records)
-    deps = PipelineDeps.in_memory(crm, enrich_queue=ListWorkQueue(), workflow=None)
+    deps = in_memory_deps(crm, enrich_queue=ListWorkQueue(), workflow=None)
     figures: dict[str, object] = {
         "records": len(records),
         "without_duplicate_check": _latencies(deps, records),

@@ -16,6 +16,7 @@ from crm_hygiene.models.record import Record
 from crm_hygiene.services.dedup.entry import build_index
 from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.services.scan.entry import scan_entry
+from crm_hygiene.wiring.memory import in_memory_deps
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def existing(tmp_path_factory: pytest.TempPathFactory) -> list[Record]:
 def _deps(records: list[Record], memory: InMemoryDecisionMemory | None = None) -> PipelineDeps:
     crm = InMemoryCrmStore()
     crm.add(records)
-    return PipelineDeps.in_memory(crm, memory=memory or InMemoryDecisionMemory())
+    return in_memory_deps(crm, memory=memory or InMemoryDecisionMemory())
 
 
 def _twin(of: Record, record_id: str) -> Record:

@@ -20,6 +20,7 @@ from crm_hygiene.services.dedup.entry import IndexCache
 from crm_hygiene.services.dedup.pipeline import propose_merges
 from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.services.scan.entry import scan_entry
+from crm_hygiene.wiring.memory import in_memory_deps
 
 
 class CountingCrm(InMemoryCrmStore):
@@ -42,7 +43,7 @@ def existing(tmp_path_factory: pytest.TempPathFactory) -> list[Record]:
 def _deps(records: list[Record]) -> PipelineDeps:
     crm = CountingCrm()
     crm.add(records)
-    return PipelineDeps.in_memory(crm, match_index=InMemoryMatchIndexStore())
+    return in_memory_deps(crm, match_index=InMemoryMatchIndexStore())
 
 
 def _opened(deps: PipelineDeps) -> KeyedMatchIndex:

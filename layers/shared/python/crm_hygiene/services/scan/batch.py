@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crm_hygiene.models.messages import EnrichMessage
 from crm_hygiene.models.queue import QueueRow
@@ -38,7 +38,8 @@ _ENRICHABLE = frozenset({"missing_critical", "placeholder", "routing_blocker"})
 
 @dataclass
 class PipelineDeps:
-    """The ports a pipeline scan uses (built from settings by the handler, or in memory by tests)."""
+    """The ports a pipeline scan uses (built by the wiring: ``wiring.aws`` from settings, or
+    ``wiring.memory.in_memory_deps`` for tests and benchmarks)."""
 
     crm: CrmStore
     queue: ChangeQueue
@@ -54,25 +55,6 @@ class PipelineDeps:
     dedup_objects: tuple[ObjectType, ...] = ("contact", "company")
     match_index: MatchIndexStore | None = None
     quality: QualityStore | None = None  # provider quality, published after every run
-
-    @classmethod
-    def in_memory(cls, crm: CrmStore, **overrides: Any) -> PipelineDeps:
-        """Every port in memory around ``crm`` (tests, benchmarks), the default standard; any port
-        can be given instead."""
-        from crm_hygiene import memory
-        from crm_hygiene.standard.loader import default_standard
-
-        ports: dict[str, Any] = {
-            "queue": memory.InMemoryChangeQueue(),
-            "apply_queue": memory.ListWorkQueue(),
-            "enrich_queue": None,
-            "health": memory.InMemoryHealthStore(),
-            "signals": memory.ListSignalBus(),
-            "memory": memory.InMemoryDecisionMemory(),
-            "standard": default_standard(),
-            "workflow": memory.InMemoryWorkflow(),
-        }
-        return cls(crm=crm, **{**ports, **overrides})
 
 
 def scan_batch(
