@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from crm_hygiene.cli.scan import _as_of
+from crm_hygiene.cli.options import as_of
 from crm_hygiene.ports import SecretStore
 from crm_hygiene.types import OBJECT_TYPES
 
@@ -31,7 +31,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state", type=Path, help="provider-quality state (JSON); learned from review outcomes"
     )
-    parser.add_argument("--as-of", type=_as_of, help="'now' for field decay, ISO date (default: today)")
+    parser.add_argument("--as-of", type=as_of, help="'now' for field decay, ISO date (default: today)")
     parser.add_argument(
         "--dry-run",
         action="store_true",

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 
+from crm_hygiene.cli.options import as_of
 from crm_hygiene.cli.progress import Progress
 from crm_hygiene.types import OBJECT_TYPES
-
-
-def _as_of(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date: {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +15,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--object", choices=OBJECT_TYPES, help="object type (default: from the headers)")
     parser.add_argument("--standard", type=Path, help="the clean-record standard (default: the shipped one)")
     parser.add_argument("--out", required=True, type=Path, help="output directory")
-    parser.add_argument("--as-of", type=_as_of, help="'now' for staleness, ISO date (default: today)")
+    parser.add_argument("--as-of", type=as_of, help="'now' for staleness, ISO date (default: today)")
     parser.add_argument("--enrich", action="store_true", help="also enrich (see crm-hygiene enrich)")
     parser.add_argument("--providers", type=Path, help="with --enrich: providers.yaml (implies --enrich)")
     parser.add_argument("--activity", type=Path, help="with --enrich: an activity log (implies --enrich)")

@@ -45,6 +45,16 @@ class Prior(BaseModel):
         return mean * self.strength, (1.0 - mean) * self.strength
 
 
+KIND_PRIORS: dict[str, Prior] = {
+    "derived": Prior(mean=0.9, strength=20, fields={"country": 0.95, "time_zone": 0.95,
+                     "phone_line_type": 0.97, "state": 0.85, "company": 0.9, "name": 0.85}),
+    "activity": Prior(mean=0.85, strength=10),
+    "file": Prior(mean=0.8, strength=10),
+    "http": Prior(mean=0.75, strength=10),
+}  # fmt: skip
+"""Default priors by provider type, when the providers config gives none."""
+
+
 class _Base(BaseModel):
     model_config = _STRICT
 

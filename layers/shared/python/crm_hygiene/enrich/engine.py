@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from crm_hygiene.enrich.combine import Group, Outcome, Scored, decide_value, group, more_trusted, score
-from crm_hygiene.enrich.config import Prior, ProvidersConfig
+from crm_hygiene.enrich.config import KIND_PRIORS, Prior, ProvidersConfig
 from crm_hygiene.enrich.directory import CrmDirectory, email_domain
 from crm_hygiene.enrich.fields import DECAYING, JOB_FIELDS, RELATION_FIELDS, FieldMap, Values
 from crm_hygiene.enrich.outputs import Association, LedgerEntry, SourceValue
@@ -51,15 +51,6 @@ from crm_hygiene.validate.context import CheckContext
 
 _STATUS: dict[str, ChangeStatus] = {"auto": "auto_applied", "review": "queued", "blocked": "blocked"}
 _DAY = 86_400.0
-
-KIND_PRIORS: dict[str, Prior] = {
-    "derived": Prior(mean=0.9, strength=20, fields={"country": 0.95, "time_zone": 0.95,
-                     "phone_line_type": 0.97, "state": 0.85, "company": 0.9, "name": 0.85}),
-    "activity": Prior(mean=0.85, strength=10),
-    "file": Prior(mean=0.8, strength=10),
-    "http": Prior(mean=0.75, strength=10),
-}  # fmt: skip
-"""Default priors by provider type, when the providers config gives none."""
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from crm_hygiene.csvio import atomic_text
-from crm_hygiene.enrich.config import ProvidersConfig
+from crm_hygiene.enrich.config import KIND_PRIORS, ProvidersConfig
 from crm_hygiene.models.signals import ProviderQualitySignal
 from crm_hygiene.types import FieldName
 
@@ -249,8 +249,6 @@ def prior_for(
     config: ProvidersConfig, provider: str, name: FieldName, kind: str | None = None
 ) -> tuple[float, float]:
     """The prior a run would use: the config's for the provider, else its type's."""
-    from crm_hygiene.enrich.engine import KIND_PRIORS
-
     configured = {p.name: p for p in config.with_derived().providers}
     item = configured.get(provider)
     if item is not None and item.reliability is not None:

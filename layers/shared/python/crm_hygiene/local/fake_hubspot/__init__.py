@@ -7,11 +7,12 @@ library only (http.server, urllib, hmac), except the transport, which is httpx's
 
 from __future__ import annotations
 
-from crm_hygiene.local.fake_hubspot.app import DEFAULT_TOKEN, FakeHubSpot, FakeResponse
+from crm_hygiene.local.fake_hubspot.app import DEFAULT_TOKEN, FakeHubSpot
 from crm_hygiene.local.fake_hubspot.faults import Fault
 from crm_hygiene.local.fake_hubspot.limits import FakeLimits
 from crm_hygiene.local.fake_hubspot.seed import seed_from_export, seed_running_fake
 from crm_hygiene.local.fake_hubspot.server import FakeHubSpotServer
+from crm_hygiene.local.fake_hubspot.values import FakeResponse
 from crm_hygiene.local.fake_hubspot.webhooks import WebhookEmitter
 
 __all__ = [

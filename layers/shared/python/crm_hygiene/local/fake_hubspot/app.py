@@ -15,48 +15,28 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crm_hygiene.local.fake_hubspot import associations as assoc
 from crm_hygiene.local.fake_hubspot import objects
 from crm_hygiene.local.fake_hubspot.catalog import OBJECT_TYPES, TYPE_IDS
+from crm_hygiene.local.fake_hubspot.control import control
 from crm_hygiene.local.fake_hubspot.crm import FakeCrm, Source
 from crm_hygiene.local.fake_hubspot.faults import Fault, FaultPlan
 from crm_hygiene.local.fake_hubspot.limits import FakeLimits, RateLimiter
-from crm_hygiene.local.fake_hubspot.values import FakeError, not_found
+from crm_hygiene.local.fake_hubspot.values import FakeError, FakeResponse, Json, not_found
 from crm_hygiene.local.fake_hubspot.webhooks import WebhookEmitter
 
 DEFAULT_TOKEN = "fake-hubspot-token"
-Json = Any
-Handler = Callable[..., "FakeResponse"]
+Handler = Callable[..., FakeResponse]
 _OBJ = r"(?P<type>[a-z0-9-]+)"
 _ID = r"(?P<id>[^/]+)"
 _TO = r"(?P<to>[a-z0-9-]+)"
 _PAIR = r"(?P<to>[a-z0-9-]+)/(?P<to_id>[^/]+)"
 _VERSIONED = ((re.compile(r"^/crm/objects/\d{4}-\d{2}/"), "/crm/v3/objects/"),
               (re.compile(r"^/crm/properties/\d{4}-\d{2}/"), "/crm/v3/properties/"))  # fmt: skip
-
-
-@dataclass
-class FakeResponse:
-    """An answer: ``drop`` closes the connection without one; ``delay`` waits before sending it."""
-
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
-    delay: float = 0.0
-
-    @classmethod
-    def of(cls, status: int, payload: Json = None) -> FakeResponse:
-        if payload is None:
-            return cls(status)
-        return cls(status, json.dumps(payload).encode(), {"Content-Type": "application/json;charset=utf-8"})
-
-    def json(self) -> Json:
-        return json.loads(self.body) if self.body else None
 
 
 @dataclass(frozen=True)
@@ -314,8 +294,6 @@ class FakeHubSpot:
             }
 
     def _control(self, method: str, path: str, body: bytes) -> FakeResponse:
-        from crm_hygiene.local.fake_hubspot.control import control
-
         try:
             return control(self, method, path, json.loads(body) if body.strip() else {})
         except FakeError as exc:

@@ -6,15 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.local.fake_hubspot.faults import Fault
 from crm_hygiene.local.fake_hubspot.seed import seed_rows
-from crm_hygiene.local.fake_hubspot.values import FakeError
+from crm_hygiene.local.fake_hubspot.values import FakeError, FakeResponse
 
 if TYPE_CHECKING:
-    from crm_hygiene.local.fake_hubspot.app import FakeHubSpot, FakeResponse
+    from crm_hygiene.local.fake_hubspot.app import FakeHubSpot
 
 
 def control(fake: FakeHubSpot, method: str, path: str, body: dict[str, Any]) -> FakeResponse:
-    from crm_hygiene.local.fake_hubspot.app import FakeResponse
-
     route = (method, path.rstrip("/"))
     if route == ("GET", "/_fake/health"):
         return FakeResponse.of(200, {"status": "ok"})
@@ -37,8 +35,6 @@ def control(fake: FakeHubSpot, method: str, path: str, body: dict[str, Any]) -> 
 
 
 def _webhooks(fake: FakeHubSpot, route: tuple[str, str], body: dict[str, Any]) -> FakeResponse:
-    from crm_hygiene.local.fake_hubspot.app import FakeResponse
-
     if route == ("POST", "/_fake/webhooks/subscribe"):
         options = {
             k: body[k] for k in ("max_batch", "duplicate_every", "reorder", "max_attempts") if k in body

@@ -1,12 +1,16 @@
-"""Wire formats of the fake: HubSpot datetimes, numbers, error bodies."""
+"""Wire formats of the fake: HubSpot datetimes, numbers, error bodies, responses."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+Json = Any
 
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
@@ -89,3 +93,23 @@ def validation(message: str, errors: list[dict[str, Any]] | None = None) -> Fake
 
 def not_found(kind: str, object_id: object) -> FakeError:
     return FakeError(404, "OBJECT_NOT_FOUND", f"resource not found: {kind} {object_id}")
+
+
+@dataclass
+class FakeResponse:
+    """An answer: ``drop`` closes the connection without one; ``delay`` waits before sending it."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+    delay: float = 0.0
+
+    @classmethod
+    def of(cls, status: int, payload: Json = None) -> FakeResponse:
+        if payload is None:
+            return cls(status)
+        return cls(status, json.dumps(payload).encode(), {"Content-Type": "application/json;charset=utf-8"})
+
+    def json(self) -> Json:
+        return json.loads(self.body) if self.body else None
