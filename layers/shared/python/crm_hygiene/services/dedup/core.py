@@ -24,7 +24,7 @@ from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.ports import DecisionMemory
-from crm_hygiene.services.scan.core import ExtensionResult, ScannedRecord
+from crm_hygiene.services.scanned import ExtensionResult, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType
 
@@ -192,7 +192,7 @@ class ScanDuplicates:
         if projection is None or len(projection.ids) < 2:
             return [], {}
         from crm_hygiene.dedup.engine import find_duplicates
-        from crm_hygiene.dedup.proposals import build_proposals
+        from crm_hygiene.services.dedup.proposals import build_proposals
 
         config = self.standard.match if self.standard is not None else MatchConfig()
         columns = {name: projection.columns[name] for name in projection.kinds}

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from crm_hygiene.dedup.config import MatchConfig
 from crm_hygiene.dedup.index import InMemoryMatchIndex
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
-from crm_hygiene.dedup.proposals import band_of, summary_of
 from crm_hygiene.dedup.survivorship import Member, survive
 from crm_hygiene.models.merge import MergeProposal, PairEvidence, pair_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex, MatchIndexStore, every_record
 from crm_hygiene.services.dedup.core import ScanDuplicates, member_of, survivorship_fields
+from crm_hygiene.services.dedup.proposals import band_of, summary_of
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 

@@ -15,7 +15,7 @@ from crm_hygiene.csvio import atomic_text
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import SecretStore
 from crm_hygiene.services.enrich.export import prepare
-from crm_hygiene.services.scan.core import ExtensionResult, ScannedRecord
+from crm_hygiene.services.scanned import ExtensionResult, ScannedRecord
 from crm_hygiene.types import ObjectType
 
 

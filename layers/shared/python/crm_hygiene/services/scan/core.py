@@ -8,32 +8,29 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from crm_hygiene.health.score import HealthAggregate, record_health
 from crm_hygiene.models.change import ProposedChange
-from crm_hygiene.models.health import HealthScore
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.policy.decide import decide
 from crm_hygiene.ports import DecisionMemory
+from crm_hygiene.services.scanned import ExtensionResult, ScanExtension, ScannedRecord
 from crm_hygiene.types import ChangeStatus, FieldName
 from crm_hygiene.validate.context import CheckContext
-from crm_hygiene.validate.record import Issue, RecordReport, check_record
+from crm_hygiene.validate.record import Issue, check_record
+
+# ScannedRecord, ExtensionResult and ScanExtension live in services/scanned.py (the extensions of
+# other use cases import them from there); they are re-exported for the scan's own drivers.
+__all__ = [
+    "ExtensionResult",
+    "ScanExtension",
+    "ScanTotals",
+    "ScannedRecord",
+    "scan_record",
+]
 
 _STATUS: dict[str, ChangeStatus] = {"auto": "auto_applied", "review": "queued", "blocked": "blocked"}
-
-
-@dataclass(slots=True)
-class ScannedRecord:
-    """The outcome for one record: its queue rows, the changes that apply by themselves, its health."""
-
-    report: RecordReport
-    rows: list[QueueRow]
-    auto_changes: list[ProposedChange]
-    health: HealthScore
-    suppressed: int = 0
-    pairs: list[tuple[Issue, QueueRow]] = field(default_factory=list)
 
 
 def _row(
@@ -91,29 +88,6 @@ def scan_record(
             auto.append(issue.change)
     health = record_health(report, ctx.rules.staleness.max_days_without_activity)
     return ScannedRecord(report, rows, auto, health, suppressed, pairs)
-
-
-@dataclass(slots=True)
-class ExtensionResult:
-    """What a scan extension adds when the pass is over: queue rows and figures for summary.json."""
-
-    rows: list[QueueRow] = field(default_factory=list)
-    summary: dict[str, object] = field(default_factory=dict)
-
-
-class ScanExtension(Protocol):
-    """A step that rides along a scan (duplicate detection, enrichment).
-
-    ``on_record`` sees every record once, in order, after its checks, and may append queue rows and
-    ``auto`` changes to ``scanned`` (they go through the same outputs, including cleaned.csv).
-    ``finish`` runs once after the last record; its rows are appended to the queue.
-    """
-
-    name: str
-
-    def on_record(self, record: Record, scanned: ScannedRecord) -> None: ...
-
-    def finish(self) -> ExtensionResult: ...
 
 
 @dataclass

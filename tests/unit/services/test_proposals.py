@@ -8,12 +8,12 @@ import pytest
 
 from crm_hygiene.dedup.config import FieldKind, MatchConfig, SurvivorshipConfig
 from crm_hygiene.dedup.engine import find_duplicates
-from crm_hygiene.dedup.proposals import band_of, build_proposals
 from crm_hygiene.dedup.survivorship import Member, choose_primary, survive
 from crm_hygiene.memory import InMemoryCrmStore, InMemoryDecisionMemory
 from crm_hygiene.models.change import ProposedChange
 from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.models.messages import MergeTask
+from crm_hygiene.services.dedup.proposals import band_of, build_proposals
 from crm_hygiene.services.merge.core import winners_for
 from crm_hygiene.standard.loader import default_standard
 from crm_hygiene.standard.model import DataStandard
