@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
-from crm_hygiene.dedup.kinds import CANONICAL_KINDS
-from crm_hygiene.dedup.survivorship import META_FIELDS, Member
+from crm_hygiene.dedup.survivorship import Member
 from crm_hygiene.models.merge import MergeProposal, merge_text, pair_key
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
-from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.ports import DecisionMemory
+
+# member_of and survivorship_fields live in services/members.py (merge recomputes survivorship with
+# them too); imported here under their old address
+from crm_hygiene.services.members import member_of as member_of
+from crm_hygiene.services.members import survivorship_fields as survivorship_fields
 from crm_hygiene.services.scanned import ExtensionResult, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType
@@ -31,7 +34,6 @@ from crm_hygiene.types import ChangeStatus, FieldName, ObjectType
 if TYPE_CHECKING:
     from crm_hygiene.dedup.engine import DedupResult
 
-_OWNER_FIELDS: tuple[FieldName, ...] = ("owner",)
 # Columns whose values repeat a lot: one string object per distinct value.
 _SHARED: frozenset[str] = frozenset(
     {"first_name", "last_name", "company", "name", "city", "state", "country", "postal_code", "owner",
@@ -40,45 +42,6 @@ _SHARED: frozenset[str] = frozenset(
 _UNKNOWN = -(2**63)  # no such moment (int64 microseconds since the epoch)
 _STATUS: dict[str, ChangeStatus] = {"auto": "proposed", "review": "queued"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def survivorship_fields(
-    record: Record, standard: DataStandard | None
-) -> tuple[dict[FieldName, FieldKind], tuple[FieldName, ...], tuple[str, ...]]:
-    """What a duplicate check keeps of a record of this shape: (matching fields and their kinds, the
-    fields survivorship sees: matching, owner and protected ones, the protected custom fields)."""
-    kinds = CANONICAL_KINDS[record.object_type]
-    matching = [n for n in record.fields if kinds.get(n, "ignore") not in ("ignore", "record_id")]
-    rules = standard.for_object(record.object_type) if standard is not None else None
-    protected = [n for n in record.fields if rules is not None and rules.is_protected(n)]
-    kept = tuple(dict.fromkeys([*matching, *_OWNER_FIELDS, *protected]))
-    custom = tuple(n for n in record.custom if rules is not None and rules.is_protected(n))
-    return {n: kinds[n] for n in matching}, kept, custom
-
-
-def member_of(record: Record, fields: Sequence[FieldName], custom: Sequence[str] = ()) -> Member:
-    """The survivorship view of a record: the one way the weekly scan and the entry check see it.
-
-    Args:
-        record: The record.
-        fields: The canonical fields survivorship compares (``survivorship_fields``).
-        custom: The custom fields it compares (protected ones).
-
-    ``active`` is the last recorded activity only: a modification time moves with every sync and
-    with our own writes, so it says nothing about which record people use. Both dates keep their
-    full resolution. ``filled`` counts every non-blank field but ids and timestamps.
-    """
-    values = {name: record.fields.get(name, "") for name in fields}
-    values.update({name: record.custom.get(name, "") for name in custom})
-    filled = sum(1 for name, v in record.fields.items() if name not in META_FIELDS and v.strip())
-    return Member(
-        record_id=record.record_id,
-        fields=values,
-        source=record.source,
-        created=parse_instant(record.get("created_at")),
-        active=parse_instant(record.get("last_activity_at")),
-        filled=min(filled, 32767),
-    )
 
 
 def _micros(moment: datetime | None) -> int:

@@ -27,7 +27,7 @@ from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore, Workflow
-from crm_hygiene.services.dedup.core import member_of, survivorship_fields
+from crm_hygiene.services.members import member_of, survivorship_fields
 from crm_hygiene.services.review.queue import enqueue, review_item
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
