@@ -15,6 +15,7 @@ from crm_hygiene.models.audit import AuditEntry
 from crm_hygiene.models.review import ReviewDecision, ReviewItemView
 from crm_hygiene.services.review import core as review
 from crm_hygiene.services.review.core import DecisionResult, ReviewDeps
+from crm_hygiene.services.review.vocabulary import Vocabulary, vocabulary
 from crm_hygiene.types import ChangeStatus, ObjectType
 
 router = APIGatewayRouter()
@@ -122,6 +123,17 @@ def metrics(run_id: Annotated[str | None, Query()] = None) -> dict[str, Any]:
 @router.get("/health")
 def health() -> dict[str, Any]:
     return review.health(_deps())
+
+
+@router.get(
+    "/vocabulary",
+    summary="Kinds, statuses, decisions and object types, with their labels",
+    responses={
+        200: {"description": "The vocabularies", "content": {"application/json": {"model": Vocabulary}}}
+    },
+)
+def get_vocabulary() -> Vocabulary:
+    return vocabulary()
 
 
 @router.get("/", include_in_schema=False)

@@ -1,7 +1,15 @@
-"""The shared vocabulary: names every layer uses for the same things."""
+"""The shared vocabulary: names every layer uses for the same things.
+
+Each closed set is a ``Literal`` next to one table of what each member means (``FINDING_MEANINGS``,
+``QUEUE_MEANINGS``, ``DECISIONS``, ``STATUS_LABELS``, ``PRIMARY_RULES``, ``FIELD_RULES``); code that
+treats members differently loops over the table instead of listing members. Pure: no I/O.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Annotated, Literal, TypeAlias, get_args
 
 from pydantic import Field
@@ -14,30 +22,37 @@ Score: TypeAlias = float
 ObjectType = Literal["contact", "company", "deal"]
 OBJECT_TYPES: tuple[ObjectType, ...] = ("contact", "company", "deal")
 
-Decision = Literal["auto", "review", "blocked", "suppressed"]
+QueueDecision = Literal["auto", "review", "blocked"]
+"""What the policy decided for a queued change (meanings and resulting statuses: ``DECISIONS``)."""
+Decision = Literal[QueueDecision, "suppressed"]
 """What may happen to a change: applied by itself, sent to a person, held because the source of
 truth is unclear, or dropped because a person already rejected the same proposal."""
-QUEUE_DECISIONS: tuple[Decision, ...] = ("auto", "review", "blocked")
+QUEUE_DECISIONS: tuple[QueueDecision, ...] = get_args(QueueDecision)
 Severity = Literal["error", "warning", "info"]
 Workflow = Literal["routing", "reporting", "segmentation", "forecasting"]
 
+# The order is the order of figures in summary.json and the CLI report; ``FINDING_MEANINGS`` follows it.
 FindingKind = Literal[
     "missing_critical",
     "malformed",
     "placeholder",
+    "routing_blocker",
     "stale",
     "misowned",
-    "routing_blocker",
     "inconsistent",
 ]
+"""What a check found wrong with a record (meanings: ``FINDING_MEANINGS``)."""
 FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 
 ChangeKind = Literal["normalize", "enrich", "fill_derived", "flag", "merge"]
 
 # The `kind` column of the review queue: a finding kind, or what a proposal is about.
 QueueKind = Literal[FindingKind, "duplicate", "enrich", "job_change"]
+QUEUE_KINDS: tuple[QueueKind, ...] = get_args(QueueKind)
 
-# Where a queue item is in the change lifecycle (ARCHITECTURE.md, "Change lifecycle").
+# Where a queue item is in the change lifecycle (ARCHITECTURE.md, "Change lifecycle"). Which status
+# may follow which is ``models.review.TRANSITIONS``; which a reviewer may decide is
+# ``services.review.core.DECIDABLE``; which the apply step carries out is ``services.apply.core.APPLICABLE``.
 ChangeStatus = Literal[
     "proposed",
     "auto_applied",
@@ -52,6 +67,138 @@ ChangeStatus = Literal[
     "failed",
     "rolled_back",
 ]
+CHANGE_STATUSES: tuple[ChangeStatus, ...] = get_args(ChangeStatus)
+
+PrimaryRule = Literal["most_complete", "most_recent_activity", "oldest", "has_owner"]
+"""How survivorship ranks the members of a duplicate group for the suggested primary
+(meanings: ``PRIMARY_RULES``; implemented in ``dedup/survivorship.py``)."""
+FieldRule = Literal["primary", "most_recent", "most_complete", "most_trusted_source", "union"]
+"""Which value a field keeps when a duplicate group merges (meanings: ``FIELD_RULES``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KindMeaning:
+    """What a queue kind means to the code that treats kinds differently.
+
+    Attributes:
+        label: Human text for the console and the CLI.
+        trust: A finding of this kind lowers the record's trust component of health.
+        enrichable: Enrichment may help: the field is empty or holds a placeholder it may fill.
+        summary_key: The figure of summary.json (``measurement``) counting the records with a finding
+            of this kind, or None when there is no such figure.
+    """
+
+    label: str
+    trust: bool = False
+    enrichable: bool = False
+    summary_key: str | None = None
+
+
+FINDING_MEANINGS: Mapping[FindingKind, KindMeaning] = MappingProxyType(
+    {
+        "missing_critical": KindMeaning("missing critical field", enrichable=True),
+        "malformed": KindMeaning("malformed value"),
+        "placeholder": KindMeaning("placeholder value", trust=True, enrichable=True),
+        "routing_blocker": KindMeaning(
+            "routing blocker", trust=True, enrichable=True, summary_key="routing_exceptions"
+        ),
+        "stale": KindMeaning("stale record", summary_key="stale_records"),
+        "misowned": KindMeaning("misowned record", trust=True, summary_key="misowned_records"),
+        "inconsistent": KindMeaning("inconsistent values", trust=True),
+    }
+)
+"""Every finding kind and what it means; a new kind is one entry here, its rule and its tests."""
+
+# Proposals are not check findings: health counts a duplicate through its own argument, enrichment
+# is what fills fields, and no record count of them is a summary figure.
+_PROPOSALS: dict[QueueKind, KindMeaning] = {
+    "duplicate": KindMeaning("duplicate"),
+    "enrich": KindMeaning("enrichment"),
+    "job_change": KindMeaning("job change"),
+}
+QUEUE_MEANINGS: Mapping[QueueKind, KindMeaning] = MappingProxyType(
+    dict[QueueKind, KindMeaning]([*FINDING_MEANINGS.items(), *_PROPOSALS.items()])
+)
+"""Every queue kind (finding kinds and proposals) and what it means."""
+
+TRUST_KINDS: frozenset[FindingKind] = frozenset(k for k, m in FINDING_MEANINGS.items() if m.trust)
+ENRICHABLE_KINDS: frozenset[FindingKind] = frozenset(k for k, m in FINDING_MEANINGS.items() if m.enrichable)
+SUMMARY_KEYS: Mapping[FindingKind, str] = MappingProxyType(
+    {k: m.summary_key for k, m in FINDING_MEANINGS.items() if m.summary_key is not None}
+)
+"""Finding kind → the summary.json figure counting records with it, in summary order."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionMeaning:
+    """What a queue decision leads to.
+
+    Attributes:
+        label: Human text.
+        status: The status a change with this decision is queued in.
+        merge_status: The status a merge proposal with this decision is queued in.
+    """
+
+    label: str
+    status: ChangeStatus
+    merge_status: ChangeStatus
+
+
+DECISIONS: Mapping[QueueDecision, DecisionMeaning] = MappingProxyType(
+    {
+        # An auto merge stays "proposed": the merge workflow carries it out, not the apply step.
+        "auto": DecisionMeaning("applied by itself", "auto_applied", merge_status="proposed"),
+        "review": DecisionMeaning("a person decides", "queued", merge_status="queued"),
+        "blocked": DecisionMeaning("held: the source of truth is unclear", "blocked", merge_status="blocked"),
+    }
+)
+"""Every queue decision and the status it leads to."""
+
+
+def status_of(decision: QueueDecision, *, merge: bool = False) -> ChangeStatus:
+    """The status a queued change (or, with ``merge``, a merge proposal) gets for ``decision``."""
+    meaning = DECISIONS[decision]
+    return meaning.merge_status if merge else meaning.status
+
+
+STATUS_LABELS: Mapping[ChangeStatus, str] = MappingProxyType(
+    {
+        "proposed": "proposed",
+        "auto_applied": "auto-applied",
+        "queued": "waiting for review",
+        "blocked": "blocked",
+        "suppressed": "suppressed (rejected before)",
+        "approved": "approved",
+        "rejected": "rejected",
+        "edited": "edited and approved",
+        "applied": "applied",
+        "conflict": "conflict",
+        "failed": "failed",
+        "rolled_back": "rolled back",
+    }
+)
+"""Human text of every change status."""
+
+PRIMARY_RULES: Mapping[PrimaryRule, str] = MappingProxyType(
+    {
+        "most_complete": "the member with the most filled fields",
+        "most_recent_activity": "the member with the latest activity",
+        "oldest": "the member created first",
+        "has_owner": "a member with an owner",
+    }
+)
+"""Every primary rule and what it prefers."""
+
+FIELD_RULES: Mapping[FieldRule, str] = MappingProxyType(
+    {
+        "primary": "the primary's value (the most recent one when the primary has none)",
+        "most_recent": "the value of the most recently active member",
+        "most_complete": "the longest value",
+        "most_trusted_source": "the value from the most trusted source",
+        "union": "every distinct value, joined with '; '",
+    }
+)
+"""Every field rule and which value it keeps."""
 
 # The format a field must have under the standard; each maps to one normalizer module.
 FieldFormat = Literal[

@@ -6,6 +6,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crm_hygiene.types import FINDING_MEANINGS, QUEUE_DECISIONS, QUEUE_MEANINGS, SUMMARY_KEYS
+
+_LABELS: dict[str, str] = {kind: meaning.label for kind, meaning in QUEUE_MEANINGS.items()}
+
 
 def print_scan_summary(summary: dict[str, Any], out_dir: Path) -> None:
     """Prints the queue summary of a scan (counts, rates, health) to stdout."""
@@ -24,14 +28,11 @@ def print_scan_summary(summary: dict[str, Any], out_dir: Path) -> None:
         print(f"! The standard {standard['source']} is invalid: REPORT ONLY, nothing applied by itself.")
         for error in standard["errors"][:10]:
             print(f"    {error}")
-    by_decision = m["queue_by_decision"]
-    print(
-        f"Queue: {m['queue_volume']:,} rows on {m['records_with_issues']:,} records: "
-        f"{by_decision['auto']:,} auto, {by_decision['review']:,} review, {by_decision['blocked']:,} blocked"
-    )
+    decisions = ", ".join(f"{m['queue_by_decision'].get(d, 0):,} {d}" for d in QUEUE_DECISIONS)
+    print(f"Queue: {m['queue_volume']:,} rows on {m['records_with_issues']:,} records: {decisions}")
     kinds = sorted(m["queue_by_kind"].items(), key=lambda kv: -kv[1])
     if kinds:
-        print("  " + " · ".join(f"{kind} {count:,}" for kind, count in kinds))
+        print("  " + " · ".join(f"{_LABELS.get(kind, kind)} {count:,}" for kind, count in kinds))
     missing = ", ".join(f"{k} {v:.1%}" for k, v in list(m["missing_critical_by_field"].items())[:4])
     print(
         f"Missing critical fields: {m['missing_critical_rate']:.1%} of records"
@@ -39,10 +40,8 @@ def print_scan_summary(summary: dict[str, Any], out_dir: Path) -> None:
     )
     if source["missing_critical_columns"]:
         print(f"  no column for critical fields: {', '.join(source['missing_critical_columns'])}")
-    print(
-        f"Routing exceptions {m['routing_exceptions']:,} · stale {m['stale_records']:,} · "
-        f"misowned {m['misowned_records']:,}"
-    )
+    by_kind = " · ".join(f"{FINDING_MEANINGS[kind].label} {m[key]:,}" for kind, key in SUMMARY_KEYS.items())
+    print(f"Records by kind: {by_kind}")
     if health.get("mean") is not None:
         print(
             f"Health: mean {health['mean']} (median {health['median']}, "

@@ -19,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from crm_hygiene.dedup import keys
+from crm_hygiene.dedup.arrays import Index
 from crm_hygiene.dedup.features import Table, distinct, distinct_inverse
 
-Index = npt.NDArray[np.int64]
 Positions = npt.NDArray[np.int64] | npt.NDArray[np.int32]
 KeyFunction = Callable[[str], frozenset[str]]
 _SEP = "\x1f"

@@ -18,10 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 
-Index = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
+from crm_hygiene.dedup.arrays import Floats, Index
+
 ConflictCheck = Callable[[list[int], list[int], int, int], bool]
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crm_hygiene.dedup import keys
+from crm_hygiene.dedup.arrays import Floats, Index
 from crm_hygiene.dedup.config import ComparatorKind, ComparisonSpec, FieldKind
 from crm_hygiene.dedup.features import (
     Strings,
@@ -33,10 +34,8 @@ from crm_hygiene.dedup.features import (
     strings,
 )
 
-Index = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 Levels = npt.NDArray[np.int8]
-Floats = npt.NDArray[np.float64]
 Inputs = Sequence[tuple[FieldKind, Sequence[str]]]
 
 _STREET_WORDS = {

@@ -11,6 +11,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crm_hygiene.types import FieldRule, PrimaryRule
+
 FieldKind = Literal[
     "record_id", "first_name", "last_name", "full_name", "email", "phone", "company", "domain", "address",
     "street_number", "postcode", "city", "state", "country", "date", "identifier", "reference", "amount",
@@ -26,9 +28,6 @@ ComparatorKind = Literal[
     "postcode", "exact", "domain", "location",
 ]  # fmt: skip
 """The comparator families of ``dedup/comparators.py``."""
-
-PrimaryRule = Literal["most_complete", "most_recent_activity", "oldest", "has_owner"]
-FieldRule = Literal["primary", "most_recent", "most_complete", "most_trusted_source", "union"]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from crm_hygiene.dedup.arrays import Floats, Index
 from crm_hygiene.dedup.blocking import RULES, BlockingRule, BlockingStats, candidate_pairs
 from crm_hygiene.dedup.cluster import Clustering, cluster, components
 from crm_hygiene.dedup.comparators import Comparator, build
@@ -29,8 +30,6 @@ from crm_hygiene.dedup.scoring import (
     train,
 )
 
-Index = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
 Rejected = Mapping[tuple[int, int], str] | None
 _ALL_PAIRS_LIMIT = 200  # components up to this size are checked pair by pair for conflicts
 # Blocking rules whose pairs train m (each for the comparisons it did not select on), in order,

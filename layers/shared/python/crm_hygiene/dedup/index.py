@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from crm_hygiene.dedup.arrays import Index
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.engine import prepare, score_candidates
 from crm_hygiene.dedup.scoring import Model
 from crm_hygiene.dedup.snapshot import MatchSnapshot, RuleKeys
 from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.types import RecordId
-
-Index = npt.NDArray[np.int64]
 
 
 @dataclass

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from crm_hygiene.dedup.arrays import Floats, Index
 from crm_hygiene.dedup.comparators import Comparator, Compared
 from crm_hygiene.dedup.features import Table, distinct_inverse
 
-Index = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
 LevelMatrix = npt.NDArray[np.int8]
 _PRIOR_STRENGTH = 20.0  # pseudo-pairs behind the default m of each comparison (a weak prior)
 _U_PRIOR_PAIRS = 10_000.0  # pseudo-pairs behind the default u (1% of a usual sample of random pairs)

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from crm_hygiene.dedup.arrays import Index
 from crm_hygiene.dedup.blocking import BlockingRule, every_value, record_keys
 from crm_hygiene.dedup.comparators import Comparator
 from crm_hygiene.dedup.config import ComparisonSpec, FieldKind, MatchConfig
@@ -36,7 +36,6 @@ from crm_hygiene.dedup.scoring import Model, compare_all, identical, probability
 from crm_hygiene.models.merge import Contribution, MatchCandidate
 from crm_hygiene.types import RecordId
 
-Index = npt.NDArray[np.int64]
 FORMAT = 1
 SPLIT = "\x1e"
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import assert_never
 
-from crm_hygiene.dedup.config import FieldRule, PrimaryRule, SurvivorshipConfig
+from crm_hygiene.dedup.config import SurvivorshipConfig
 from crm_hygiene.models.merge import FieldWinner, ProtectedConflict
-from crm_hygiene.types import FieldName, RecordId
+from crm_hygiene.types import FieldName, FieldRule, PrimaryRule, RecordId
 
 # Ids and timestamps: never merged field by field, never counted towards completeness.
 META_FIELDS = frozenset({"record_id", "created_at", "updated_at", "last_activity_at"})
@@ -59,7 +60,9 @@ def _by_rule(rule: PrimaryRule) -> Callable[[Member], float]:
         return lambda m: m.active.timestamp() if m.active else float("-inf")
     if rule == "most_complete":
         return lambda m: float(m.completeness())
-    return lambda m: -m.created.timestamp() if m.created else float("-inf")  # oldest
+    if rule == "oldest":
+        return lambda m: -m.created.timestamp() if m.created else float("-inf")
+    assert_never(rule)  # a new PrimaryRule needs its score here (mypy says so)
 
 
 def choose_primary(members: Sequence[Member], config: SurvivorshipConfig) -> tuple[Member, str]:
@@ -109,8 +112,10 @@ def field_winner(
         chosen = latest
     elif rule == "most_complete":
         chosen = max(filled, key=lambda m: len(m.fields[name].strip()))
-    else:
+    elif rule == "most_trusted_source":
         chosen = _most_trusted(filled, name, sources)
+    else:
+        assert_never(rule)  # a new FieldRule needs its choice here (mypy says so)
     value = chosen.fields[name].strip()
     others = tuple(v for v in values if v.casefold() != value.casefold())
     return FieldWinner(value=value, rule=rule, source_record=chosen.record_id, alternatives=others)

@@ -46,10 +46,9 @@ from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.normalize.placeholder import is_placeholder
 from crm_hygiene.policy.decide import decide
 from crm_hygiene.ports import DecisionMemory
-from crm_hygiene.types import ChangeKind, ChangeStatus, FieldName, QueueKind
+from crm_hygiene.types import ChangeKind, FieldName, QueueKind, status_of
 from crm_hygiene.validate.context import CheckContext
 
-_STATUS: dict[str, ChangeStatus] = {"auto": "auto_applied", "review": "queued", "blocked": "blocked"}
 _DAY = 86_400.0
 
 
@@ -386,7 +385,7 @@ class Enricher:
             record_id=record.record_id, object_type=record.object_type, kind=queue_kind, field=target,
             current_value=old, suggested_value=best.value, evidence=f"{evidence} [decision: {reason}]",
             confidence=change.confidence, protected=verdict.protected, decision=decision,
-            status=_STATUS[decision],
+            status=status_of(decision),
         )  # fmt: skip
         result.rows.append(row)
         if decision == "auto":

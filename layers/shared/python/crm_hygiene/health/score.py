@@ -8,8 +8,8 @@
   needs a fix or cannot be read lowers it; 1 when nothing is filled.
 * freshness: 1 within the staleness window; then falls linearly to 0 at twice the window; 1 when
   the object has no window, 0.5 when the record has no dates at all.
-* trust: 1 minus 0.25 per trust problem (misowned, inconsistent, placeholder, routing blocker,
-  duplicate), floored at 0.
+* trust: 1 minus 0.25 per trust problem (a finding whose kind counts against trust in
+  ``types.FINDING_MEANINGS``, and having a duplicate), floored at 0.
 
 The aggregate is the mean and the distribution (p10, median, p90, share ≥ 80 "healthy",
 share < 50 "poor") over all records of the run.
@@ -20,10 +20,10 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_hygiene.models.health import HealthScore
+from crm_hygiene.types import TRUST_KINDS
 from crm_hygiene.validate.record import RecordReport
 
 WEIGHTS = {"completeness": 0.40, "validity": 0.30, "freshness": 0.15, "trust": 0.15}
-_TRUST_KINDS = frozenset({"misowned", "inconsistent", "placeholder", "routing_blocker"})
 HEALTHY, POOR = 80.0, 50.0
 
 
@@ -44,7 +44,7 @@ def record_health(report: RecordReport, window: int | None, duplicates: int = 0)
     filled = len(statuses) - statuses.count("empty") - statuses.count("placeholder")
     validity = statuses.count("valid") / filled if filled else 1.0
     freshness = _freshness(report.activity_age_days, window)
-    problems = (sum(i.finding.kind in _TRUST_KINDS for i in report.issues) if report.issues else 0) + min(
+    problems = (sum(i.finding.kind in TRUST_KINDS for i in report.issues) if report.issues else 0) + min(
         duplicates, 1
     )
     trust = max(0.0, 1.0 - 0.25 * problems)
@@ -81,6 +81,14 @@ class HealthAggregate(BaseModel):
         for name in WEIGHTS:
             self.components[name] += getattr(health, name)
         self.histogram[min(1000, max(0, round(health.score * 10)))] += 1
+
+    def merge(self, other: HealthAggregate) -> None:
+        """Adds another aggregate of the same run (another partition) to this one."""
+        self.records += other.records
+        self.total += other.total
+        for name, value in other.components.items():
+            self.components[name] += value
+        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
 
     def _quantile(self, q: float) -> float:
         target = q * (self.records - 1)

@@ -9,12 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm_hygiene.types import FieldName, ObjectType, RecordId
+from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
 
-AuditAction = Literal[
-    "proposed", "auto_applied", "queued", "blocked", "suppressed", "approved", "rejected", "edited",
-    "applied", "conflict", "failed", "rolled_back", "merged",
-]  # fmt: skip
+AuditAction = Literal[ChangeStatus, "merged"]
+"""What an audit entry records: a change reaching a status, or a merge carried out."""
 GENESIS = "0" * 64
 
 

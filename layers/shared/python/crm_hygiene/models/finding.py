@@ -11,8 +11,7 @@ class Finding(BaseModel):
     """One problem on one record, explained.
 
     Attributes:
-        kind: What is wrong (missing_critical, malformed, placeholder, stale, misowned,
-            routing_blocker, inconsistent).
+        kind: What is wrong (each kind and what it means: ``types.FINDING_MEANINGS``).
         field: The canonical field involved ("" for a row-level problem).
         rule: The standard's rule that was broken, e.g. ``contact.critical`` or ``format.phone_e164``.
         severity: error, warning or info.

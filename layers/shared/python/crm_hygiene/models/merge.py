@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from crm_hygiene.types import Confidence, FieldName, ObjectType, RecordId
+from crm_hygiene.types import Confidence, FieldName, FieldRule, ObjectType, RecordId
 
 _VALUE = ConfigDict(frozen=True, extra="forbid")
 
@@ -24,7 +24,7 @@ MergeBand = Literal["auto", "review", "accept_as_new"]
 field differs. ``review``: a person decides. ``accept_as_new``: an incoming record matched nothing
 well enough; it is kept as a new record (and the decision is logged)."""
 
-WinnerRule = Literal["primary", "most_recent", "most_complete", "most_trusted_source", "union"]
+WinnerRule = FieldRule
 
 
 def pair_key(object_type: ObjectType, a: RecordId, b: RecordId) -> str:

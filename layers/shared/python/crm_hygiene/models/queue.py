@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
 
-from crm_hygiene.types import ChangeStatus, Confidence, FieldName, ObjectType, QueueKind, RecordId
+from crm_hygiene.types import (
+    ChangeStatus,
+    Confidence,
+    FieldName,
+    ObjectType,
+    QueueDecision,
+    QueueKind,
+    RecordId,
+)
 
 QUEUE_COLUMNS: tuple[str, ...] = (
     "record_id", "object_type", "kind", "field", "current_value", "suggested_value", "evidence",
@@ -28,7 +34,7 @@ class QueueRow(BaseModel):
     evidence: str
     confidence: Confidence
     protected: bool
-    decision: Literal["auto", "review", "blocked"]
+    decision: QueueDecision
     status: ChangeStatus
 
     def csv_cells(self) -> list[str]:

@@ -12,9 +12,16 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_hygiene.models.merge import MergeProposal
-from crm_hygiene.types import ChangeKind, ChangeStatus, Confidence, FieldName, ObjectType, QueueKind, RecordId
-
-QueueDecision = Literal["auto", "review", "blocked"]
+from crm_hygiene.types import (
+    ChangeKind,
+    ChangeStatus,
+    Confidence,
+    FieldName,
+    ObjectType,
+    QueueDecision,
+    QueueKind,
+    RecordId,
+)
 
 # Which statuses may follow which (the change lifecycle in ARCHITECTURE.md).
 TRANSITIONS: dict[ChangeStatus, frozenset[ChangeStatus]] = {

@@ -29,7 +29,7 @@ from crm_hygiene.services.members import member_of as member_of
 from crm_hygiene.services.members import survivorship_fields as survivorship_fields
 from crm_hygiene.services.scanned import ExtensionResult, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
-from crm_hygiene.types import ChangeStatus, FieldName, ObjectType
+from crm_hygiene.types import FieldName, ObjectType, QueueDecision, status_of
 
 if TYPE_CHECKING:
     from crm_hygiene.dedup.engine import DedupResult
@@ -40,7 +40,6 @@ _SHARED: frozenset[str] = frozenset(
      "lifecycle_stage", "lead_status", "stage", "pipeline", "website", "domain", "company_id"}
 )  # fmt: skip
 _UNKNOWN = -(2**63)  # no such moment (int64 microseconds since the epoch)
-_STATUS: dict[str, ChangeStatus] = {"auto": "proposed", "review": "queued"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -183,7 +182,7 @@ class ScanDuplicates:
 def queue_row(proposal: MergeProposal) -> QueueRow:
     """The queue row of a merge proposal: on the suggested primary, the proposal as its evidence."""
     primary = proposal.suggested_primary
-    decision = "auto" if proposal.band == "auto" else "review"
+    decision: QueueDecision = "auto" if proposal.band == "auto" else "review"
     return QueueRow(
         record_id=primary,
         object_type=proposal.object_type,
@@ -195,7 +194,7 @@ def queue_row(proposal: MergeProposal) -> QueueRow:
         confidence=proposal.match_probability,
         protected=bool(proposal.protected_conflicts),
         decision=decision,
-        status=_STATUS[decision],
+        status=status_of(decision, merge=True),
     )
 
 

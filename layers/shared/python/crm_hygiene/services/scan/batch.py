@@ -25,15 +25,12 @@ from crm_hygiene.ports import (
 from crm_hygiene.services.review.queue import QueuedScan, enqueue, review_item
 from crm_hygiene.services.scan.core import ScanExtension, ScannedRecord, scan_record
 from crm_hygiene.standard.model import DataStandard
-from crm_hygiene.types import ObjectType
+from crm_hygiene.types import ENRICHABLE_KINDS, ObjectType
 from crm_hygiene.validate.context import CheckContext
 from crm_hygiene.validate.record import Issue
 
 if TYPE_CHECKING:
     from crm_hygiene.enrich.quality import QualityStore
-
-# Findings that enrichment can help with: an empty or placeholder value it may fill.
-_ENRICHABLE = frozenset({"missing_critical", "placeholder", "routing_blocker"})
 
 
 @dataclass
@@ -125,7 +122,7 @@ def queue_scanned(
                 skipped += 1  # a reviewer said this is not a problem
                 continue
             items.append(item)
-        wanted = sorted({row.field for _, row in result.pairs if row.kind in _ENRICHABLE and row.field})
+        wanted = sorted({row.field for _, row in result.pairs if row.kind in ENRICHABLE_KINDS and row.field})
         if wanted and enrich_queue is not None:
             record = result.report.record
             requests.append(

@@ -7,7 +7,9 @@ Pure: no file or network I/O. The drivers beside it: ``export`` runs it over a C
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_hygiene.health.score import HealthAggregate, record_health
 from crm_hygiene.models.change import ProposedChange
@@ -16,7 +18,7 @@ from crm_hygiene.models.record import Record
 from crm_hygiene.policy.decide import decide
 from crm_hygiene.ports import DecisionMemory
 from crm_hygiene.services.scanned import ExtensionResult, ScanExtension, ScannedRecord
-from crm_hygiene.types import ChangeStatus, FieldName
+from crm_hygiene.types import QUEUE_DECISIONS, SUMMARY_KEYS, FieldName, QueueDecision, status_of
 from crm_hygiene.validate.context import CheckContext
 from crm_hygiene.validate.record import Issue, check_record
 
@@ -30,14 +32,13 @@ __all__ = [
     "scan_record",
 ]
 
-_STATUS: dict[str, ChangeStatus] = {"auto": "auto_applied", "review": "queued", "blocked": "blocked"}
-
 
 def _row(
     issue: Issue, ctx: CheckContext, standard_valid: bool, memory: DecisionMemory | None
 ) -> QueueRow | None:
     finding, change = issue.finding, issue.change
     protected = ctx.rules.is_protected(finding.field) if finding.field else False
+    decision: QueueDecision
     if change is None:
         decision, evidence, confidence, suggested = "review", finding.evidence, finding.confidence, ""
     else:
@@ -57,7 +58,7 @@ def _row(
         confidence=confidence,
         protected=protected,
         decision=decision,
-        status=_STATUS[decision],
+        status=status_of(decision),
     )
 
 
@@ -90,9 +91,18 @@ def scan_record(
     return ScannedRecord(report, rows, auto, health, suppressed, pairs)
 
 
+# The plain counts and the counters of ``ScanTotals``: what a partition stores and the combiner adds up.
+_COUNTS = ("records", "records_with_issues", "rows", "records_missing_critical", "auto_applied", "suppressed")
+_COUNTERS = ("by_kind", "by_decision", "by_field", "missing_by_field", "records_by_kind")
+
+
 @dataclass
 class ScanTotals:
-    """Running measurement figures of a scan (constant memory)."""
+    """Running measurement figures of a scan (constant memory).
+
+    Partitions of a pipeline scan each keep their own (``dump`` / ``load``); ``combine`` adds them up
+    to exactly the totals one unsplit scan would have, so ``measurement`` keeps every figure.
+    """
 
     records: int = 0
     records_with_issues: int = 0
@@ -133,6 +143,28 @@ class ScanTotals:
         self.records_missing_critical += bool(missing)
         self.health.add(scanned.health)
 
+    def merge(self, other: ScanTotals) -> None:
+        """Adds ``other``'s counts (another partition of the same run) to these."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in _COUNTERS:
+            getattr(self, name).update(getattr(other, name))
+        self.health.merge(other.health)
+
+    def dump(self) -> dict[str, Any]:
+        """The counts as JSON-ready data (what a pipeline partition stores)."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in _COUNTS}
+        data.update({name: dict(getattr(self, name)) for name in _COUNTERS})
+        data["health"] = self.health.model_dump()
+        return data
+
+    @classmethod
+    def load(cls, data: Mapping[str, Any]) -> ScanTotals:
+        """The totals ``dump`` wrote."""
+        fields: dict[str, Any] = {name: int(data[name]) for name in _COUNTS}
+        fields.update({name: Counter(data[name]) for name in _COUNTERS})
+        return cls(**fields, health=HealthAggregate.model_validate(data["health"]))
+
     def measurement(self) -> dict[str, object]:
         """The figures a RevOps lead tracks week over week."""
         n, rows = self.records, self.rows
@@ -145,16 +177,22 @@ class ScanTotals:
             "records_with_issues": self.records_with_issues,
             "queue_volume": rows,
             "queue_by_kind": dict(sorted(self.by_kind.items())),
-            "queue_by_decision": {d: self.by_decision.get(d, 0) for d in ("auto", "review", "blocked")},
+            "queue_by_decision": {d: self.by_decision.get(d, 0) for d in QUEUE_DECISIONS},
             "queue_by_field": dict(self.by_field.most_common()),
             "auto_apply_rate": rate(self.by_decision["auto"], rows),
             "review_rate": rate(self.by_decision["review"], rows),
             "blocked_rate": rate(self.by_decision["blocked"], rows),
             "missing_critical_rate": rate(self.records_missing_critical, n),
             "missing_critical_by_field": {k: rate(v, n) for k, v in self.missing_by_field.most_common()},
-            "routing_exceptions": self.records_by_kind["routing_blocker"],
-            "stale_records": self.records_by_kind["stale"],
-            "misowned_records": self.records_by_kind["misowned"],
+            **{key: self.records_by_kind[kind] for kind, key in SUMMARY_KEYS.items()},
             "changes_auto_applied": self.auto_applied,
             "changes_suppressed": self.suppressed,
         }
+
+
+def combine(parts: Iterable[ScanTotals]) -> ScanTotals:
+    """The totals of a whole run from the totals of its partitions (every figure kept)."""
+    total = ScanTotals()
+    for part in parts:
+        total.merge(part)
+    return total

@@ -7,6 +7,7 @@ Lambda invocation never runs out of time, and a partition of any size completes.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,8 +21,8 @@ from crm_hygiene.ports import (
     PartitionedCrmStore,
 )
 from crm_hygiene.services.scan.batch import PipelineDeps, scan_batch
-from crm_hygiene.services.scan.core import ScanTotals
-from crm_hygiene.types import ObjectType
+from crm_hygiene.services.scan.core import ScanTotals, combine
+from crm_hygiene.types import SUMMARY_KEYS, ObjectType
 from crm_hygiene.validate.context import CheckContext
 
 if TYPE_CHECKING:
@@ -77,22 +78,31 @@ def scan_partition(deps: PipelineDeps, partition: Partition, time_left: Callable
 
 
 def _figures(totals: ScanTotals, p: Partition) -> dict[str, Any]:
-    figures = totals.measurement()
-    figures["object_type"] = p.object_type
-    figures["health"] = totals.health.model_dump()
-    return figures
+    return {"object_type": p.object_type, "totals": totals.dump()}
 
 
-_SUMMED = (
-    "records",
-    "records_with_issues",
-    "queue_volume",
-    "routing_exceptions",
-    "stale_records",
-    "misowned_records",
-    "changes_auto_applied",
-    "changes_suppressed",
-)
+def _part_totals(part: dict[str, Any]) -> ScanTotals:
+    if "totals" in part:
+        return ScanTotals.load(part["totals"])
+    # Stored by the version before the combiner (a run that spans a deploy): its measurement holds
+    # every count but the missing-critical ones, which come back from their rates (4 dp).
+    n = int(part.get("records", 0))
+    return ScanTotals(
+        records=n,
+        records_with_issues=int(part.get("records_with_issues", 0)),
+        rows=int(part.get("queue_volume", 0)),
+        by_kind=Counter(part.get("queue_by_kind", {})),
+        by_decision=Counter(part.get("queue_by_decision", {})),
+        by_field=Counter(part.get("queue_by_field", {})),
+        missing_by_field=Counter(
+            {k: round(v * n) for k, v in part.get("missing_critical_by_field", {}).items()}
+        ),
+        records_missing_critical=round(part.get("missing_critical_rate", 0.0) * n),
+        records_by_kind=Counter({kind: int(part.get(key, 0)) for kind, key in SUMMARY_KEYS.items()}),
+        auto_applied=int(part.get("changes_auto_applied", 0)),
+        suppressed=int(part.get("changes_suppressed", 0)),
+        health=HealthAggregate.model_validate(part["health"]),
+    )
 
 
 def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
@@ -141,30 +151,9 @@ def _run_signals(run_id: str, object_type: ObjectType, figures: dict[str, Any]) 
     return signals
 
 
-def _merge_health(parts: list[dict[str, Any]]) -> HealthAggregate:
-    health = HealthAggregate()
-    for p in parts:
-        other = HealthAggregate.model_validate(p["health"])
-        health.records += other.records
-        health.total += other.total
-        for name, value in other.components.items():
-            health.components[name] += value
-        health.histogram = [a + b for a, b in zip(health.histogram, other.histogram, strict=True)]
-    return health
-
-
 def _combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    figures: dict[str, Any] = {k: sum(int(p.get(k, 0)) for p in parts) for k in _SUMMED}
-    n, volume = figures["records"], figures["queue_volume"]
-    missing = sum(p.get("missing_critical_rate", 0.0) * p.get("records", 0) for p in parts)
-    figures["missing_critical_rate"] = round(missing / n, 4) if n else 0.0
-    for decision, name in (
-        ("auto", "auto_apply_rate"),
-        ("review", "review_rate"),
-        ("blocked", "blocked_rate"),
-    ):
-        count = sum(p.get("queue_by_decision", {}).get(decision, 0) for p in parts)
-        figures[name] = round(count / volume, 4) if volume else 0.0
-    figures["health"] = _merge_health(parts).summary()
+    totals = combine(_part_totals(p) for p in parts)
+    figures: dict[str, Any] = totals.measurement()
+    figures["health"] = totals.health.summary()
     figures.setdefault("duplicate_risk", 0)
     return figures
