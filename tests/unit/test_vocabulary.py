@@ -22,7 +22,8 @@ from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import TRANSITIONS
 from crm_hygiene.services.scan.batch import queue_scanned
-from crm_hygiene.services.scan.core import ScannedRecord, ScanTotals
+from crm_hygiene.services.scan.core import ScanTotals
+from crm_hygiene.services.scanned import ScannedRecord
 from crm_hygiene.types import (
     CHANGE_STATUSES,
     DECISIONS,
@@ -42,7 +43,7 @@ from crm_hygiene.types import (
     QueueDecision,
     status_of,
 )
-from crm_hygiene.validate.record import Issue, RecordReport
+from crm_hygiene.validate.check import Issue, RecordReport
 
 
 def _scanned(kind: FindingKind, decision: QueueDecision = "review") -> ScannedRecord:

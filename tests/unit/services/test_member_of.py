@@ -9,8 +9,9 @@ from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.memory import InMemoryCrmStore
 from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.models.record import Record
-from crm_hygiene.services.dedup.core import ScanDuplicates, member_of, survivorship_fields
+from crm_hygiene.services.dedup.core import ScanDuplicates
 from crm_hygiene.services.dedup.entry import build_index, entry_proposal
+from crm_hygiene.services.members import member_of, survivorship_fields
 from crm_hygiene.standard.loader import default_standard
 
 

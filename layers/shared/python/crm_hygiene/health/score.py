@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm_hygiene.models.health import HealthScore
 from crm_hygiene.types import TRUST_KINDS
-from crm_hygiene.validate.record import RecordReport
+from crm_hygiene.validate.check import RecordReport
 
 WEIGHTS = {"completeness": 0.40, "validity": 0.30, "freshness": 0.15, "trust": 0.15}
 HEALTHY, POOR = 80.0, 50.0

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from crm_hygiene.models.record import Record
-from crm_hygiene.validate.activity import activity, age_days
-from crm_hygiene.validate.check import Check, Issue, RecordReport
+from crm_hygiene.validate.check import Check, RecordReport
 from crm_hygiene.validate.context import CheckContext
 from crm_hygiene.validate.rules import RULES
-
-# Issue, RecordReport, activity and age_days are re-exported: callers imported them from here before
-# the seam (crm_hygiene.validate.check) existed.
-__all__ = ["Issue", "RecordReport", "activity", "age_days", "check_record"]
 
 
 def check_record(record: Record, ctx: CheckContext) -> RecordReport:

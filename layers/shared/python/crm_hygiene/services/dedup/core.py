@@ -22,11 +22,7 @@ from crm_hygiene.models.merge import MergeProposal, merge_text, pair_key
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import DecisionMemory
-
-# member_of and survivorship_fields live in services/members.py (merge recomputes survivorship with
-# them too); imported here under their old address
-from crm_hygiene.services.members import member_of as member_of
-from crm_hygiene.services.members import survivorship_fields as survivorship_fields
+from crm_hygiene.services.members import member_of, survivorship_fields
 from crm_hygiene.services.scanned import ExtensionResult, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import FieldName, ObjectType, QueueDecision, status_of

@@ -20,8 +20,9 @@ from crm_hygiene.dedup.survivorship import Member, survive
 from crm_hygiene.models.merge import MergeProposal, PairEvidence, pair_key
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex, MatchIndexStore, every_record
-from crm_hygiene.services.dedup.core import ScanDuplicates, member_of, survivorship_fields
+from crm_hygiene.services.dedup.core import ScanDuplicates
 from crm_hygiene.services.dedup.proposals import band_of, summary_of
+from crm_hygiene.services.members import member_of, survivorship_fields
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 

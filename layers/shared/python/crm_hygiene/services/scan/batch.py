@@ -23,11 +23,12 @@ from crm_hygiene.ports import (
     WorkQueue,
 )
 from crm_hygiene.services.review.queue import QueuedScan, enqueue, review_item
-from crm_hygiene.services.scan.core import ScanExtension, ScannedRecord, scan_record
+from crm_hygiene.services.scan.core import scan_record
+from crm_hygiene.services.scanned import ScanExtension, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ENRICHABLE_KINDS, ObjectType
+from crm_hygiene.validate.check import Issue
 from crm_hygiene.validate.context import CheckContext
-from crm_hygiene.validate.record import Issue
 
 if TYPE_CHECKING:
     from crm_hygiene.enrich.quality import QualityStore

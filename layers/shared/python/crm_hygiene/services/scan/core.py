@@ -17,20 +17,11 @@ from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.policy.decide import decide
 from crm_hygiene.ports import DecisionMemory
-from crm_hygiene.services.scanned import ExtensionResult, ScanExtension, ScannedRecord
+from crm_hygiene.services.scanned import ScannedRecord
 from crm_hygiene.types import QUEUE_DECISIONS, SUMMARY_KEYS, FieldName, QueueDecision, status_of
+from crm_hygiene.validate.check import Issue
 from crm_hygiene.validate.context import CheckContext
-from crm_hygiene.validate.record import Issue, check_record
-
-# ScannedRecord, ExtensionResult and ScanExtension live in services/scanned.py (the extensions of
-# other use cases import them from there); they are re-exported for the scan's own drivers.
-__all__ = [
-    "ExtensionResult",
-    "ScanExtension",
-    "ScanTotals",
-    "ScannedRecord",
-    "scan_record",
-]
+from crm_hygiene.validate.record import check_record
 
 
 def _row(

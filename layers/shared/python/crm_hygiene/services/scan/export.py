@@ -22,12 +22,13 @@ from crm_hygiene.models.fields import HeaderMap, detect_object_type, header_key,
 from crm_hygiene.models.finding import Finding
 from crm_hygiene.models.queue import QUEUE_COLUMNS
 from crm_hygiene.models.record import Record
-from crm_hygiene.services.scan.core import ScanExtension, ScannedRecord, ScanTotals, scan_record
+from crm_hygiene.services.scan.core import ScanTotals, scan_record
+from crm_hygiene.services.scanned import ScanExtension, ScannedRecord
 from crm_hygiene.standard.loader import default_standard, load_standard
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
+from crm_hygiene.validate.check import Issue
 from crm_hygiene.validate.context import CheckContext
-from crm_hygiene.validate.record import Issue
 
 Progress = Callable[[int], None]
 HEALTH_COLUMNS = ("record_id", "object_type", "score", "completeness", "validity", "freshness", "trust")
