@@ -11,6 +11,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from crm_hygiene.models.crm import CrmKind
+from infra import names
 from infra.names import Names
 
 # CloudWatch Logs accepts only these retention periods.
@@ -60,7 +62,7 @@ class StackConfig(BaseModel):
     distributed_map: bool = False
     cognito: bool = False
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    crm_kind: Literal["internal", "hubspot"] = "internal"
+    crm_kind: CrmKind = "internal"
     hubspot_token_secret_name: str | None = None
     webhook_secret_name: str | None = None
     standard_parameter: str | None = None
@@ -90,6 +92,15 @@ class StackConfig(BaseModel):
     @property
     def hubspot_secret(self) -> str:
         return self.hubspot_token_secret_name or self.names.hubspot_token_secret
+
+    @property
+    def crm_secrets(self) -> dict[str, str]:
+        """Environment variable → Secrets Manager name, for each secret the configured CRM needs (its API
+        token); none for the internal table. The CRM registry (``crm_hygiene.wiring.crm``) lists the
+        same variables, and tests/infra checks that the two agree."""
+        if self.crm_kind == "hubspot":
+            return {names.ENV_HUBSPOT_TOKEN_SECRET_NAME: self.hubspot_secret}
+        return {}
 
     @property
     def webhook_secret(self) -> str:

@@ -113,7 +113,7 @@ OUTPUT_MERGE_WORKFLOW_ARN: Final = "MergeWorkflowArn"
 OUTPUT_AUDIT_BUCKET: Final = "AuditBucketName"
 OUTPUT_SCHEDULE_RULE: Final = "ScheduleRuleName"
 
-WEBHOOK_PATH: Final = ("webhooks", "hubspot")
+WEBHOOK_PATH: Final = ("webhooks", "{crm}")  # {crm}: a CRM kind (crm_hygiene.models.crm.CRM_KINDS)
 API_STAGE: Final = "v1"
 
 

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from crm_hygiene.models.messages import ScanRequest
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.scan.entry import scan_entry
 from crm_hygiene.settings import load_settings
 from crm_hygiene.types import ObjectType
-from crm_hygiene.webhooks.hubspot import ScanRequest
 from crm_hygiene.wiring.aws import AwsDeps
 
 if TYPE_CHECKING:

@@ -6,21 +6,29 @@ import base64
 import json
 from typing import Any
 
-from crm_hygiene.errors import HygieneError
+from crm_hygiene.errors import HygieneError, NotFound
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.settings import load_settings
-from crm_hygiene.webhooks.hubspot import HubSpotWebhookReceiver
+from crm_hygiene.webhooks.receiver import WebhookReceiver
 from crm_hygiene.wiring.aws import AwsDeps
+from crm_hygiene.wiring.crm import webhook_receiver
 
 _deps: AwsDeps | None = None
-_cached: HubSpotWebhookReceiver | None = None
+_cached: dict[tuple[str, str], WebhookReceiver] = {}
 
 
-def _receiver(deps: AwsDeps) -> HubSpotWebhookReceiver:
-    global _cached
-    if _cached is None:
-        _cached = HubSpotWebhookReceiver(deps.webhook_secret, deps.idempotency)
-    return _cached
+def _receiver(deps: AwsDeps, crm: str) -> WebhookReceiver:
+    """The configured CRM's receiver (the registry raises ``NotFound`` for any other ``{crm}``)."""
+    key = (deps.settings.crm_kind, crm)
+    if key not in _cached:
+        _cached[key] = webhook_receiver(deps, deps.settings.crm_kind, crm)
+    return _cached[key]
+
+
+def _crm_of(event: dict[str, Any]) -> str:
+    """``{crm}`` of ``POST /webhooks/{crm}``."""
+    crm = (event.get("pathParameters") or {}).get("crm")
+    return str(crm) if crm else str(event.get("path") or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _request_uri(event: dict[str, Any]) -> str:
@@ -40,12 +48,16 @@ def lambda_handler(
     event: dict[str, Any],
     context: Any,
     deps: AwsDeps | None = None,
-    receiver: HubSpotWebhookReceiver | None = None,
+    receiver: WebhookReceiver | None = None,
 ) -> dict[str, Any]:
     global _deps
     deps = deps or _deps or AwsDeps(load_settings())
     _deps = _deps or deps
-    receiver = receiver or _receiver(deps)
+    try:
+        receiver = receiver or _receiver(deps, _crm_of(event))
+    except NotFound as exc:
+        metrics.add_metric(name="Webhook404", unit="Count", value=1)
+        return _answer(404, {"message": str(exc)})
     raw = event.get("body") or ""
     body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
@@ -69,8 +81,8 @@ def lambda_handler(
             "ignored": result.ignored,
         },
     )
-    return {
-        "statusCode": result.status_code,
-        "headers": {"content-type": "application/json"},
-        "body": json.dumps(result.body()),
-    }
+    return _answer(result.status_code, result.body())
+
+
+def _answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}

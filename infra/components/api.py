@@ -1,11 +1,13 @@
-"""The REST API: the review API behind IAM (or Cognito) and the HubSpot webhook.
+"""The REST API: the review API behind IAM (or Cognito) and the CRM webhook.
 
 ``ANY /`` and ``ANY /{proxy+}`` go to the review-api function with AWS_IAM (SigV4) authorization,
-or a Cognito user-pool authorizer when ``cognito`` is on. ``POST /webhooks/hubspot`` has no
-gateway authorization, because HubSpot signs with an app secret, not SigV4: the gateway only
-checks that the body is a JSON array of events, and the function checks the signature. The
-gateway does not require a signature header: HubSpot signs with v3 or v1/v2 headers depending on
-the app, the function accepts each, and a request refused here would never reach its retry logic.
+or a Cognito user-pool authorizer when ``cognito`` is on. ``POST /webhooks/{crm}`` (``/webhooks/hubspot``
+for HubSpot) has no gateway authorization, because HubSpot signs with an app secret, not SigV4: the
+gateway only checks that the body is a JSON array of events; the function answers 404 for a ``{crm}``
+that is not the deployment's CRM kind or sends no webhooks (the internal table), and checks the
+signature. The gateway does not require a signature header: HubSpot signs with v3 or v1/v2 headers
+depending on the app, the function accepts each, and a request refused here would never reach its
+retry logic.
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ class ReviewApi(Construct):
             authorization_type=apigw.AuthorizationType.NONE,
             request_validator=validator,
             request_models={"application/json": model},
+            request_parameters={"method.request.path.crm": True},
         )
         nag.acknowledge(method, "APIG4", WEBHOOK_REASON)
         nag.acknowledge(method, "COG4", WEBHOOK_REASON)

@@ -57,7 +57,7 @@ SPECS: dict[str, FunctionSpec] = {
     names.ENTRY_SCAN_FN: FunctionSpec(
         "entry_handler.lambda_handler", "scan", description="Checks one record"
     ),
-    names.WEBHOOK_FN: FunctionSpec("webhook_handler.lambda_handler", "scan", description="HubSpot webhook"),
+    names.WEBHOOK_FN: FunctionSpec("webhook_handler.lambda_handler", "scan", description="CRM webhook"),
     names.ENRICH_FN: FunctionSpec("enrich_handler.lambda_handler", "enrich", description="Enriches records"),
     names.APPLY_FN: FunctionSpec("apply_handler.lambda_handler", "apply", 300, description="Applies changes"),
     names.REVIEW_API_FN: FunctionSpec(
@@ -212,8 +212,7 @@ class Functions(Construct):
         env |= {
             names.TOPIC_ENV[topic_id]: topic.topic_arn for topic_id, topic in self._signals.all_topics.items()
         }
-        if config.crm_kind == "hubspot":
-            env[names.ENV_HUBSPOT_TOKEN_SECRET_NAME] = config.hubspot_secret
+        env |= config.crm_secrets
         if config.standard_parameter:
             env[names.ENV_STANDARD_PARAMETER] = config.standard_parameter
         if storage.snapshot_bucket is not None:
@@ -341,8 +340,8 @@ class Functions(Construct):
             names.APPLY_FN,
             names.REVIEW_API_FN,
         )
-        if config.crm_kind == "hubspot":
-            token = secretsmanager.Secret.from_secret_name_v2(self, "HubSpotToken", config.hubspot_secret)
+        for variable, secret_name in config.crm_secrets.items():
+            token = secretsmanager.Secret.from_secret_name_v2(self, f"CrmSecret{variable}", secret_name)
             for function_id in crm_readers:
                 token.grant_read(self[function_id].grantee)
         if config.standard_parameter:

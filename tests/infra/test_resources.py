@@ -377,13 +377,16 @@ def _methods(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
 
 def test_the_review_proxy_requires_iam_and_the_webhook_is_open_but_validated(synth):
     methods = _methods(synth)
-    assert set(methods) == {("/", "ANY"), ("/{proxy+}", "ANY"), ("/webhooks/hubspot", "POST")}
+    # POST /webhooks/hubspot reaches the webhook function through /webhooks/{crm}, which answers 404 for
+    # a CRM other than the deployment's
+    assert set(methods) == {("/", "ANY"), ("/{proxy+}", "ANY"), ("/webhooks/{crm}", "POST")}
     assert methods[("/{proxy+}", "ANY")]["AuthorizationType"] == "AWS_IAM"
     assert methods[("/", "ANY")]["AuthorizationType"] == "AWS_IAM"
-    webhook = methods[("/webhooks/hubspot", "POST")]
+    webhook = methods[("/webhooks/{crm}", "POST")]
     assert webhook["AuthorizationType"] == "NONE"
     assert "RequestValidatorId" in webhook
     assert set(webhook["RequestModels"]) == {"application/json"}
+    assert webhook["RequestParameters"] == {"method.request.path.crm": True}
     [validator] = synth.of_type("AWS::ApiGateway::RequestValidator").values()
     assert validator["Properties"]["ValidateRequestBody"] is True
 
@@ -391,7 +394,7 @@ def test_the_review_proxy_requires_iam_and_the_webhook_is_open_but_validated(syn
 def test_cognito_replaces_iam_on_the_review_routes_when_configured(variant):
     methods = _methods(variant)
     assert methods[("/{proxy+}", "ANY")]["AuthorizationType"] == "COGNITO_USER_POOLS"
-    assert methods[("/webhooks/hubspot", "POST")]["AuthorizationType"] == "NONE"
+    assert methods[("/webhooks/{crm}", "POST")]["AuthorizationType"] == "NONE"
     [pool] = variant.of_type("AWS::Cognito::UserPool").values()
     assert pool["Properties"]["MfaConfiguration"] == "ON"
     assert pool["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True

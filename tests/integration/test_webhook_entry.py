@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import entry_handler
@@ -40,6 +41,13 @@ def webhook_deps(aws: dict[str, str], deps: AwsDeps, tmp_path: Path) -> AwsDeps:
     return deps
 
 
+@pytest.fixture
+def hook_deps(webhook_deps: AwsDeps) -> AwsDeps:
+    """The webhook function of a HubSpot deployment: it needs its secret, the idempotency table and the
+    scan-requests queue, never the CRM store (the entry scan reads the internal table standing in)."""
+    return AwsDeps(webhook_deps.settings.model_copy(update={"crm_kind": "hubspot"}))
+
+
 def delivery(events: list[dict[str, object]], *, secret: str = SECRET, age_ms: int = 0) -> dict[str, object]:
     body = json.dumps(events)
     timestamp = str(int(time.time() * 1000) - age_ms)
@@ -59,14 +67,14 @@ def property_change(object_id: str, event_id: int) -> dict[str, object]:
 
 
 def test_signed_webhook_is_queued_once_and_scanned_at_entry(
-    aws: dict[str, str], webhook_deps: AwsDeps
+    aws: dict[str, str], webhook_deps: AwsDeps, hook_deps: AwsDeps
 ) -> None:
     deps = webhook_deps
     record_id = "100001"
     event = delivery([property_change(record_id, 11)])
     # When HubSpot delivers a signed event (and then retries the same delivery)
-    first = webhook_lambda(event, FakeContext(), deps=deps)
-    second = webhook_lambda(event, FakeContext(), deps=deps)
+    first = webhook_lambda(event, FakeContext(), deps=hook_deps)
+    second = webhook_lambda(event, FakeContext(), deps=hook_deps)
     # Then it is answered 200 both times, queued once
     assert first["statusCode"] == 200 and json.loads(first["body"])["accepted"] == 1
     assert second["statusCode"] == 200 and json.loads(second["body"])["duplicates"] == 1
@@ -79,11 +87,35 @@ def test_signed_webhook_is_queued_once_and_scanned_at_entry(
     assert {i.record_id for i in items} <= {record_id}
 
 
-def test_forged_or_stale_webhooks_are_401(webhook_deps: AwsDeps, aws: dict[str, str]) -> None:
+def test_forged_or_stale_webhooks_are_401(hook_deps: AwsDeps, aws: dict[str, str]) -> None:
     forged = delivery([property_change("100001", 12)], secret="not-the-secret")
-    assert webhook_lambda(forged, FakeContext(), deps=webhook_deps)["statusCode"] == 401
+    assert webhook_lambda(forged, FakeContext(), deps=hook_deps)["statusCode"] == 401
     stale = delivery([property_change("100001", 13)], age_ms=10 * 60 * 1000)
-    assert webhook_lambda(stale, FakeContext(), deps=webhook_deps)["statusCode"] == 401
+    assert webhook_lambda(stale, FakeContext(), deps=hook_deps)["statusCode"] == 401
+    assert drain(aws["SCAN_REQUESTS_QUEUE_URL"]) == []
+
+
+@pytest.mark.parametrize(
+    ("crm_kind", "path"),
+    [
+        ("internal", "/webhooks/hubspot"),  # the internal table sends no webhooks
+        ("internal", "/webhooks/internal"),
+        ("hubspot", "/webhooks/internal"),  # not this deployment's CRM
+        ("hubspot", "/webhooks/salesforce"),
+    ],
+)
+def test_a_webhook_for_a_crm_that_is_not_this_deployments_is_404(
+    webhook_deps: AwsDeps, aws: dict[str, str], crm_kind: str, path: str
+) -> None:
+    # Given a deployment whose CRM is crm_kind
+    deps = AwsDeps(webhook_deps.settings.model_copy(update={"crm_kind": crm_kind}))
+    # When a correctly signed delivery arrives on another CRM's webhook path
+    event: dict[str, Any] = dict(delivery([property_change("100001", 14)]))
+    event["path"] = event["requestContext"]["path"] = path
+    event["pathParameters"] = {"crm": path.rsplit("/", 1)[-1]}
+    answer = webhook_lambda(event, FakeContext(), deps=deps)
+    # Then it is refused with 404, saying why, and nothing is queued
+    assert answer["statusCode"] == 404 and "webhook" in json.loads(answer["body"])["message"]
     assert drain(aws["SCAN_REQUESTS_QUEUE_URL"]) == []
 
 

@@ -9,7 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from crm_hygiene.local.fake_hubspot import FakeHubSpotServer
-from crm_hygiene.webhooks import HubSpotWebhookReceiver, InMemoryIdempotencyStore, ScanRequest
+from crm_hygiene.models.messages import ScanRequest
+from crm_hygiene.webhooks import HubSpotWebhookReceiver, InMemoryIdempotencyStore
 
 SECRET = "integration-secret"
 

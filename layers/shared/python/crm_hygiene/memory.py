@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from crm_hygiene.errors import Conflict, Gone, NotFound
+from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound
 from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
@@ -272,7 +272,11 @@ class InMemoryCrmStore:
         return result("applied", w.new_value)
 
     def merge(self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId) -> MergeResult:
+        """As ``DynamoCrmStore.merge``: a repeat is "already merged"; a missing, merged-away or
+        already-merged-elsewhere record is ``NotFound``; a record with itself is refused."""
         primary, secondary = record_key(object_type, primary_id), record_key(object_type, secondary_id)
+        if primary == secondary:
+            raise HygieneError(f"cannot merge {object_type} {primary_id} with itself")
         if primary not in self.records or secondary not in self.records:
             raise NotFound(f"{object_type} {primary_id} or {secondary_id} does not exist")
         if self.merged_into.get(secondary) == primary:
@@ -282,6 +286,10 @@ class InMemoryCrmStore:
                 merged_ids=[secondary_id],
                 surviving_id=primary_id,
                 detail="already merged",
+            )
+        if primary in self.merged_into or secondary in self.merged_into:
+            raise NotFound(
+                f"cannot merge {object_type} {secondary_id} into {primary_id}: missing or already merged"
             )
         self.merged_into[secondary] = primary
         return MergeResult(

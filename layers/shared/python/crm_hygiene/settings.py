@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crm_hygiene.errors import HygieneError
+from crm_hygiene.models.crm import CrmKind
 
 
 class PipelineSettings(BaseModel):
@@ -37,7 +37,7 @@ class PipelineSettings(BaseModel):
     topic_provider_quality_arn: str = Field(alias="TOPIC_PROVIDER_QUALITY_ARN", min_length=1)
     topic_measurement_arn: str = Field(alias="TOPIC_MEASUREMENT_ARN", min_length=1)
     topic_alerts_arn: str = Field(alias="TOPIC_ALERTS_ARN", min_length=1)
-    crm_kind: Literal["internal", "hubspot"] = Field(default="internal", alias="CRM_KIND")
+    crm_kind: CrmKind = Field(default="internal", alias="CRM_KIND")
     hubspot_token_secret_name: str | None = Field(default=None, alias="HUBSPOT_TOKEN_SECRET_NAME")
     hubspot_base_url: str = Field(default="https://api.hubapi.com", alias="HUBSPOT_BASE_URL")
     webhook_secret_name: str | None = Field(default=None, alias="WEBHOOK_SECRET_NAME")

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from crm_hygiene.models.crm import CRM_KINDS
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--contacts", type=int, default=2000, help="size of the generated CRM (default 2000)")
@@ -19,7 +21,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--crm",
-        choices=("internal", "hubspot"),
+        choices=CRM_KINDS,
         default="internal",
         help="the CRM: the internal DynamoDB table, or a local fake HubSpot (default internal)",
     )

@@ -1,7 +1,7 @@
 """A local stand-in for API Gateway: HTTP on 127.0.0.1 → REST proxy events → the deployed functions.
 
 moto cannot invoke REST API integrations (local-aws.md §6), so this adapter routes like the stack's
-API: ``POST /webhooks/hubspot`` to the webhook function, everything else to the review API function,
+API: ``POST /webhooks/{crm}`` to the webhook function, everything else to the review API function,
 both invoked through moto's Lambda service. The caller's identity (the reviewer in the audit trail)
 comes from an ``X-Reviewer`` header, standing in for IAM or Cognito; this exists only locally.
 """
@@ -70,6 +70,14 @@ def proxy_event(
     }
 
 
+def webhook_crm(path: str) -> str | None:
+    """``{crm}`` when ``path`` is ``/webhooks/{crm}`` (the webhook function's route), else None."""
+    parts = path.strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "webhooks" and parts[1]:
+        return parts[1]
+    return None
+
+
 INTEGRATION_TIMEOUT_S = 29
 
 
@@ -100,9 +108,12 @@ class LocalApi:
     def invoke(
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        path = urlsplit(target).path
-        function = self.webhook_function if path.rstrip("/") == "/webhooks/hubspot" else self.review_function
+        crm = webhook_crm(urlsplit(target).path)
+        function = self.review_function if crm is None else self.webhook_function
         event = proxy_event(method, target, headers, body)
+        if crm is not None:  # the stack's POST /webhooks/{crm} resource
+            event["resource"] = event["requestContext"]["resourcePath"] = "/webhooks/{crm}"
+            event["pathParameters"] = {"crm": crm}
         try:
             response = self._lambda.invoke(FunctionName=function, Payload=json.dumps(event).encode())
         except ReadTimeoutError:

@@ -22,6 +22,7 @@ from crm_hygiene.csvio.records import read_records
 from crm_hygiene.local.api_gateway import LocalApi
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.local.stack import LocalStack, up
+from crm_hygiene.models.crm import CrmKind
 from crm_hygiene.settings import PipelineSettings
 from crm_hygiene.wiring.aws import AwsDeps
 
@@ -147,7 +148,7 @@ WEBHOOK_SECRET = "crm-hygiene/hubspot-webhook"
 LOCAL_WEBHOOK_SECRET = "local-demo-client-secret"
 
 
-def start(contacts: int = 2000, seed: int = 7, folder: Path = DEMO, crm: str = "internal") -> DemoRun:
+def start(contacts: int = 2000, seed: int = 7, folder: Path = DEMO, crm: CrmKind = "internal") -> DemoRun:
     """Brings the stack up and seeds the CRM (internal table or fake HubSpot); nothing is scanned yet."""
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "lambda.log"
@@ -177,7 +178,7 @@ def _start_hubspot(stack: LocalStack, export: Path) -> Any:
     secrets.create_secret(Name=HUBSPOT_TOKEN_SECRET, SecretString=DEFAULT_TOKEN)
     secrets.create_secret(Name=WEBHOOK_SECRET, SecretString=LOCAL_WEBHOOK_SECRET)
     overrides = {
-        "CRM_KIND": "hubspot",
+        "CRM_KIND": "hubspot",  # a CrmKind (crm_hygiene.models.crm)
         "HUBSPOT_BASE_URL": server.url,
         "HUBSPOT_TOKEN_SECRET_NAME": HUBSPOT_TOKEN_SECRET,
         "WEBHOOK_SECRET_NAME": WEBHOOK_SECRET,

@@ -1,13 +1,20 @@
-"""Shapes that cross the CRM port: pages of records, field writes with the value they expect, results."""
+"""Shapes that cross the CRM port: pages of records, field writes with the value they expect, results;
+and the names of the CRMs this package connects to."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_hygiene.models.record import Record
 from crm_hygiene.types import FieldName, ObjectType, RecordId
+
+CrmKind = Literal["internal", "hubspot"]
+"""Which CRM a deployment talks to: ``internal`` (the DynamoDB CRM table) or ``hubspot``. Settings
+(``CRM_KIND``), the infra context (``crm_kind``), the demo's ``--crm`` and the registry in
+``crm_hygiene.wiring.crm`` all take their choices from here."""
+CRM_KINDS: tuple[CrmKind, ...] = get_args(CrmKind)
 
 
 class RecordPage(BaseModel):

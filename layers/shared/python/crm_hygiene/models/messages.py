@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crm_hygiene.models.crm import CrmKind
 from crm_hygiene.models.merge import MergeApproval, MergeProposal
 from crm_hygiene.types import OBJECT_TYPES, ObjectType, RecordId
 
@@ -83,3 +84,25 @@ class MergeTask(BaseModel):
         """The record the others merge into: the reviewer's choice, else the suggested primary."""
         chosen = self.decision.primary_id if self.decision is not None else None
         return chosen or self.proposal.suggested_primary
+
+
+ScanReason = Literal["created", "changed", "merged", "restored"]
+
+
+class ScanRequest(BaseModel):
+    """Scan this record (again): what a CRM's webhook receiver hands the entry scan (SQS body).
+
+    ``source`` names the CRM the request came from; messages queued before it could name another
+    CRM carry none, and they came from HubSpot.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    object_type: ObjectType
+    record_id: RecordId
+    reason: ScanReason
+    properties: list[str] = Field(default_factory=list)
+    merged_ids: list[RecordId] = Field(default_factory=list)
+    occurred_at: int = 0
+    event_ids: list[int] = Field(default_factory=list)
+    source: CrmKind = "hubspot"

@@ -6,15 +6,16 @@ method, the URL as called, the headers and the raw body, and maps the result to 
 
 from __future__ import annotations
 
-from crm_hygiene.webhooks.hubspot import HubSpotWebhookReceiver, ScanRequest, WebhookResult
+from crm_hygiene.webhooks.hubspot import HubSpotWebhookReceiver
 from crm_hygiene.webhooks.idempotency import InMemoryIdempotencyStore
+from crm_hygiene.webhooks.receiver import WebhookReceiver, WebhookResult
 from crm_hygiene.webhooks.signature import SignatureCheck, sign_v1, sign_v2, sign_v3, verify_signature
 
 __all__ = [
     "HubSpotWebhookReceiver",
     "InMemoryIdempotencyStore",
-    "ScanRequest",
     "SignatureCheck",
+    "WebhookReceiver",
     "WebhookResult",
     "sign_v1",
     "sign_v2",

@@ -16,15 +16,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Final
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
+from crm_hygiene.models.messages import ScanReason, ScanRequest
 from crm_hygiene.ports import IdempotencyStore
-from crm_hygiene.types import ObjectType, RecordId
+from crm_hygiene.types import ObjectType
+from crm_hygiene.webhooks.receiver import WebhookResult
 from crm_hygiene.webhooks.signature import V3_ONLY, SignatureVersion, verify_signature
 
-ScanReason = Literal["created", "changed", "merged", "restored"]
 _REASONS: Final[dict[str, ScanReason]] = {
     "creation": "created",
     "propertyChange": "changed",
@@ -67,40 +68,6 @@ class HubSpotEvent(BaseModel):
             for part in ("hubspot", self.portal_id, self.app_id, self.subscription_type, self.object_id,
                          self.event_id, self.occurred_at, self.property_name or "")
         )  # fmt: skip
-
-
-class ScanRequest(BaseModel):
-    """Scan this record (again): what the pipeline's entry scan consumes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    object_type: ObjectType
-    record_id: RecordId
-    reason: ScanReason
-    properties: list[str] = Field(default_factory=list)
-    merged_ids: list[RecordId] = Field(default_factory=list)
-    occurred_at: int = 0
-    event_ids: list[int] = Field(default_factory=list)
-    source: Literal["hubspot"] = "hubspot"
-
-
-class WebhookResult(BaseModel):
-    """What the HTTP layer answers (``status_code``, ``body()``) and hands on (``accepted``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    status_code: int
-    accepted: list[ScanRequest] = Field(default_factory=list)
-    events: int = 0
-    ignored: int = 0
-    duplicates: int = 0
-    claimed: list[str] = Field(default_factory=list)
-    reason: str = ""
-
-    def body(self) -> dict[str, Any]:
-        if self.status_code == 401:
-            return {"message": "invalid signature"}
-        return {"accepted": len(self.accepted), "ignored": self.ignored, "duplicates": self.duplicates}
 
 
 class HubSpotWebhookReceiver:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.adapters.aws.audit_log import DynamoAuditLog
 from crm_hygiene.adapters.aws.change_queue import DynamoChangeQueue
-from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
 from crm_hygiene.adapters.aws.decision_memory import DynamoDecisionMemory
 from crm_hygiene.adapters.aws.health_store import DynamoHealthStore
 from crm_hygiene.adapters.aws.idempotency import DynamoIdempotencyStore
@@ -26,6 +25,7 @@ from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.settings import PipelineSettings
 from crm_hygiene.standard.loader import default_standard, parse_standard
 from crm_hygiene.standard.model import DataStandard
+from crm_hygiene.wiring.crm import crm_store
 
 if TYPE_CHECKING:
     from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
@@ -107,22 +107,8 @@ class AwsDeps:
 
     @cached_property
     def crm(self) -> CrmStore:
-        if self.settings.crm_kind == "hubspot":
-            return self._hubspot()
-        return DynamoCrmStore(self.dynamodb.Table(self.settings.crm_table))
-
-    def _hubspot(self) -> CrmStore:
-        from crm_hygiene.adapters.crm.hubspot import HubSpotCrmStore
-        from crm_hygiene.adapters.secrets import AwsSecretStore
-
-        name = self.settings.hubspot_token_secret_name
-        if not name:
-            raise StandardError(
-                "settings", [("HUBSPOT_TOKEN_SECRET_NAME", None, "required when CRM_KIND=hubspot")]
-            )
-        token = AwsSecretStore().get(name)
-        store: CrmStore = HubSpotCrmStore.from_settings(base_url=self.settings.hubspot_base_url, token=token)
-        return store
+        """The configured CRM's store, built by its entry in the CRM registry (``wiring/crm.py``)."""
+        return crm_store(self, self.settings.crm_kind)
 
     @cached_property
     def match_index(self) -> MatchIndexStore:

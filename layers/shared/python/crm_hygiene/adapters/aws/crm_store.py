@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from crm_hygiene.adapters.aws.codec import decode_cursor, encode_cursor
 from crm_hygiene.adapters.aws.errors import aws_errors, code_of
-from crm_hygiene.errors import Conflict, NotFound
+from crm_hygiene.errors import Conflict, HygieneError, NotFound
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.record import Record
@@ -133,6 +133,8 @@ class DynamoCrmStore:
         result = w.result
         if w.field in READ_ONLY:
             return result("read_only")
+        if w.field not in CANONICAL_FIELDS[object_type]:  # the table holds canonical fields only
+            return result("read_only", detail=f"{w.field!r} is not a {object_type} field")
         condition = "attribute_exists(pk) AND attribute_not_exists(merged_into) AND "
         condition += "(#fs.#f = :old OR (attribute_not_exists(#fs.#f) AND :old = :empty))"
         try:
@@ -156,6 +158,8 @@ class DynamoCrmStore:
         return w.result("applied", w.new_value)
 
     def merge(self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId) -> MergeResult:
+        if primary_id == secondary_id:
+            raise HygieneError(f"cannot merge {object_type} {primary_id} with itself")
         live = "attribute_exists(pk) AND attribute_not_exists(merged_into)"
         now = datetime.now(UTC).isoformat()
         # The table resource's client serializes Python values itself: no {"S": ...} here.
