@@ -181,3 +181,29 @@ def test_backend_failures_surface_as_domain_errors(crm: CrmUnderTest) -> None:
         crm.store.list_records("contact")
     with pytest.raises(HygieneError):
         crm.store.get_records("contact", ["1"])
+
+
+def test_a_write_to_a_merged_away_id_never_writes_past_the_guard(crm: CrmUnderTest) -> None:
+    # Given two records merged (the primary's values win), and a write queued for the secondary before
+    primary, secondary = crm.seed(people(2))
+    survivor = crm.store.merge("contact", primary, secondary).surviving_id
+    # When it is applied after the merge
+    [result] = crm.store.write_fields("contact", [write(secondary, "last_name", "Person1", "Late")])
+    if crm.resolves_merged_ids:  # followed to the survivor, which no longer holds the expected value
+        assert result.status == "conflict" and result.current == "Person0"
+    else:  # the merged-away record is not live
+        assert result.status == "not_found" and "merged" in result.detail
+    # Then the survivor keeps its value
+    assert crm.store.get_records("contact", [survivor])[0].get("last_name") == "Person0"
+
+
+def test_a_record_merged_into_another_cannot_be_merged_into_a_third(crm: CrmUnderTest) -> None:
+    first, second, third = crm.seed(people(3))
+    survivor = crm.store.merge("contact", first, second).surviving_id
+    if crm.resolves_merged_ids:  # the merged-away id means its survivor: the survivor is merged
+        assert crm.store.merge("contact", third, second).surviving_id not in (survivor, second)
+        assert len(listed(crm)) == 1
+    else:
+        with pytest.raises(NotFound):
+            crm.store.merge("contact", third, second)
+        assert sorted(listed(crm)) == sorted([survivor, third])

@@ -55,7 +55,11 @@ class CrmStore(Protocol):
         ...
 
     def get_records(self, object_type: ObjectType, record_ids: Sequence[RecordId]) -> list[Record]:
-        """The records that exist among ``record_ids`` (missing ones are left out)."""
+        """The records that exist among ``record_ids`` (missing ones are left out).
+
+        A merged-away id is never answered under its own id: it is left out (the internal table), or,
+        where the CRM follows merges (HubSpot), answered with the survivor, once.
+        tests/contract/test_crm_store.py holds every implementation to this port."""
         ...
 
     def write_fields(self, object_type: ObjectType, writes: Sequence[FieldWrite]) -> list[WriteResult]:
