@@ -7,10 +7,13 @@ CLI, through ``CDK_CONTEXT_JSON``. ``-c`` values arrive as strings; pydantic's l
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from crm_hygiene.enrich.config import parse_providers
+from crm_hygiene.errors import InputError
 from crm_hygiene.models.crm import CrmKind
 from infra import names
 from infra.names import Names
@@ -66,13 +69,19 @@ class StackConfig(BaseModel):
     hubspot_token_secret_name: str | None = None
     webhook_secret_name: str | None = None
     standard_parameter: str | None = None
+    providers_file: Path | None = None
     log_retention_days: int = 30
     api_rate_limit: float = Field(50.0, gt=0)
     api_burst_limit: int = Field(100, ge=1)
     queue_age_alarm_seconds: int = Field(3 * 86_400, ge=60)
 
     @field_validator(
-        "alarm_email", "hubspot_token_secret_name", "webhook_secret_name", "standard_parameter", mode="before"
+        "alarm_email",
+        "hubspot_token_secret_name",
+        "webhook_secret_name",
+        "standard_parameter",
+        "providers_file",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
@@ -84,6 +93,18 @@ class StackConfig(BaseModel):
         if value not in LOG_RETENTION_DAYS:
             raise ValueError(f"CloudWatch Logs accepts only {LOG_RETENTION_DAYS}")
         return value
+
+    @field_validator("providers_file")
+    @classmethod
+    def _deployable_providers(cls, value: Path | None) -> Path | None:
+        """The file must parse (errors as file:line) and name only providers the enrich function can run."""
+        if value is not None:
+            _providers_text(value)
+        return value
+
+    def providers_yaml(self) -> str | None:
+        """The providers file's text (stored as an SSM parameter), when one is configured."""
+        return None if self.providers_file is None else _providers_text(self.providers_file)
 
     @property
     def names(self) -> Names:
@@ -105,6 +126,18 @@ class StackConfig(BaseModel):
     @property
     def webhook_secret(self) -> str:
         return self.webhook_secret_name or self.names.webhook_secret
+
+
+def _providers_text(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror}") from None
+    try:
+        parse_providers(text, str(path)).check_deployable(str(path))
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    return text
 
 
 class _Node(Protocol):

@@ -57,7 +57,8 @@ ALERTS_TOPIC: Final = "AlertsTopic"
 # Work queues: construct id -> base name.
 WORK_QUEUES: Final = {"ApplyQueue": "apply", "EnrichQueue": "enrich", "ScanRequestsQueue": "scan-requests"}
 
-# Environment variables every function receives (docs/pipeline.md, "COMMON").
+# Environment variables of the functions; each function gets those its settings model reads
+# (docs/pipeline.md, "Environment variables").
 ENV_CHANGE_QUEUE_TABLE: Final = "CHANGE_QUEUE_TABLE"
 ENV_AUDIT_TABLE: Final = "AUDIT_TABLE"
 ENV_AUDIT_BUCKET: Final = "AUDIT_BUCKET"
@@ -81,7 +82,7 @@ ENV_WEBHOOK_SECRET_NAME: Final = "WEBHOOK_SECRET_NAME"
 ENV_STANDARD_PARAMETER: Final = "STANDARD_PARAMETER"
 ENV_SCAN_PARTITIONS: Final = "SCAN_PARTITIONS"
 ENV_SNAPSHOT_BUCKET: Final = "SNAPSHOT_BUCKET"
-ENV_STAGE: Final = "STAGE"
+ENV_PROVIDERS_PARAMETER: Final = "PROVIDERS_PARAMETER"
 
 # Which environment variable names which topic (keys of SIGNAL_TOPICS plus the alerts topic).
 TOPIC_ENV: Final = {
@@ -169,6 +170,11 @@ class Names:
     @property
     def hubspot_token_secret(self) -> str:
         return f"{APP}/{self.stage}/hubspot-token"
+
+    @property
+    def providers_parameter(self) -> str:
+        """The SSM parameter holding the enrich function's providers file."""
+        return f"/{APP}/{self.stage}/providers"
 
     @property
     def webhook_secret(self) -> str:

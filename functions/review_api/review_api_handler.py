@@ -10,12 +10,10 @@ from review_routes import Unauthenticated, router
 from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidDecision, NotFound
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.services.review.core import ReviewDeps
-from crm_hygiene.settings import load_settings
-from crm_hygiene.wiring.aws import AwsDeps
+from crm_hygiene.wiring.aws import review_deps
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(router)
-_deps: ReviewDeps | None = None
 
 
 def _error(status: int, exc: Exception) -> Response[dict[str, str]]:
@@ -62,11 +60,8 @@ def openapi_schema() -> str:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any, deps: ReviewDeps | None = None) -> dict[str, Any]:
-    global _deps
-    if deps is None and _deps is None:
-        _deps = AwsDeps(load_settings()).review()
     # The router shares the context of the app that included it last; when a process holds more than one
     # app (the local stack's executor and a test), bind it to this one before resolving.
     router.context = app.context
-    app.append_context(deps=deps or _deps)
+    app.append_context(deps=deps or review_deps())
     return app.resolve(event, context)

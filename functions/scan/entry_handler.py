@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
 
 from crm_hygiene.models.messages import ScanRequest
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.scan.entry import scan_entry
-from crm_hygiene.settings import load_settings
+from crm_hygiene.settings import EntryScanSettings
 from crm_hygiene.types import ObjectType
-from crm_hygiene.wiring.aws import AwsDeps
-
-if TYPE_CHECKING:
-    from crm_hygiene.services.dedup.entry import IndexCache
-
-_deps: AwsDeps | None = None
-_indexes: IndexCache | None = None
+from crm_hygiene.wiring.aws import AwsDeps, aws_deps
 
 
-def _index(deps: AwsDeps, object_type: ObjectType) -> MatchIndex | None:
+class ScanRequestRecord(SqsRecordModel):
+    body: Json[ScanRequest]
+
+
+def _index(deps: AwsDeps[EntryScanSettings], object_type: ObjectType) -> MatchIndex | None:
     """The match index of existing contacts or companies: the one the last scan stored (snapshot
     loaded once per container), else built from the CRM; kept current by the entry scans."""
-    global _indexes
     if object_type not in deps.pipeline().dedup_objects:
         return None
-    from crm_hygiene.services.dedup.entry import IndexCache  # numpy and rapidfuzz: only when used
-
-    _indexes = _indexes or IndexCache()
-    return _indexes.get(deps.match_index, deps.crm, object_type)
+    return deps.index_cache.get(deps.match_index, deps.crm, object_type)
 
 
-def _scan_one(record: SQSRecord, deps: AwsDeps) -> str:
-    request = ScanRequest.model_validate_json(record.body)
+def _scan_one(record: ScanRequestRecord, deps: AwsDeps[EntryScanSettings]) -> str:
+    request = record.body
     index = _index(deps, request.object_type)
     [result] = scan_entry(deps.pipeline(), request.object_type, [request.record_id], index=index)
     metrics.add_metric(name="EntryScans", unit="Count", value=1)
@@ -53,13 +48,13 @@ def _scan_one(record: SQSRecord, deps: AwsDeps) -> str:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any, deps: AwsDeps | None = None) -> Any:
-    global _deps
-    deps = deps or _deps or AwsDeps(load_settings())
-    _deps = _deps or deps
+def lambda_handler(
+    event: dict[str, Any], context: Any, deps: AwsDeps[EntryScanSettings] | None = None
+) -> Any:
+    used = deps or aws_deps(EntryScanSettings)
     return process_partial_response(
         event=event,
-        record_handler=lambda record: _scan_one(record, deps),
-        processor=BatchProcessor(EventType.SQS),
+        record_handler=lambda record: _scan_one(record, used),
+        processor=BatchProcessor(event_type=EventType.SQS, model=ScanRequestRecord),
         context=context,
     )

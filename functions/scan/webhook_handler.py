@@ -8,21 +8,9 @@ from typing import Any
 
 from crm_hygiene.errors import HygieneError, NotFound
 from crm_hygiene.observability import logger, metrics, tracer
-from crm_hygiene.settings import load_settings
+from crm_hygiene.settings import WebhookSettings
 from crm_hygiene.webhooks.receiver import WebhookReceiver
-from crm_hygiene.wiring.aws import AwsDeps
-from crm_hygiene.wiring.crm import webhook_receiver
-
-_deps: AwsDeps | None = None
-_cached: dict[tuple[str, str], WebhookReceiver] = {}
-
-
-def _receiver(deps: AwsDeps, crm: str) -> WebhookReceiver:
-    """The configured CRM's receiver (the registry raises ``NotFound`` for any other ``{crm}``)."""
-    key = (deps.settings.crm_kind, crm)
-    if key not in _cached:
-        _cached[key] = webhook_receiver(deps, deps.settings.crm_kind, crm)
-    return _cached[key]
+from crm_hygiene.wiring.aws import AwsDeps, aws_deps
 
 
 def _crm_of(event: dict[str, Any]) -> str:
@@ -47,14 +35,12 @@ def _request_uri(event: dict[str, Any]) -> str:
 def lambda_handler(
     event: dict[str, Any],
     context: Any,
-    deps: AwsDeps | None = None,
+    deps: AwsDeps[WebhookSettings] | None = None,
     receiver: WebhookReceiver | None = None,
 ) -> dict[str, Any]:
-    global _deps
-    deps = deps or _deps or AwsDeps(load_settings())
-    _deps = _deps or deps
+    deps = deps or aws_deps(WebhookSettings)
     try:
-        receiver = receiver or _receiver(deps, _crm_of(event))
+        receiver = receiver or deps.webhook_receiver(_crm_of(event))
     except NotFound as exc:
         metrics.add_metric(name="Webhook404", unit="Count", value=1)
         return _answer(404, {"message": str(exc)})

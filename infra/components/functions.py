@@ -23,10 +23,22 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from crm_hygiene.settings import (
+    ApplySettings,
+    EnrichSettings,
+    EntryScanSettings,
+    EnvModel,
+    MergeReviewSettings,
+    ReviewApiSettings,
+    ScanSettings,
+    WebhookSettings,
+    variables,
+)
 from infra import nag, names
-from infra.components.storage import TABLES, Storage
+from infra.components.storage import Storage
 from infra.config import LOG_RETENTION_DAYS, StackConfig
 from infra.layer import ROOT
+from infra.tables import TABLES
 
 if TYPE_CHECKING:
     from infra.components.queues import Queues
@@ -41,10 +53,21 @@ XRAY_REASON = (
 INDEX_REASON = "Queries go through this table's own GSIs, which this stack defines; index/* covers only them."
 
 
+# Read by powertools itself, in every function.
+RUNTIME_ENV = {
+    "POWERTOOLS_SERVICE_NAME": names.POWERTOOLS_SERVICE,
+    "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
+}
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
+    """A function and the settings model of its handler: the function gets exactly the variables
+    that model reads (``crm_hygiene/settings.py``), so infra and code cannot drift apart."""
+
     handler: str
     folder: str
+    settings: type[EnvModel]
     timeout_seconds: int = 60
     memory_mb: int = 1024
     description: str = ""
@@ -52,21 +75,44 @@ class FunctionSpec:
 
 SPECS: dict[str, FunctionSpec] = {
     names.SCAN_FN: FunctionSpec(
-        "scan_handler.lambda_handler", "scan", 900, 2048, "Plans and scans partitions"
+        "scan_handler.lambda_handler", "scan", ScanSettings, 900, 2048, "Plans and scans partitions"
     ),
     names.ENTRY_SCAN_FN: FunctionSpec(
-        "entry_handler.lambda_handler", "scan", description="Checks one record"
+        "entry_handler.lambda_handler", "scan", EntryScanSettings, description="Checks one record"
     ),
-    names.WEBHOOK_FN: FunctionSpec("webhook_handler.lambda_handler", "scan", description="CRM webhook"),
-    names.ENRICH_FN: FunctionSpec("enrich_handler.lambda_handler", "enrich", description="Enriches records"),
-    names.APPLY_FN: FunctionSpec("apply_handler.lambda_handler", "apply", 300, description="Applies changes"),
+    names.WEBHOOK_FN: FunctionSpec(
+        "webhook_handler.lambda_handler", "scan", WebhookSettings, description="CRM webhook"
+    ),
+    names.ENRICH_FN: FunctionSpec(
+        "enrich_handler.lambda_handler", "enrich", EnrichSettings, description="Enriches records"
+    ),
+    names.APPLY_FN: FunctionSpec(
+        "apply_handler.lambda_handler", "apply", ApplySettings, 300, description="Applies changes"
+    ),
     names.REVIEW_API_FN: FunctionSpec(
-        "review_api_handler.lambda_handler", "review_api", description="Review API"
+        "review_api_handler.lambda_handler", "review_api", ReviewApiSettings, description="Review API"
     ),
     names.MERGE_REVIEW_FN: FunctionSpec(
-        "merge_review_handler.lambda_handler", "review_api", description="Stores merge task tokens"
+        "merge_review_handler.lambda_handler",
+        "review_api",
+        MergeReviewSettings,
+        description="Stores merge task tokens",
     ),
 }
+
+
+def environment_of(spec: FunctionSpec, values: dict[str, str]) -> dict[str, str]:
+    """The variables ``spec``'s settings read, from ``values`` (what the stack knows); an optional
+    one is absent when not configured.
+
+    Raises:
+        ValueError: the settings require a variable the stack has no value for.
+    """
+    wanted = variables(spec.settings)
+    missing = sorted(name for name, required in wanted.items() if required and name not in values)
+    if missing:
+        raise ValueError(f"{spec.settings.__name__} requires {', '.join(missing)}: the stack sets no value")
+    return {**RUNTIME_ENV, **{name: values[name] for name in wanted if name in values}}
 
 
 def log_retention(days: int) -> logs.RetentionDays:
@@ -168,12 +214,11 @@ class Functions(Construct):
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="crm_hygiene and its dependencies (make build-layer)",
         )
-        common = self._common_environment(queues)
+        self.providers = self._providers_parameter()
+        values = self._environment_values(queues)
         self.all: dict[str, HygieneFunction] = {}
         for function_id, spec in SPECS.items():
-            environment = dict(common)
-            if function_id == names.WEBHOOK_FN:
-                environment[names.ENV_WEBHOOK_SECRET_NAME] = config.webhook_secret
+            environment = environment_of(spec, values)
             self.all[function_id] = HygieneFunction(
                 self,
                 function_id,
@@ -189,13 +234,12 @@ class Functions(Construct):
     def __getitem__(self, function_id: str) -> HygieneFunction:
         return self.all[function_id]
 
-    def _common_environment(self, queues: Queues) -> dict[str, str]:
+    def _environment_values(self, queues: Queues) -> dict[str, str]:
+        """Every variable the stack can give a function; each function takes those its settings read."""
         config, storage = self._config, self._storage
         env = {
-            "POWERTOOLS_SERVICE_NAME": names.POWERTOOLS_SERVICE,
-            "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
-            names.ENV_STAGE: config.stage,
             names.ENV_CRM_KIND: config.crm_kind,
+            names.ENV_WEBHOOK_SECRET_NAME: config.webhook_secret,
             names.ENV_SCAN_PARTITIONS: str(config.scan_partitions),
             names.ENV_AUDIT_BUCKET: storage.audit_bucket.bucket_name,
             # Built from the name, not a Ref: the merge workflow invokes two of these functions, so a
@@ -217,7 +261,24 @@ class Functions(Construct):
             env[names.ENV_STANDARD_PARAMETER] = config.standard_parameter
         if storage.snapshot_bucket is not None:
             env[names.ENV_SNAPSHOT_BUCKET] = storage.snapshot_bucket.bucket_name
+        if self.providers is not None:
+            env[names.ENV_PROVIDERS_PARAMETER] = self.providers.parameter_name
         return env
+
+    def _providers_parameter(self) -> ssm.StringParameter | None:
+        """The providers file (validated when the config was read) as an SSM parameter of this stack."""
+        text = self._config.providers_yaml()
+        if text is None:
+            return None
+        return ssm.StringParameter(
+            self,
+            "ProvidersParameter",
+            parameter_name=self._config.names.providers_parameter,
+            string_value=text,
+            description="providers.yaml of the enrich function (infra/config.py providers_file)",
+            # Standard parameters hold 4 KB; a longer file needs the advanced tier (8 KB).
+            tier=ssm.ParameterTier.ADVANCED if len(text.encode()) > 4096 else ssm.ParameterTier.STANDARD,
+        )
 
     def _triggers(self, queues: Queues) -> None:
         batches = {
@@ -350,6 +411,8 @@ class Functions(Construct):
             )
             for function_id in crm_readers:
                 standard.grant_read(self[function_id].grantee)
+        if self.providers is not None:
+            self.providers.grant_read(self[names.ENRICH_FN].grantee)
 
 
 def _has_indexes(table: ddb.Table) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
@@ -13,6 +12,7 @@ from constructs import Construct
 
 from infra import nag, names
 from infra.config import StackConfig
+from infra.tables import TABLES, TableSpec
 
 if TYPE_CHECKING:
     from infra.components.functions import HygieneFunction
@@ -25,57 +25,7 @@ AUDIT_OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject")
 AUDIT_PREFIX = "audit/"
 SNAPSHOT_ACTIONS = ("s3:PutObject", "s3:GetObject")
 
-S = ddb.AttributeType.STRING
-N = ddb.AttributeType.NUMBER
-
-
-@dataclass(frozen=True)
-class Key:
-    partition: tuple[str, ddb.AttributeType]
-    sort: tuple[str, ddb.AttributeType] | None = None
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    key: Key
-    indexes: dict[str, Key]
-    ttl: str | None = None
-    stream: ddb.StreamViewType | None = None
-
-
-def _key(
-    pk: str, sk: str | None = None, *, pk_type: ddb.AttributeType = S, sk_type: ddb.AttributeType = S
-) -> Key:
-    return Key((pk, pk_type), (sk, sk_type) if sk else None)
-
-
-TABLES: dict[str, TableSpec] = {
-    names.CHANGE_QUEUE_TABLE: TableSpec(
-        _key("review_id"),
-        {
-            "by_status": _key("status", "created_at"),
-            "by_kind": _key("kind", "created_at"),
-            "by_object": _key("object_type", "created_at"),
-            "by_created": _key("created_day", "created_at"),
-            "by_run": _key("run_id", "created_at"),
-        },
-    ),
-    names.AUDIT_TABLE: TableSpec(
-        _key("record_key", "seq", sk_type=N),
-        {"by_run": _key("run_id", "at"), "by_change": _key("change_id", "at")},
-    ),
-    names.DECISION_MEMORY_TABLE: TableSpec(_key("key"), {}),
-    names.HEALTH_TABLE: TableSpec(_key("pk", "sk"), {}),
-    names.MATCH_INDEX_TABLE: TableSpec(
-        _key("block_key", "record_key"), {"by_record": _key("record_key", "block_key")}
-    ),
-    names.IDEMPOTENCY_TABLE: TableSpec(_key("id"), {}, ttl="expiration"),
-    names.CRM_TABLE: TableSpec(
-        _key("pk"),
-        {"by_type": _key("object_type", "record_id")},
-        stream=ddb.StreamViewType.NEW_AND_OLD_IMAGES,
-    ),
-}
+_TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B": ddb.AttributeType.BINARY}
 
 
 class Storage(Construct):
@@ -143,7 +93,7 @@ class Storage(Construct):
             deletion_protection=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
             time_to_live_attribute=spec.ttl,
-            stream=spec.stream,
+            stream=ddb.StreamViewType[spec.stream] if spec.stream else None,
         )
         for index_name, key in spec.indexes.items():
             table.add_global_secondary_index(
@@ -214,5 +164,5 @@ class Storage(Construct):
         )
 
 
-def _attribute(spec: tuple[str, ddb.AttributeType]) -> ddb.Attribute:
-    return ddb.Attribute(name=spec[0], type=spec[1])
+def _attribute(spec: tuple[str, str]) -> ddb.Attribute:
+    return ddb.Attribute(name=spec[0], type=_TYPES[spec[1]])

@@ -4,67 +4,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from crm_hygiene.settings import PipelineSettings, load_settings
-from crm_hygiene.wiring.aws import AwsDeps
-
-TABLES: dict[str, dict[str, Any]] = {
-    "CHANGE_QUEUE_TABLE": {"keys": [("review_id", "S")], "gsis": {
-        "by_status": ("status", "created_at"), "by_kind": ("kind", "created_at"),
-        "by_object": ("object_type", "created_at"), "by_created": ("created_day", "created_at"),
-        "by_run": ("run_id", "created_at")}},
-    "AUDIT_TABLE": {"keys": [("record_key", "S"), ("seq", "N")], "gsis": {
-        "by_run": ("run_id", "at"), "by_change": ("change_id", "at")}},
-    "DECISION_MEMORY_TABLE": {"keys": [("key", "S")], "gsis": {}},
-    "HEALTH_TABLE": {"keys": [("pk", "S"), ("sk", "S")], "gsis": {}},
-    "MATCH_INDEX_TABLE": {"keys": [("block_key", "S"), ("record_key", "S")], "gsis": {"by_record": ("record_key", "block_key")}},
-    "IDEMPOTENCY_TABLE": {"keys": [("id", "S")], "gsis": {}},
-    "CRM_TABLE": {"keys": [("pk", "S")], "gsis": {"by_type": ("object_type", "record_id")}},
-}  # fmt: skip
-
-
-def _create_table(ddb: Any, name: str, spec: dict[str, Any]) -> None:
-    keys = spec["keys"]
-    attributes = dict(keys)
-    for pk, sk in spec["gsis"].values():
-        attributes.setdefault(pk, "S")
-        attributes.setdefault(sk, "S")
-    request: dict[str, Any] = {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [
-            {"AttributeName": n, "KeyType": "HASH" if i == 0 else "RANGE"} for i, (n, _) in enumerate(keys)
-        ],
-        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
-    }
-    if spec["gsis"]:
-        request["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index,
-                "KeySchema": [
-                    {"AttributeName": pk, "KeyType": "HASH"},
-                    {"AttributeName": sk, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index, (pk, sk) in spec["gsis"].items()
-        ]
-    ddb.create_table(**request)
+from crm_hygiene.settings import PipelineSettings
+from crm_hygiene.wiring.aws import AwsDeps, clear_deps
+from infra.names import TABLE_ENV, kebab
+from infra.tables import TABLES, create_table
 
 
 def create_resources() -> dict[str, str]:
     """Creates every resource of the pipeline contract; returns the environment the functions get."""
     ddb = boto3.client("dynamodb")
     env: dict[str, str] = {}
-    for variable, spec in TABLES.items():
-        name = variable.removesuffix("_TABLE").lower().replace("_", "-")
-        _create_table(ddb, name, spec)
-        env[variable] = name
+    for table_id, spec in TABLES.items():  # the stack's own table definitions
+        name = kebab(table_id.removesuffix("Table"))
+        create_table(ddb, name, spec)
+        env[TABLE_ENV[table_id]] = name
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="audit-archive", ObjectLockEnabledForBucket=True)
     env["AUDIT_BUCKET"] = "audit-archive"
@@ -88,17 +46,17 @@ def aws() -> Iterator[dict[str, str]]:
         env = create_resources()
         saved = dict(os.environ)
         os.environ.update(env)
-        load_settings.cache_clear()
+        clear_deps()
         try:
             yield env
         finally:
             os.environ.clear()
             os.environ.update(saved)
-            load_settings.cache_clear()
+            clear_deps()
 
 
 @pytest.fixture
-def deps(aws: dict[str, str]) -> AwsDeps:
+def deps(aws: dict[str, str]) -> AwsDeps[PipelineSettings]:
     return AwsDeps(PipelineSettings.model_validate(aws))
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import entry_handler
 import pytest
 from boto3.dynamodb.conditions import Key
 from entry_handler import lambda_handler as entry_lambda
@@ -36,11 +35,6 @@ class NoListing:
     def list_records(self, *args: Any, **kwargs: Any) -> RecordPage:
         self.listed += 1
         raise AssertionError("the entry scan read the whole CRM")
-
-
-@pytest.fixture(autouse=True)
-def fresh_indexes() -> None:
-    entry_handler._indexes = None
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import entry_handler
 import pytest
 from entry_handler import lambda_handler as entry_lambda
 from webhook_handler import lambda_handler as webhook_lambda
@@ -23,12 +22,6 @@ from tests.integration.conftest import drain
 
 SECRET = "app-client-secret"
 URI_PATH = "/v1/webhooks/hubspot"
-
-
-@pytest.fixture(autouse=True)
-def fresh_indexes() -> None:
-    """Each test has its own CRM: the handler's per-container match indexes start empty."""
-    entry_handler._indexes = None
 
 
 @pytest.fixture

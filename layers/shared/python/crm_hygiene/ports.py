@@ -16,6 +16,7 @@ from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.health import HealthScore
 from crm_hygiene.models.merge import MatchCandidate
+from crm_hygiene.models.messages import Partition
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.models.signals import Signal
@@ -269,4 +270,16 @@ class MatchIndexStore(Protocol):
 
     def generation(self, object_type: ObjectType) -> str | None:
         """Which snapshot is stored (changes with every ``save``; None: none yet)."""
+        ...
+
+
+class PartitionManifest(Protocol):
+    """Where a full scan's partitions are written for a Distributed Map to read (S3 in AWS)."""
+
+    def write(self, run_id: str, partitions: Sequence[Partition]) -> str:
+        """Stores the partitions of ``run_id``; returns the key the map reads them from."""
+        ...
+
+    def read(self, key: str) -> list[Partition]:
+        """The partitions stored under ``key`` (what the map's item reader sees)."""
         ...

@@ -1,4 +1,10 @@
-"""Typed settings of the Lambda functions, validated once from the environment (STYLE point 6).
+"""Typed settings of the Lambda functions, validated once per function from the environment.
+
+Each function has its own settings model, composed from one mixin per resource it uses (STYLE
+points 6 and 19), so a function validates only what it reads: one function's missing variable can
+never break another, even when several run in one process (the local stack does). The infra reads
+the same models to set, per function, exactly these variables (``infra/components/functions.py``);
+``tests/infra/test_env_contract.py`` checks the synthesized template against them.
 
 No resource name has a default: a function deployed without its configuration fails at its first
 invocation with a message naming the missing variables, never by writing to a wrong table.
@@ -7,7 +13,8 @@ invocation with a message naming the missing variables, never by writing to a wr
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
+from typing import TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -15,41 +22,212 @@ from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.crm import CrmKind
 
 
-class PipelineSettings(BaseModel):
-    """The environment every function receives (docs/pipeline.md, "COMMON environment variables")."""
+class EnvModel(BaseModel):
+    """Base of every environment model: variables by their names, the rest of the environment ignored."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
+
+class ChangeQueueEnv(EnvModel):
     change_queue_table: str = Field(alias="CHANGE_QUEUE_TABLE", min_length=1)
+
+
+class AuditEnv(EnvModel):
     audit_table: str = Field(alias="AUDIT_TABLE", min_length=1)
     audit_bucket: str = Field(alias="AUDIT_BUCKET", min_length=1)
+
+
+class DecisionMemoryEnv(EnvModel):
     decision_memory_table: str = Field(alias="DECISION_MEMORY_TABLE", min_length=1)
+
+
+class HealthEnv(EnvModel):
+    """The health table; it also holds provider quality, which reads decision memory."""
+
     health_table: str = Field(alias="HEALTH_TABLE", min_length=1)
+
+
+class MatchIndexEnv(EnvModel):
     match_index_table: str = Field(alias="MATCH_INDEX_TABLE", min_length=1)
+
+
+class IdempotencyEnv(EnvModel):
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE", min_length=1)
+
+
+class CrmKindEnv(EnvModel):
+    """Which CRM this deployment talks to (its entry in the CRM registry, ``wiring/crm.py``)."""
+
+    crm_kind: CrmKind = Field(default="internal", alias="CRM_KIND")
+
+
+class CrmEnv(CrmKindEnv):
+    """The CRM's store: the internal table, or HubSpot with its token in Secrets Manager."""
+
     crm_table: str = Field(alias="CRM_TABLE", min_length=1)
+    hubspot_token_secret_name: str | None = Field(default=None, alias="HUBSPOT_TOKEN_SECRET_NAME")
+    # Never set by the stack: tests and the local stack point it at the fake HubSpot.
+    hubspot_base_url: str = Field(default="https://api.hubapi.com", alias="HUBSPOT_BASE_URL")
+
+
+class ApplyQueueEnv(EnvModel):
     apply_queue_url: str = Field(alias="APPLY_QUEUE_URL", min_length=1)
+
+
+class EnrichQueueEnv(EnvModel):
     enrich_queue_url: str = Field(alias="ENRICH_QUEUE_URL", min_length=1)
+
+
+class ScanRequestsQueueEnv(EnvModel):
     scan_requests_queue_url: str = Field(alias="SCAN_REQUESTS_QUEUE_URL", min_length=1)
+
+
+class MergeWorkflowEnv(EnvModel):
     merge_workflow_arn: str = Field(alias="MERGE_WORKFLOW_ARN", min_length=1)
+
+
+class SignalsEnv(EnvModel):
+    """The four signal topics (one ``SignalBus`` publishes to whichever a signal belongs to)."""
+
     topic_health_arn: str = Field(alias="TOPIC_HEALTH_ARN", min_length=1)
     topic_relationship_arn: str = Field(alias="TOPIC_RELATIONSHIP_ARN", min_length=1)
     topic_provider_quality_arn: str = Field(alias="TOPIC_PROVIDER_QUALITY_ARN", min_length=1)
     topic_measurement_arn: str = Field(alias="TOPIC_MEASUREMENT_ARN", min_length=1)
-    topic_alerts_arn: str = Field(alias="TOPIC_ALERTS_ARN", min_length=1)
-    crm_kind: CrmKind = Field(default="internal", alias="CRM_KIND")
-    hubspot_token_secret_name: str | None = Field(default=None, alias="HUBSPOT_TOKEN_SECRET_NAME")
-    hubspot_base_url: str = Field(default="https://api.hubapi.com", alias="HUBSPOT_BASE_URL")
-    webhook_secret_name: str | None = Field(default=None, alias="WEBHOOK_SECRET_NAME")
+
+
+class StandardEnv(EnvModel):
+    """The standard's SSM parameter, when one is configured (absent: the shipped standard)."""
+
     standard_parameter: str | None = Field(default=None, alias="STANDARD_PARAMETER")
-    scan_partitions: int = Field(default=4, alias="SCAN_PARTITIONS", ge=1, le=64)
 
 
-@lru_cache(maxsize=1)
-def load_settings() -> PipelineSettings:
-    """The settings of this process, read from the environment once."""
+class WebhookEnv(EnvModel):
+    """The webhook signing secret's name (required by the webhook function's own settings)."""
+
+    webhook_secret_name: str | None = Field(default=None, alias="WEBHOOK_SECRET_NAME", min_length=1)
+
+
+class ProvidersEnv(EnvModel):
+    """The providers file's SSM parameter, when one is configured (absent: derived providers only)."""
+
+    providers_parameter: str | None = Field(default=None, alias="PROVIDERS_PARAMETER")
+
+
+class ScanPlanEnv(EnvModel):
+    """How a full scan fans out; the snapshot bucket only with the Distributed Map."""
+
+    scan_partitions: int = Field(default=4, alias="SCAN_PARTITIONS", ge=1, le=1_000)
+    snapshot_bucket: str | None = Field(default=None, alias="SNAPSHOT_BUCKET")
+
+
+class _ScanBase(
+    CrmEnv,
+    ChangeQueueEnv,
+    DecisionMemoryEnv,
+    HealthEnv,
+    MatchIndexEnv,
+    ApplyQueueEnv,
+    EnrichQueueEnv,
+    MergeWorkflowEnv,
+    SignalsEnv,
+    StandardEnv,
+):
+    """What a scan of records needs (``AwsDeps.pipeline``)."""
+
+
+class ScanSettings(_ScanBase, ScanPlanEnv):
+    """The scan function: plan, scan partitions, finalize."""
+
+
+class EntryScanSettings(_ScanBase):
+    """The entry-scan function: one record at a time, from the scan-requests queue."""
+
+
+class WebhookSettings(CrmKindEnv, WebhookEnv, IdempotencyEnv, ScanRequestsQueueEnv):
+    """The webhook function: the CRM's receiver verifies, drops duplicates; scan requests are queued."""
+
+    webhook_secret_name: str = Field(alias="WEBHOOK_SECRET_NAME", min_length=1)
+
+
+class EnrichSettings(
+    CrmEnv,
+    ChangeQueueEnv,
+    DecisionMemoryEnv,
+    HealthEnv,
+    ApplyQueueEnv,
+    SignalsEnv,
+    StandardEnv,
+    ProvidersEnv,
+):
+    """The enrich function."""
+
+
+class ApplySettings(CrmEnv, ChangeQueueEnv, AuditEnv):
+    """The apply function: queued changes and merges."""
+
+
+class ReviewApiSettings(
+    CrmEnv, ChangeQueueEnv, AuditEnv, DecisionMemoryEnv, HealthEnv, ApplyQueueEnv, MergeWorkflowEnv
+):
+    """The review API function."""
+
+
+class MergeReviewSettings(ChangeQueueEnv, AuditEnv):
+    """The merge workflow's AwaitReview task."""
+
+
+class PipelineSettings(
+    CrmEnv,
+    ChangeQueueEnv,
+    AuditEnv,
+    DecisionMemoryEnv,
+    HealthEnv,
+    MatchIndexEnv,
+    IdempotencyEnv,
+    ApplyQueueEnv,
+    EnrichQueueEnv,
+    ScanRequestsQueueEnv,
+    MergeWorkflowEnv,
+    SignalsEnv,
+    StandardEnv,
+    ProvidersEnv,
+    ScanPlanEnv,
+    WebhookEnv,
+):
+    """Everything the stack's functions read together: for tools that talk to the whole stack (the
+    local demo, tests), never a function's own settings."""
+
+
+Env = TypeVar("Env", bound=EnvModel)
+
+
+def variables(settings_type: type[EnvModel]) -> dict[str, bool]:
+    """The environment variables a settings model reads, each with whether it is required."""
+    return {
+        str(field.alias): field.is_required()
+        for field in settings_type.model_fields.values()
+        if field.alias is not None
+    }
+
+
+def load_settings(settings_type: type[Env]) -> Env:
+    """The settings of ``settings_type``, read from the environment once per process.
+
+    Raises:
+        HygieneError: a variable the model reads is missing or invalid (the message names them).
+    """
+    return cast(Env, _load(settings_type))
+
+
+@cache
+def _load(settings_type: type[EnvModel]) -> EnvModel:
     try:
-        return PipelineSettings.model_validate(dict(os.environ))
+        return settings_type.model_validate(dict(os.environ))
     except ValidationError as exc:
         missing = ", ".join(str(e["loc"][0]) for e in exc.errors())
         raise HygieneError(f"function configuration is incomplete or invalid: {missing}") from None
+
+
+def clear_settings() -> None:
+    """Forgets the settings read so far (tests that change the environment)."""
+    _load.cache_clear()

@@ -258,6 +258,38 @@ class ProvidersConfig(BaseModel):
             raise ValueError(f"provider names must be unique: {', '.join(dupes)}")
         return self
 
+    def deployment_problems(self) -> list[str]:
+        """What the deployed enrich function cannot run: it has no local files (activity logs, list
+        files, caches, CRM exports, a quality state file) and no environment variables holding API
+        keys; its secrets come from Secrets Manager (``auth.store: aws``)."""
+        problems = [
+            f"providers.{p.name}: a {p.type} provider reads the local file {str(p.path)!r}"
+            for p in self.providers
+            if isinstance(p, ActivityConfig | FileConfig) and p.enabled
+        ]
+        for p in self.providers:
+            if not isinstance(p, HttpConfig) or not p.enabled:
+                continue
+            if p.cache_file is not None:
+                problems.append(f"providers.{p.name}.cache_file: a local file (use cache_ttl alone)")
+            if p.auth is not None and p.auth.store != "aws":
+                problems.append(
+                    f"providers.{p.name}.auth.store: {p.auth.store!r}; only 'aws' (Secrets Manager) "
+                    "is available to the enrich function"
+                )
+        files = {"crm.companies": self.crm.companies, "crm.contacts": self.crm.contacts, "state": self.state}
+        problems += [f"{key}: a local file" for key, value in files.items() if value is not None]
+        return problems
+
+    def check_deployable(self, source: str) -> None:
+        """Raises ``InputError`` listing ``deployment_problems`` (``source`` names the file or parameter)."""
+        problems = self.deployment_problems()
+        if problems:
+            raise InputError(
+                "providers the deployed enrich function cannot run\n"
+                + "\n".join(f"{source}: {problem}" for problem in problems)
+            )
+
     def with_derived(self) -> ProvidersConfig:
         """The derived provider is always on: added when the file does not list it."""
         if any(isinstance(p, DerivedConfig) for p in self.providers):

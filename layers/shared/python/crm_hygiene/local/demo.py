@@ -32,7 +32,7 @@ DEMO = Path(".demo")
 @dataclass
 class DemoRun:
     stack: LocalStack
-    deps: AwsDeps
+    deps: AwsDeps[PipelineSettings]
     api: LocalApi | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -144,7 +144,6 @@ def queue_counts(deps: AwsDeps) -> Counter[str]:
 
 
 HUBSPOT_TOKEN_SECRET = "crm-hygiene/hubspot-token"
-WEBHOOK_SECRET = "crm-hygiene/hubspot-webhook"
 LOCAL_WEBHOOK_SECRET = "local-demo-client-secret"
 
 
@@ -155,6 +154,9 @@ def start(contacts: int = 2000, seed: int = 7, folder: Path = DEMO, crm: CrmKind
     log.write_text("")
     began = time.perf_counter()
     stack = up(log_path=log)
+    # The webhook function's signing secret, where the stack says it is (as in AWS)
+    secret_name = stack.function_env("Webhook")["WEBHOOK_SECRET_NAME"]
+    boto3.client("secretsmanager").create_secret(Name=secret_name, SecretString=LOCAL_WEBHOOK_SECRET)
     generate_sample(folder / "export", contacts=contacts, seed=seed)
     hubspot = _start_hubspot(stack, folder / "export") if crm == "hubspot" else None
     env = stack.function_env()
@@ -167,8 +169,8 @@ def start(contacts: int = 2000, seed: int = 7, folder: Path = DEMO, crm: CrmKind
 
 
 def _start_hubspot(stack: LocalStack, export: Path) -> Any:
-    """A fake HubSpot seeded with the export, and every function pointed at it (token and webhook
-    secret in Secrets Manager, as in AWS)."""
+    """A fake HubSpot seeded with the export, and every function pointed at it (its token in Secrets
+    Manager, as in AWS)."""
     from crm_hygiene.local.fake_hubspot import DEFAULT_TOKEN, FakeHubSpot, FakeHubSpotServer, seed_from_export
 
     fake = FakeHubSpot()
@@ -176,18 +178,18 @@ def _start_hubspot(stack: LocalStack, export: Path) -> Any:
     server = FakeHubSpotServer(fake).start()
     secrets = boto3.client("secretsmanager")
     secrets.create_secret(Name=HUBSPOT_TOKEN_SECRET, SecretString=DEFAULT_TOKEN)
-    secrets.create_secret(Name=WEBHOOK_SECRET, SecretString=LOCAL_WEBHOOK_SECRET)
     overrides = {
         "CRM_KIND": "hubspot",  # a CrmKind (crm_hygiene.models.crm)
         "HUBSPOT_BASE_URL": server.url,
         "HUBSPOT_TOKEN_SECRET_NAME": HUBSPOT_TOKEN_SECRET,
-        "WEBHOOK_SECRET_NAME": WEBHOOK_SECRET,
     }
     client = boto3.client("lambda")
     for name in (pid for t, pid in stack.resources.values() if t == "AWS::Lambda::Function"):
         variables = (
             client.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
         )
+        if "CRM_KIND" not in variables:
+            continue  # a function that never talks to the CRM (each function gets only what it reads)
         client.update_function_configuration(
             FunctionName=name, Environment={"Variables": {**variables, **overrides}}
         )

@@ -99,11 +99,20 @@ class LocalStack:
             raise LookupError(f"{len(hits)} {type_} resources match {contains!r}")
         return hits[0]
 
-    def function_env(self) -> dict[str, str]:
-        """The environment the functions were deployed with (all share the COMMON variables)."""
-        name = self.physical("AWS::Lambda::Function", "ReviewApi")
-        config = boto3.client("lambda").get_function_configuration(FunctionName=name)
-        return dict(config.get("Environment", {}).get("Variables", {}))
+    def function_env(self, contains: str | None = None) -> dict[str, str]:
+        """The environment one function was deployed with (``contains`` in its logical id), or, without
+        ``contains``, every function's variables together (each function gets only what it reads)."""
+        client = boto3.client("lambda")
+        functions = [
+            pid
+            for lid, (t, pid) in self.resources.items()
+            if t == "AWS::Lambda::Function" and (contains is None or contains in lid)
+        ]
+        env: dict[str, str] = {}
+        for name in sorted(functions):
+            config = client.get_function_configuration(FunctionName=name)
+            env.update(config.get("Environment", {}).get("Variables", {}))
+        return env
 
     def stop(self) -> None:
         """Stops the server and clears moto's state (its backends live in this process: a stack started

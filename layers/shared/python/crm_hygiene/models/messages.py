@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from crm_hygiene.models.crm import CrmKind
 from crm_hygiene.models.merge import MergeApproval, MergeProposal
@@ -45,14 +45,51 @@ class Partition(BaseModel):
     scanned: int = 0
 
 
-class ScanAction(BaseModel):
-    """What the scan workflow asks the scan function to do."""
+class PlanTask(BaseModel):
+    """Scan workflow ``Plan``: partition a full scan of ``object_types``."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    action: Literal["plan", "scan_partition", "finalize"]
+    action: Literal["plan"]
     run_id: str | None = None
     object_types: list[ObjectType] = Field(default_factory=lambda: list(OBJECT_TYPES))
+
+
+class ScanPartitionTask(Partition):
+    """Scan workflow ``ScanPartition``: scan one partition from its cursor (the partition's own keys)."""
+
+    action: Literal["scan_partition"]
+
+    def partition(self) -> Partition:
+        return Partition.model_validate(self.model_dump(exclude={"action"}))
+
+
+class FinalizeTask(BaseModel):
+    """Scan workflow ``Finalize``: aggregate the run's figures."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: Literal["finalize"]
+    run_id: str
+
+
+ScanTask = Annotated[PlanTask | ScanPartitionTask | FinalizeTask, Field(discriminator="action")]
+SCAN_TASK: TypeAdapter[PlanTask | ScanPartitionTask | FinalizeTask] = TypeAdapter(ScanTask)
+
+
+class ScanPlan(BaseModel):
+    """What ``Plan`` returns: the partitions inline (Map), or where it wrote them (Distributed Map)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str
+    partitions: list[Partition] | None = None
+    manifest_key: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The state output: ``partitions`` or ``manifest_key``, never both (each partition keeps
+        its ``cursor: null``: the map's item selector reads every key)."""
+        return self.model_dump(mode="json", exclude={"partitions" if self.manifest_key else "manifest_key"})
 
 
 class MergeTask(BaseModel):

@@ -1,14 +1,18 @@
 """The composition root of the Lambda functions: real adapters built from settings, once per container.
 
-Clients are created on first use, not at import time, so a handler module imports fast and a test
-can pass its own dependencies instead.
+``aws_deps(SettingsType)`` is the one cached factory the handlers share (STYLE point 19): keyed by
+the function's settings model, so functions that share a process (the local stack) never share a
+container's adapters, and a test's injected deps never pass through it. Clients are created on
+first use, not at import time, so a handler module imports fast.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cache, cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from typing_extensions import TypeVar as DefaultedTypeVar
 
 from crm_hygiene.adapters.aws.audit_log import DynamoAuditLog
 from crm_hygiene.adapters.aws.change_queue import DynamoChangeQueue
@@ -18,24 +22,68 @@ from crm_hygiene.adapters.aws.idempotency import DynamoIdempotencyStore
 from crm_hygiene.adapters.aws.signal_bus import SnsSignalBus
 from crm_hygiene.adapters.aws.work_queue import SqsWorkQueue
 from crm_hygiene.adapters.aws.workflow import StepFunctionsWorkflow
-from crm_hygiene.errors import StandardError
+from crm_hygiene.errors import HygieneError, StandardError
 from crm_hygiene.ports import CrmStore, MatchIndexStore
 from crm_hygiene.services.review.core import ReviewDeps
 from crm_hygiene.services.scan.batch import PipelineDeps
-from crm_hygiene.settings import PipelineSettings
+from crm_hygiene.settings import (
+    ApplyQueueEnv,
+    AuditEnv,
+    ChangeQueueEnv,
+    CrmKindEnv,
+    DecisionMemoryEnv,
+    EnrichQueueEnv,
+    EnrichSettings,
+    EnvModel,
+    HealthEnv,
+    IdempotencyEnv,
+    MatchIndexEnv,
+    MergeWorkflowEnv,
+    PipelineSettings,
+    ProvidersEnv,
+    ReviewApiSettings,
+    ScanPlanEnv,
+    ScanRequestsQueueEnv,
+    SignalsEnv,
+    StandardEnv,
+    WebhookEnv,
+    clear_settings,
+    load_settings,
+    variables,
+)
 from crm_hygiene.standard.loader import default_standard, parse_standard
 from crm_hygiene.standard.model import DataStandard
-from crm_hygiene.wiring.crm import crm_store
+from crm_hygiene.wiring.crm import crm_store, webhook_receiver
 
 if TYPE_CHECKING:
+    from crm_hygiene.adapters.aws.manifest import S3PartitionManifest
     from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
+    from crm_hygiene.enrich.config import ProvidersConfig
+    from crm_hygiene.services.dedup.entry import IndexCache
+    from crm_hygiene.services.enrich.pipeline import EnrichDeps
+    from crm_hygiene.webhooks.receiver import WebhookReceiver
+
+# Bare ``AwsDeps`` is the whole stack's (tools, tests); a function's is ``AwsDeps[ItsSettings]``.
+Settings = DefaultedTypeVar("Settings", bound=EnvModel, covariant=True, default=PipelineSettings)
+Mixin = TypeVar("Mixin", bound=EnvModel)
+Wanted = TypeVar("Wanted", bound=EnvModel)
 
 
 @dataclass
-class AwsDeps:
-    """Adapters for one function container, built lazily from ``settings``."""
+class AwsDeps(Generic[Settings]):
+    """Adapters for one function container, built lazily from ``settings``.
 
-    settings: PipelineSettings
+    An adapter whose variables the function's settings do not read raises ``HygieneError`` naming
+    them: the function was not configured (nor granted) for that resource.
+    """
+
+    settings: Settings
+
+    def _env(self, mixin: type[Mixin]) -> Mixin:
+        if not isinstance(self.settings, mixin):
+            wanted = ", ".join(variables(mixin))
+            raise HygieneError(f"{type(self.settings).__name__} does not read {wanted}")
+        return self.settings
 
     def _client(self, name: str) -> Any:
         import boto3
@@ -50,27 +98,26 @@ class AwsDeps:
 
     @cached_property
     def queue(self) -> DynamoChangeQueue:
-        return DynamoChangeQueue(self.dynamodb.Table(self.settings.change_queue_table))
+        return DynamoChangeQueue(self.dynamodb.Table(self._env(ChangeQueueEnv).change_queue_table))
 
     @cached_property
     def audit(self) -> DynamoAuditLog:
-        return DynamoAuditLog(
-            self.dynamodb.Table(self.settings.audit_table), self._client("s3"), self.settings.audit_bucket
-        )
+        env = self._env(AuditEnv)
+        return DynamoAuditLog(self.dynamodb.Table(env.audit_table), self._client("s3"), env.audit_bucket)
 
     @cached_property
     def memory(self) -> DynamoDecisionMemory:
-        return DynamoDecisionMemory(self.dynamodb.Table(self.settings.decision_memory_table))
+        return DynamoDecisionMemory(self.dynamodb.Table(self._env(DecisionMemoryEnv).decision_memory_table))
 
     @cached_property
     def health(self) -> DynamoHealthStore:
-        return DynamoHealthStore(self.dynamodb.Table(self.settings.health_table))
+        return DynamoHealthStore(self.dynamodb.Table(self._env(HealthEnv).health_table))
 
     @cached_property
     def quality(self) -> DynamoQualityStore:
         from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
 
-        return DynamoQualityStore(self.dynamodb.Table(self.settings.health_table), self.memory)
+        return DynamoQualityStore(self.dynamodb.Table(self._env(HealthEnv).health_table), self.memory)
 
     @cached_property
     def sqs(self) -> Any:
@@ -78,19 +125,19 @@ class AwsDeps:
 
     @cached_property
     def apply_queue(self) -> SqsWorkQueue:
-        return SqsWorkQueue(self.sqs, self.settings.apply_queue_url)
+        return SqsWorkQueue(self.sqs, self._env(ApplyQueueEnv).apply_queue_url)
 
     @cached_property
     def enrich_queue(self) -> SqsWorkQueue:
-        return SqsWorkQueue(self.sqs, self.settings.enrich_queue_url)
+        return SqsWorkQueue(self.sqs, self._env(EnrichQueueEnv).enrich_queue_url)
 
     @cached_property
     def scan_requests(self) -> SqsWorkQueue:
-        return SqsWorkQueue(self.sqs, self.settings.scan_requests_queue_url)
+        return SqsWorkQueue(self.sqs, self._env(ScanRequestsQueueEnv).scan_requests_queue_url)
 
     @cached_property
     def signals(self) -> SnsSignalBus:
-        s = self.settings
+        s = self._env(SignalsEnv)
         return SnsSignalBus(
             self._client("sns"),
             {
@@ -103,12 +150,14 @@ class AwsDeps:
 
     @cached_property
     def workflow(self) -> StepFunctionsWorkflow:
-        return StepFunctionsWorkflow(self._client("stepfunctions"), self.settings.merge_workflow_arn)
+        return StepFunctionsWorkflow(
+            self._client("stepfunctions"), self._env(MergeWorkflowEnv).merge_workflow_arn
+        )
 
     @cached_property
     def crm(self) -> CrmStore:
         """The configured CRM's store, built by its entry in the CRM registry (``wiring/crm.py``)."""
-        return crm_store(self, self.settings.crm_kind)
+        return crm_store(self, self._env(CrmKindEnv).crm_kind)
 
     @cached_property
     def match_index(self) -> MatchIndexStore:
@@ -116,18 +165,18 @@ class AwsDeps:
         module imports numpy, so it is imported here, on first use."""
         from crm_hygiene.adapters.aws.match_index import DynamoMatchIndexStore
 
-        return DynamoMatchIndexStore(self.dynamodb.Table(self.settings.match_index_table))
+        return DynamoMatchIndexStore(self.dynamodb.Table(self._env(MatchIndexEnv).match_index_table))
 
     @cached_property
     def idempotency(self) -> DynamoIdempotencyStore:
-        return DynamoIdempotencyStore(self.dynamodb.Table(self.settings.idempotency_table))
+        return DynamoIdempotencyStore(self.dynamodb.Table(self._env(IdempotencyEnv).idempotency_table))
 
     @cached_property
     def webhook_secret(self) -> str:
         """The CRM app's webhook signing secret (Secrets Manager, cached by powertools)."""
         from crm_hygiene.adapters.secrets import AwsSecretStore
 
-        name = self.settings.webhook_secret_name
+        name = self._env(WebhookEnv).webhook_secret_name
         if not name:
             raise StandardError(
                 "settings", [("WEBHOOK_SECRET_NAME", None, "required by the webhook function")]
@@ -137,7 +186,7 @@ class AwsDeps:
     @cached_property
     def standard(self) -> tuple[DataStandard, bool]:
         """The standard from the SSM parameter (if configured) and whether it is valid."""
-        name = self.settings.standard_parameter
+        name = self._env(StandardEnv).standard_parameter
         if not name:
             return default_standard(), True
         from aws_lambda_powertools.utilities import parameters
@@ -175,3 +224,105 @@ class AwsDeps:
             health=self.health,
             quality=self.quality,
         )
+
+    @cached_property
+    def scan_partitions(self) -> int:
+        return self._env(ScanPlanEnv).scan_partitions
+
+    @cached_property
+    def manifest(self) -> S3PartitionManifest | None:
+        """Where Plan writes the partitions for the Distributed Map (None: the inline Map)."""
+        bucket = self._env(ScanPlanEnv).snapshot_bucket
+        if not bucket:
+            return None
+        from crm_hygiene.adapters.aws.manifest import S3PartitionManifest
+
+        return S3PartitionManifest(self._client("s3"), bucket)
+
+    @cached_property
+    def index_cache(self) -> IndexCache:
+        """This container's match indexes (entry scans): one per deps, so a test's never leaks."""
+        from crm_hygiene.services.dedup.entry import IndexCache  # numpy and rapidfuzz: only when used
+
+        return IndexCache()
+
+    @cached_property
+    def _receivers(self) -> dict[str, WebhookReceiver]:
+        return {}
+
+    def webhook_receiver(self, requested: str) -> WebhookReceiver:
+        """The receiver behind ``POST /webhooks/{requested}``, built once per deps (registry:
+        ``NotFound`` when ``requested`` is not this deployment's CRM or it sends no webhooks)."""
+        if requested not in self._receivers:
+            kind = self._env(CrmKindEnv).crm_kind
+            self._receivers[requested] = webhook_receiver(self, kind, requested)
+        return self._receivers[requested]
+
+    @cached_property
+    def providers(self) -> ProvidersConfig:
+        """The providers file from the SSM parameter (if configured), read once per container.
+
+        Raises:
+            InputError: the file is invalid, or names providers that cannot run in Lambda (local
+                files, environment-variable secrets); the message says which and why.
+        """
+        from crm_hygiene.enrich.config import ProvidersConfig, parse_providers
+
+        name = self._env(ProvidersEnv).providers_parameter
+        if not name:
+            return ProvidersConfig()
+        from aws_lambda_powertools.utilities import parameters
+
+        config = parse_providers(str(parameters.get_parameter(name)), name)
+        config.check_deployable(name)
+        return config
+
+    def enrich(self) -> EnrichDeps:
+        """The enrich function's deps; the CRM directory is read here, once."""
+        from crm_hygiene.adapters.secrets import AwsSecretStore
+        from crm_hygiene.services.enrich.pipeline import EnrichDeps, crm_directory
+
+        standard, valid = self.standard
+        return EnrichDeps(
+            crm=self.crm,
+            queue=self.queue,
+            apply_queue=self.apply_queue,
+            signals=self.signals,
+            standard=standard,
+            standard_valid=valid,
+            config=self.providers,
+            directory=crm_directory(self.crm),
+            quality=self.quality,
+            secrets={"aws": AwsSecretStore()},
+        )
+
+
+@cache
+def _deps(settings_type: type[EnvModel]) -> AwsDeps[EnvModel]:
+    return AwsDeps(load_settings(settings_type))
+
+
+def aws_deps(settings_type: type[Wanted]) -> AwsDeps[Wanted]:
+    """The adapters of the function whose settings are ``settings_type``, built once per container.
+
+    Handlers call it only when no deps were passed in: a test's injected deps never reach this cache.
+    """
+    return cast(AwsDeps[Wanted], _deps(settings_type))
+
+
+@lru_cache(maxsize=1)
+def enrich_deps() -> EnrichDeps:
+    """The enrich function's deps, once per container (the CRM directory is read once)."""
+    return aws_deps(EnrichSettings).enrich()
+
+
+@lru_cache(maxsize=1)
+def review_deps() -> ReviewDeps:
+    return aws_deps(ReviewApiSettings).review()
+
+
+def clear_deps() -> None:
+    """Forgets every cached settings and deps object (tests that change the environment)."""
+    for factory in (_deps, enrich_deps, review_deps):
+        factory.cache_clear()
+    clear_settings()

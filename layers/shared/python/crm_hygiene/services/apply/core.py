@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from crm_hygiene.errors import Conflict, NotFound
 from crm_hygiene.models.audit import AuditDraft
@@ -21,7 +22,13 @@ from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore
 from crm_hygiene.types import ChangeStatus, ObjectType
 
 APPLICABLE: frozenset[ChangeStatus] = frozenset({"auto_applied", "approved", "edited", "failed"})
-_OUTCOME: dict[str, ChangeStatus] = {
+Settled = Literal["applied", "conflict", "failed"]
+# What became of one review id: settled (the item's new status), "retry" (the CRM write failed in a
+# way worth retrying: the message is redelivered), "missing" (no such item), "skipped" (nothing to
+# do: not applicable, or settled concurrently; ``ApplyReport.notes`` says why). The apply function
+# counts each as the metric ``Apply_<outcome>``.
+ApplyOutcome = Literal["applied", "conflict", "failed", "retry", "missing", "skipped"]
+_OUTCOME: dict[str, Settled] = {
     "applied": "applied",
     "conflict": "conflict",
     "not_found": "failed",
@@ -32,9 +39,14 @@ _OUTCOME: dict[str, ChangeStatus] = {
 
 @dataclass
 class ApplyReport:
-    """Per-review outcome: applied, conflict, failed (retryable), skipped (nothing to do)."""
+    """Per-review outcome (``ApplyOutcome``), and why an item was skipped."""
 
-    outcomes: dict[str, str] = field(default_factory=dict)
+    outcomes: dict[str, ApplyOutcome] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def skip(self, review_id: str, why: str) -> None:
+        self.outcomes[review_id] = "skipped"
+        self.notes[review_id] = why
 
     @property
     def retry(self) -> list[str]:
@@ -53,7 +65,7 @@ def _load(queue: ChangeQueue, review_ids: Sequence[str], report: ApplyReport) ->
         if item.status in APPLICABLE and item.is_change:
             items.append(item)
         else:
-            report.outcomes[review_id] = f"skipped ({item.status})"
+            report.skip(review_id, item.status)
     return items
 
 
@@ -83,19 +95,23 @@ def apply_changes(
         ]
         results = crm.write_fields(object_type, writes)
         for item, write, result in zip(items, writes, results, strict=True):
-            report.outcomes[item.review_id] = _settle(item, write, result, queue, audit, actor)
+            outcome = _settle(item, write, result, queue, audit, actor)
+            if outcome is None:  # another delivery of the same message settled it
+                report.skip(item.review_id, "changed concurrently")
+            else:
+                report.outcomes[item.review_id] = outcome
     return report
 
 
 def _settle(
     item: ReviewItem, write: FieldWrite, result: WriteResult, queue: ChangeQueue, audit: AuditLog, actor: str
-) -> str:
+) -> Settled | Literal["retry"] | None:
     status = _OUTCOME[result.status]
     note = result.detail or (f"the CRM now holds {result.current!r}" if result.status == "conflict" else None)
     try:
         queue.transition(item, status, note=note)
     except Conflict:
-        return "skipped (changed concurrently)"  # another delivery of the same message settled it
+        return None
     audit.append(
         [
             AuditDraft(

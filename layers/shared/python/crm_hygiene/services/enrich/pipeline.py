@@ -4,7 +4,7 @@ review queue, auto ones go to the apply queue, job changes emit relationship sig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -18,7 +18,7 @@ from crm_hygiene.enrich.providers.derived import DerivedProvider
 from crm_hygiene.enrich.quality import QualityStore
 from crm_hygiene.enrich.setup import build_setup
 from crm_hygiene.models.fields import CANONICAL_FIELDS
-from crm_hygiene.ports import ChangeQueue, CrmStore, SignalBus, WorkQueue, every_record
+from crm_hygiene.ports import ChangeQueue, CrmStore, SecretStore, SignalBus, WorkQueue, every_record
 from crm_hygiene.services.enrich.core import build_enricher, review_items
 from crm_hygiene.services.review.queue import enqueue
 from crm_hygiene.standard.model import DataStandard
@@ -48,11 +48,12 @@ class EnrichDeps:
     config: ProvidersConfig = field(default_factory=ProvidersConfig)
     directory: CrmDirectory | None = None
     quality: QualityStore | None = None  # provider quality; also where rejected proposals are remembered
+    secrets: Mapping[str, SecretStore] = field(default_factory=dict)  # API keys of HTTP providers, by store
 
 
 def _enricher(deps: EnrichDeps, object_type: ObjectType, run_id: str) -> Enricher:
     directory = deps.directory if deps.directory is not None else crm_directory(deps.crm)
-    setup = build_setup(deps.config, standard=deps.standard)
+    setup = build_setup(deps.config, standard=deps.standard, secrets=deps.secrets)
     setup.directory = directory
     fields = CANONICAL_FIELDS[object_type]
     ctx = CheckContext(

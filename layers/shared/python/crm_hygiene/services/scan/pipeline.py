@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.health.score import HealthAggregate
-from crm_hygiene.models.messages import Partition
+from crm_hygiene.models.messages import Partition, ScanPlan
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.signals import HealthScoreSignal, MeasurementSignal, Signal
 from crm_hygiene.ports import (
     CrmStore,
     PartitionedCrmStore,
+    PartitionManifest,
 )
 from crm_hygiene.services.scan.batch import PipelineDeps, scan_batch
 from crm_hygiene.services.scan.core import ScanTotals, combine
@@ -48,6 +49,22 @@ def plan(
         for t in object_types
         for s in range(total)
     ]
+
+
+def plan_run(
+    crm: CrmStore,
+    object_types: Sequence[ObjectType],
+    wanted: int,
+    run_id: str | None = None,
+    manifest: PartitionManifest | None = None,
+) -> ScanPlan:
+    """The scan workflow's ``Plan``: the partitions inline, or written to ``manifest`` (Distributed
+    Map), in which case the plan carries only the key the map reads them from."""
+    parts = plan(crm, object_types, wanted, run_id)
+    run = parts[0].run_id if parts else run_id or new_run_id()
+    if manifest is None:
+        return ScanPlan(run_id=run, partitions=parts)
+    return ScanPlan(run_id=run, manifest_key=manifest.write(run, parts))
 
 
 def _page(crm: CrmStore, p: Partition) -> tuple[list[Record], str | None]:
