@@ -2,7 +2,7 @@
 
 One app holds two stacks, synthesized together in one pass (~4-7 s): the default configuration
 (``cdk.json``) and a variant with every optional feature on (Distributed Map, Cognito, HubSpot,
-alarm e-mail, standard parameter, GOVERNANCE retention). Both use the source-only layer, so the
+alarm e-mail, standard parameter, providers file, GOVERNANCE retention). Both use the source-only layer, so the
 result never depends on whether ``make build-layer`` ran.
 """
 
@@ -23,7 +23,7 @@ from aws_cdk.assertions import Template  # noqa: E402
 
 from infra.app import build_app  # noqa: E402
 from infra.config import StackConfig  # noqa: E402
-from infra.layer import layer_dir  # noqa: E402
+from infra.layer import ROOT, layer_dir  # noqa: E402
 from infra.names import Names  # noqa: E402
 from infra.stack import CrmHygieneStack  # noqa: E402
 from tests.infra.template_tools import iam_statements  # noqa: E402
@@ -38,6 +38,7 @@ VARIANT = {
     "audit_retention_mode": "GOVERNANCE",
     "audit_retention_days": 30,
     "review_timeout_seconds": 3600,
+    "providers_file": str(ROOT / "tests" / "data" / "providers" / "deployed.yaml"),
 }
 
 

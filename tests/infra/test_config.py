@@ -8,6 +8,7 @@ import pytest
 
 from infra.app import cdk_json_context
 from infra.config import ConfigError, StackConfig, config_from_context
+from infra.layer import ROOT
 from infra.names import Names
 
 
@@ -72,3 +73,33 @@ def test_names_carry_the_stage():
     assert names.state_machine("MergeWorkflow") == "crm-hygiene-prod-merge"
     assert names.queue("scan-requests", dlq=True) == "crm-hygiene-prod-scan-requests-dlq"
     assert names.log_group("states", "scan") == "/aws/vendedlogs/states/crm-hygiene-prod-scan"
+
+
+PROVIDERS = ROOT / "tests" / "data" / "providers"
+
+
+def test_a_deployable_providers_file_is_kept_verbatim():
+    config = StackConfig(providers_file=PROVIDERS / "deployed.yaml")
+    assert config.providers_yaml() == (PROVIDERS / "deployed.yaml").read_text()
+    assert StackConfig().providers_yaml() is None
+
+
+def test_an_invalid_providers_file_stops_the_synth_with_file_and_line():
+    with pytest.raises(ConfigError) as error:
+        config_from_context(FakeNode({"providers_file": str(PROVIDERS / "invalid.yaml")}))
+    message = str(error.value)
+    assert f"{PROVIDERS / 'invalid.yaml'}:7: providers.0.rate_limit" in message
+    assert f"{PROVIDERS / 'invalid.yaml'}:8: providers.0.colour" in message
+
+
+def test_providers_that_need_local_files_or_env_secrets_stop_the_synth():
+    with pytest.raises(ConfigError) as error:
+        config_from_context(FakeNode({"providers_file": str(PROVIDERS / "local_files.yaml")}))
+    message = str(error.value)
+    assert "providers.activity_log: a activity provider reads the local file" in message
+    assert "providers.people_api.auth.store: 'env'" in message
+
+
+def test_a_missing_providers_file_stops_the_synth():
+    with pytest.raises(ConfigError, match="nope.yaml"):
+        config_from_context(FakeNode({"providers_file": str(PROVIDERS / "nope.yaml")}))

@@ -163,3 +163,21 @@ def test_the_variant_keeps_the_same_musts(variant):
             assert set(as_list(statement["Action"])) <= STAR_ALLOWED, statement
     review_policies = _policies_of_role(variant, _role_of_function(variant, names.REVIEW_API_FN))
     assert {s["_policy"] for s in statements if _grants(s, sorted(TASK_RESPONSE))} <= review_policies
+
+
+def test_the_providers_file_is_a_parameter_only_the_enrich_function_reads(synth, variant):
+    # Given the variant, configured with a providers file (the default stack has none)
+    assert not synth.of_type("AWS::SSM::Parameter")
+    parameter = _logical_id(variant, "AWS::SSM::Parameter", Name="/crm-hygiene/prod/providers")
+    text = variant.resources[parameter]["Properties"]["Value"]
+    assert text == variant.config.providers_yaml()
+    # Then exactly the enrich function's role may read it
+    readers = {
+        function_id
+        for function_id in (names.SCAN_FN, names.ENTRY_SCAN_FN, names.WEBHOOK_FN, names.ENRICH_FN,
+                            names.APPLY_FN, names.REVIEW_API_FN, names.MERGE_REVIEW_FN)
+        for s in iam_statements(variant.resources)
+        if s["_policy"] in _policies_of_role(variant, _role_of_function(variant, function_id))
+        and mentions(s["Resource"], parameter)
+    }  # fmt: skip
+    assert readers == {names.ENRICH_FN}

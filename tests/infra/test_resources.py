@@ -22,28 +22,31 @@ FUNCTIONS = {
     "ReviewApiFunction": ("review_api_handler.lambda_handler", 60, 1024),
     "MergeReviewFunction": ("merge_review_handler.lambda_handler", 60, 1024),
 }
-COMMON_ENV = {
-    "CHANGE_QUEUE_TABLE",
-    "AUDIT_TABLE",
-    "AUDIT_BUCKET",
-    "DECISION_MEMORY_TABLE",
-    "HEALTH_TABLE",
-    "MATCH_INDEX_TABLE",
-    "IDEMPOTENCY_TABLE",
-    "CRM_TABLE",
-    "APPLY_QUEUE_URL",
-    "ENRICH_QUEUE_URL",
-    "SCAN_REQUESTS_QUEUE_URL",
-    "MERGE_WORKFLOW_ARN",
+# docs/pipeline.md, "Environment variables": what each function always gets (conditional ones aside)
+_CRM = {"CRM_TABLE", "CRM_KIND"}
+_SIGNALS = {
     "TOPIC_HEALTH_ARN",
     "TOPIC_RELATIONSHIP_ARN",
     "TOPIC_PROVIDER_QUALITY_ARN",
     "TOPIC_MEASUREMENT_ARN",
-    "TOPIC_ALERTS_ARN",
-    "CRM_KIND",
-    "SCAN_PARTITIONS",
-    "POWERTOOLS_SERVICE_NAME",
 }
+_SCAN = _CRM | _SIGNALS | {
+    "CHANGE_QUEUE_TABLE", "DECISION_MEMORY_TABLE", "HEALTH_TABLE", "MATCH_INDEX_TABLE", "APPLY_QUEUE_URL",
+    "ENRICH_QUEUE_URL", "MERGE_WORKFLOW_ARN",
+}  # fmt: skip
+FUNCTION_ENV = {
+    "ScanFunction": _SCAN | {"SCAN_PARTITIONS"},
+    "EntryScanFunction": _SCAN,
+    "WebhookFunction": {"WEBHOOK_SECRET_NAME", "IDEMPOTENCY_TABLE", "SCAN_REQUESTS_QUEUE_URL"},
+    "EnrichFunction": _CRM | _SIGNALS | {"CHANGE_QUEUE_TABLE", "DECISION_MEMORY_TABLE", "HEALTH_TABLE", "APPLY_QUEUE_URL"},
+    "ApplyFunction": _CRM | {"CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET"},
+    "ReviewApiFunction": _CRM | {
+        "CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET", "DECISION_MEMORY_TABLE", "HEALTH_TABLE",
+        "APPLY_QUEUE_URL", "MERGE_WORKFLOW_ARN",
+    },
+    "MergeReviewFunction": {"CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET"},
+}  # fmt: skip
+RUNTIME_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
 # docs/pipeline.md, "DynamoDB tables": table -> (key schema, GSIs)
 TABLES: dict[str, tuple[list[tuple[str, str, str]], dict[str, list[tuple[str, str]]]]] = {
     "change-queue": (
@@ -116,7 +119,7 @@ def test_every_function_runs_as_the_contract_says(synth, function_id):
     assert props["LoggingConfig"]["LogFormat"] == "JSON"
     assert (props["Timeout"], props["MemorySize"]) == (timeout, memory)
     assert "ReservedConcurrentExecutions" not in props
-    assert COMMON_ENV <= set(props["Environment"]["Variables"])
+    assert set(props["Environment"]["Variables"]) == FUNCTION_ENV[function_id] | RUNTIME_ENV
 
 
 def test_every_function_has_the_shared_layer(synth):
@@ -142,17 +145,34 @@ def test_the_merge_workflow_arn_in_the_environment_is_the_real_one(synth):
         for v in synth.of_type("AWS::StepFunctions::StateMachine").values()
     ]
     assert name in machines
-    for fn in _functions(synth).values():
+    starters = [
+        f
+        for f in _functions(synth).values()
+        if "MERGE_WORKFLOW_ARN" in f["Properties"]["Environment"]["Variables"]
+    ]
+    assert len(starters) == 3  # scan, entry-scan, review-api
+    for fn in starters:
         arn = json.dumps(fn["Properties"]["Environment"]["Variables"]["MERGE_WORKFLOW_ARN"])
         assert f":stateMachine:{name}" in arn
 
 
 def test_optional_settings_reach_the_environment(variant):
-    env = _functions(variant)[names.SCAN_FN]["Properties"]["Environment"]["Variables"]
+    functions = _functions(variant)
+    env = functions[names.SCAN_FN]["Properties"]["Environment"]["Variables"]
     assert env["CRM_KIND"] == "hubspot"
     assert env["HUBSPOT_TOKEN_SECRET_NAME"] == "crm-hygiene/prod/hubspot-token"
     assert env["STANDARD_PARAMETER"] == "/crm-hygiene/prod/standard"
     assert "SNAPSHOT_BUCKET" in env
+    # only the scan function plans, only the enrich function reads the providers file
+    with_snapshot = {
+        f for f, v in functions.items() if "SNAPSHOT_BUCKET" in v["Properties"]["Environment"]["Variables"]
+    }
+    with_providers = {
+        f
+        for f, v in functions.items()
+        if "PROVIDERS_PARAMETER" in v["Properties"]["Environment"]["Variables"]
+    }
+    assert (with_snapshot, with_providers) == ({names.SCAN_FN}, {names.ENRICH_FN})
 
 
 @pytest.mark.parametrize(
