@@ -26,6 +26,16 @@ PARTITION_FIELDS = ("run_id", "object_type", "segment", "total", "cursor", "scan
 # The scan function raises crm_hygiene.errors.Throttled when the CRM keeps refusing; Lambda's own
 # throttle surfaces as TooManyRequestsException. Both deserve a slower second try.
 THROTTLE_ERRORS = ["Throttled", "Lambda.TooManyRequestsException"]
+# How the Map (inline or distributed) turns one item of the plan's partitions into a ScanPartition
+# input: the run from the plan, the partition's keys from the item, nothing scanned yet.
+PARTITION_ITEM: dict[str, object] = {
+    "run_id.$": "$.plan.run_id",
+    "object_type.$": "$$.Map.Item.Value.object_type",
+    "segment.$": "$$.Map.Item.Value.segment",
+    "total.$": "$$.Map.Item.Value.total",
+    "cursor.$": "$$.Map.Item.Value.cursor",
+    "scanned": 0,
+}
 
 
 class ScanWorkflow(Construct):
@@ -109,14 +119,7 @@ class ScanWorkflow(Construct):
         return scan.next(done)
 
     def _map(self, config: StackConfig, snapshot_bucket: s3.IBucket | None) -> sfn.Map | sfn.DistributedMap:
-        item = {
-            "run_id.$": "$.plan.run_id",
-            "object_type.$": "$$.Map.Item.Value.object_type",
-            "segment.$": "$$.Map.Item.Value.segment",
-            "total.$": "$$.Map.Item.Value.total",
-            "cursor.$": "$$.Map.Item.Value.cursor",
-            "scanned": 0,
-        }
+        item = dict(PARTITION_ITEM)
         if snapshot_bucket is None:
             return sfn.Map(
                 self,

@@ -96,7 +96,7 @@ def test_providers_that_need_local_files_or_env_secrets_stop_the_synth():
     with pytest.raises(ConfigError) as error:
         config_from_context(FakeNode({"providers_file": str(PROVIDERS / "local_files.yaml")}))
     message = str(error.value)
-    assert "providers.activity_log: a activity provider reads the local file" in message
+    assert "providers.activity_log: the activity provider reads the local file" in message
     assert "providers.people_api.auth.store: 'env'" in message
 
 

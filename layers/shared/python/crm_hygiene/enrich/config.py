@@ -263,7 +263,7 @@ class ProvidersConfig(BaseModel):
         files, caches, CRM exports, a quality state file) and no environment variables holding API
         keys; its secrets come from Secrets Manager (``auth.store: aws``)."""
         problems = [
-            f"providers.{p.name}: a {p.type} provider reads the local file {str(p.path)!r}"
+            f"providers.{p.name}: the {p.type} provider reads the local file {str(p.path)!r}"
             for p in self.providers
             if isinstance(p, ActivityConfig | FileConfig) and p.enabled
         ]
