@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import boto3
 import httpx
 
 from crm_hygiene.local import demo
 from crm_hygiene.models.audit import verify_chain
+from crm_hygiene.webhooks.signature import sign_v3
 
 
 def _subscribe(topic_arn: str, name: str) -> str:
@@ -89,3 +91,23 @@ def test_demo_loop_auto_approve(local_stack: demo.DemoRun) -> None:
     assert reviewed
     history = deps.audit.by_change(reviewed[0].review_id)
     assert any(e.actor == "user:local:demo-auto-approver" for e in history)
+
+
+def test_the_local_webhook_route_answers_in_the_default_demo(local_stack: demo.DemoRun) -> None:
+    # Given the default demo (internal CRM) with its API served, after other functions already ran in
+    # this process (each function's settings are its own: this route used to answer 502 because the
+    # settings cached first had no WEBHOOK_SECRET_NAME)
+    api = demo.serve(local_stack)
+    target = f"{api.url}/webhooks/hubspot"
+    body = json.dumps([{"eventId": 1, "subscriptionType": "contact.creation", "objectId": 100001,
+                        "occurredAt": 1, "attemptNumber": 0, "portalId": 1, "appId": 1, "subscriptionId": 1}]).encode()  # fmt: skip
+    timestamp = str(int(time.time() * 1000))
+    headers = {"Content-Type": "application/json", "X-HubSpot-Request-Timestamp": timestamp,
+               "X-HubSpot-Signature-v3": sign_v3(demo.LOCAL_WEBHOOK_SECRET, "POST", target, body, timestamp)}  # fmt: skip
+    # When a signed delivery arrives, and a forged one
+    signed = httpx.post(target, content=body, headers=headers, timeout=60)
+    headers["X-HubSpot-Signature-v3"] = "forged"
+    forged = httpx.post(target, content=body, headers=headers, timeout=60)
+    # Then the webhook function answers itself: accepted, and 401 for the forgery
+    assert signed.status_code == 200, signed.text
+    assert forged.status_code == 401
