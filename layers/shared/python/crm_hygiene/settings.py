@@ -162,8 +162,8 @@ class EnrichSettings(
     """The enrich function."""
 
 
-class ApplySettings(CrmEnv, ChangeQueueEnv, AuditEnv):
-    """The apply function: queued changes and merges."""
+class ApplySettings(CrmEnv, ChangeQueueEnv, AuditEnv, StandardEnv):
+    """The apply function: queued changes and merges (a merge's survivorship follows the standard)."""
 
 
 class ReviewApiSettings(
