@@ -6,20 +6,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import Json
 
 from crm_hygiene.errors import HygieneError
-from crm_hygiene.models.messages import ApplyMessage, MergeTask
+from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.services.apply.core import ApplyOutcome, apply_changes
 from crm_hygiene.services.merge.core import perform_merge
 from crm_hygiene.settings import ApplySettings
 from crm_hygiene.wiring.aws import AwsDeps, aws_deps
-
-
-class ApplyRecord(SqsRecordModel):
-    body: Json[ApplyMessage]
+from crm_hygiene.wiring.sqs import ApplyRecord
 
 
 class RetryLater(HygieneError):

@@ -6,18 +6,12 @@ from collections import defaultdict
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import Json
 
-from crm_hygiene.models.messages import EnrichMessage
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.services.enrich.pipeline import EnrichDeps, enrich_records
 from crm_hygiene.types import ObjectType
 from crm_hygiene.wiring.aws import enrich_deps
-
-
-class EnrichRecord(SqsRecordModel):
-    body: Json[EnrichMessage]
+from crm_hygiene.wiring.sqs import EnrichRecord
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import Json
 
 from crm_hygiene.models.messages import ScanRequest
 from crm_hygiene.observability import logger, metrics, tracer
@@ -15,10 +13,7 @@ from crm_hygiene.services.scan.entry import scan_entry
 from crm_hygiene.settings import EntryScanSettings
 from crm_hygiene.types import ObjectType
 from crm_hygiene.wiring.aws import AwsDeps, aws_deps
-
-
-class ScanRequestRecord(SqsRecordModel):
-    body: Json[ScanRequest]
+from crm_hygiene.wiring.sqs import ScanRequestRecord
 
 
 def _index(deps: AwsDeps[EntryScanSettings], object_type: ObjectType) -> MatchIndex | None:

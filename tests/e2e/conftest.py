@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.parameters import clear_caches
 
 from crm_hygiene.local import demo
+from crm_hygiene.wiring.aws import clear_deps
 
 
 @pytest.fixture(scope="package")
@@ -28,3 +30,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[demo.DemoR
         run.stack.stop()
         os.environ.clear()
         os.environ.update(saved)
+        # the functions ran in this process: their cached deps and powertools' clients point at the
+        # stopped server
+        clear_deps()
+        clear_caches()  # type: ignore[no-untyped-call]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.parameters import clear_caches
 from moto import mock_aws
 
 from crm_hygiene.settings import PipelineSettings
@@ -47,6 +48,7 @@ def aws() -> Iterator[dict[str, str]]:
         saved = dict(os.environ)
         os.environ.update(env)
         clear_deps()
+        clear_caches()  # type: ignore[no-untyped-call]  # powertools' parameter/secret clients, made for another endpoint
         try:
             yield env
         finally:
