@@ -6,7 +6,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from crm_hygiene.models.messages import ScanRequest
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.ports import MatchIndex
 from crm_hygiene.services.scan.entry import scan_entry

@@ -24,9 +24,9 @@ from crm_hygiene.adapters.crm.hubspot import HubSpotCrmStore
 from crm_hygiene.memory import InMemoryCrmStore
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import CrmStore
-from crm_hygiene.settings import PipelineSettings, load_settings
+from crm_hygiene.settings import PipelineSettings
 from crm_hygiene.types import FieldName, RecordId
-from crm_hygiene.wiring.aws import AwsDeps
+from crm_hygiene.wiring.aws import AwsDeps, clear_deps
 from crm_hygiene.wiring.crm import crm_store
 from tests.fakes.hubspot import VirtualClock, make_fake, store_for
 from tests.integration.conftest import create_resources
@@ -129,7 +129,7 @@ def _dynamodb() -> Iterator[CrmUnderTest]:
         env = create_resources()
         saved = dict(os.environ)
         os.environ.update(env)
-        load_settings.cache_clear()
+        clear_deps()
         try:
             store = crm_store(AwsDeps(PipelineSettings.model_validate(env)), "internal")
             assert isinstance(store, DynamoCrmStore)
@@ -149,7 +149,7 @@ def _dynamodb() -> Iterator[CrmUnderTest]:
         finally:
             os.environ.clear()
             os.environ.update(saved)
-            load_settings.cache_clear()
+            clear_deps()
 
 
 def _hubspot() -> Iterator[CrmUnderTest]:

@@ -37,7 +37,7 @@ _SCAN = _CRM | _SIGNALS | {
 FUNCTION_ENV = {
     "ScanFunction": _SCAN | {"SCAN_PARTITIONS"},
     "EntryScanFunction": _SCAN,
-    "WebhookFunction": {"WEBHOOK_SECRET_NAME", "IDEMPOTENCY_TABLE", "SCAN_REQUESTS_QUEUE_URL"},
+    "WebhookFunction": {"CRM_KIND", "WEBHOOK_SECRET_NAME", "IDEMPOTENCY_TABLE", "SCAN_REQUESTS_QUEUE_URL"},
     "EnrichFunction": _CRM | _SIGNALS | {"CHANGE_QUEUE_TABLE", "DECISION_MEMORY_TABLE", "HEALTH_TABLE", "APPLY_QUEUE_URL"},
     "ApplyFunction": _CRM | {"CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET"},
     "ReviewApiFunction": _CRM | {

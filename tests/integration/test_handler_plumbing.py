@@ -13,8 +13,8 @@ from scan_handler import lambda_handler as scan_lambda
 from webhook_handler import lambda_handler as webhook_lambda
 
 from crm_hygiene.errors import HygieneError
+from crm_hygiene.models.messages import ScanRequest
 from crm_hygiene.settings import EntryScanSettings, ScanSettings, WebhookSettings, load_settings
-from crm_hygiene.webhooks.hubspot import ScanRequest
 from crm_hygiene.wiring.aws import aws_deps
 from tests.events.factory import FakeContext
 from tests.integration.conftest import drain

@@ -9,8 +9,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
-from crm_hygiene.models.messages import ApplyMessage, EnrichMessage
-from crm_hygiene.webhooks.hubspot import ScanRequest
+from crm_hygiene.models.messages import ApplyMessage, EnrichMessage, ScanRequest
 
 
 class ApplyRecord(SqsRecordModel):
