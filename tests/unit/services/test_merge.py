@@ -21,6 +21,7 @@ from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import Approve
+from crm_hygiene.services.dedup.core import queue_row
 from crm_hygiene.services.dedup.entry import build_index, entry_proposal
 from crm_hygiene.services.merge.core import perform_merge, register_review, start_merge_workflow
 from crm_hygiene.services.review.core import ReviewDeps, decide, decide_many
@@ -145,3 +146,20 @@ def test_a_merge_task_whose_primary_is_not_a_member_does_not_parse(deps: ReviewD
     decision = {"decision": "approve", "reviewer": "ana", "primary_id": "999"}
     with pytest.raises(ValueError, match="not one of its members"):
         MergeTask.model_validate({"review_id": "merge-1", "proposal": proposal, "decision": decision})
+
+
+def test_the_review_queue_and_the_export_show_a_merge_alike(deps: ReviewDeps) -> None:
+    # Given a merge whose members disagree on protected fields (owner, lifecycle stage)
+    proposal = _proposal(deps)
+    assert proposal.protected_conflicts
+    # When the pipeline queues it for review, and the export writes it to queue.csv
+    execution = _waiting(deps)
+    item = deps.queue.get(execution["review_id"])
+    row = queue_row(proposal)
+    # Then both say the same thing about it: the review item was marked unprotected before
+    assert (item.record_id, item.suggested_value, item.protected) == (
+        row.record_id,
+        row.suggested_value,
+        row.protected,
+    )
+    assert item.protected is True and item.status == "queued" and item.decision == row.decision == "review"

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.survivorship import Member
-from crm_hygiene.models.merge import MergeProposal, merge_text, pair_key
+from crm_hygiene.models.merge import MergeProposal, pair_key
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import DecisionMemory
 from crm_hygiene.services.members import member_of, survivorship_fields
+from crm_hygiene.services.merge.core import merge_row
 from crm_hygiene.services.scanned import ExtensionResult, ScannedRecord
 from crm_hygiene.standard.model import DataStandard
-from crm_hygiene.types import FieldName, ObjectType, QueueDecision, status_of
+from crm_hygiene.types import FieldName, ObjectType
 
 if TYPE_CHECKING:
     from crm_hygiene.dedup.engine import DedupResult
@@ -177,21 +178,7 @@ class ScanDuplicates:
 
 def queue_row(proposal: MergeProposal) -> QueueRow:
     """The queue row of a merge proposal: on the suggested primary, the proposal as its evidence."""
-    primary = proposal.suggested_primary
-    decision: QueueDecision = "auto" if proposal.band == "auto" else "review"
-    return QueueRow(
-        record_id=primary,
-        object_type=proposal.object_type,
-        kind="duplicate",
-        field="",
-        current_value=", ".join(proposal.members),
-        suggested_value=merge_text(proposal.members, primary),
-        evidence=proposal.model_dump_json(exclude_defaults=True),
-        confidence=proposal.match_probability,
-        protected=bool(proposal.protected_conflicts),
-        decision=decision,
-        status=status_of(decision, merge=True),
-    )
+    return merge_row(proposal, "auto" if proposal.band == "auto" else "review")
 
 
 def _summary(

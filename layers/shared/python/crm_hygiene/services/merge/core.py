@@ -30,7 +30,7 @@ from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore, Workflow
 from crm_hygiene.services.members import member_of, survivorship_fields
 from crm_hygiene.services.review.queue import enqueue, review_item
 from crm_hygiene.standard.model import DataStandard
-from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
+from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, QueueDecision, RecordId, status_of
 
 
 def start_merge_workflow(workflow: Workflow, proposal: MergeProposal, run_id: str) -> str:
@@ -47,20 +47,47 @@ def start_merge_workflow(workflow: Workflow, proposal: MergeProposal, run_id: st
     return review_id
 
 
-def merge_item(task: MergeTask, status: ChangeStatus) -> ReviewItem:
-    """The review item of a merge (kind duplicate, change kind merge)."""
-    proposal, primary = task.proposal, task.primary
-    row = QueueRow(
-        record_id=primary,
+def merge_row(
+    proposal: MergeProposal,
+    decision: QueueDecision,
+    *,
+    primary: RecordId | None = None,
+    evidence: str | None = None,
+    status: ChangeStatus | None = None,
+) -> QueueRow:
+    """The one queue row of a merge, for queue.csv and for the review queue.
+
+    Args:
+        proposal: The merge proposal.
+        decision: ``auto`` (the auto-merge band, which the standard must enable) or ``review``.
+        primary: The member that survives (default: the suggested primary).
+        evidence: What the row says (default: the whole proposal as compact JSON, for a file).
+        status: Where it is in the lifecycle (default: what the decision leads to for a merge).
+    """
+    survivor = primary or proposal.suggested_primary
+    return QueueRow(
+        record_id=survivor,
         object_type=proposal.object_type,
         kind="duplicate",
         field="",
         current_value=", ".join(proposal.members),
-        suggested_value=merge_text(proposal.members, primary),
-        evidence=proposal.evidence_summary or "duplicate records",
+        suggested_value=merge_text(proposal.members, survivor),
+        evidence=proposal.model_dump_json(exclude_defaults=True) if evidence is None else evidence,
         confidence=proposal.match_probability,
-        protected=False,
-        decision="auto" if status == "auto_applied" else "review",
+        protected=bool(proposal.protected_conflicts),
+        decision=decision,
+        status=status or status_of(decision, merge=True),
+    )
+
+
+def merge_item(task: MergeTask, status: ChangeStatus) -> ReviewItem:
+    """The review item of a merge (kind duplicate, change kind merge)."""
+    proposal = task.proposal
+    row = merge_row(
+        proposal,
+        "auto" if status == "auto_applied" else "review",
+        primary=task.primary,
+        evidence=proposal.evidence_summary or "duplicate records",
         status=status,
     )
     return review_item(
