@@ -8,7 +8,6 @@ tests check that no other action ever lands on ``"*"``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,18 +22,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from crm_hygiene.settings import (
-    ApplySettings,
-    EnrichSettings,
-    EntryScanSettings,
-    EnvModel,
-    MergeReviewSettings,
-    ReviewApiSettings,
-    ScanSettings,
-    WebhookSettings,
-    variables,
-)
 from infra import nag, names
+from infra.components.specs import SPECS, FunctionSpec, environment_of
 from infra.components.storage import Storage
 from infra.config import LOG_RETENTION_DAYS, StackConfig
 from infra.layer import ROOT
@@ -51,68 +40,6 @@ XRAY_REASON = (
     "AWS documents Resource '*' for them (active tracing)."
 )
 INDEX_REASON = "Queries go through this table's own GSIs, which this stack defines; index/* covers only them."
-
-
-# Read by powertools itself, in every function.
-RUNTIME_ENV = {
-    "POWERTOOLS_SERVICE_NAME": names.POWERTOOLS_SERVICE,
-    "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
-}
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """A function and the settings model of its handler: the function gets exactly the variables
-    that model reads (``crm_hygiene/settings.py``), so infra and code cannot drift apart."""
-
-    handler: str
-    folder: str
-    settings: type[EnvModel]
-    timeout_seconds: int = 60
-    memory_mb: int = 1024
-    description: str = ""
-
-
-SPECS: dict[str, FunctionSpec] = {
-    names.SCAN_FN: FunctionSpec(
-        "scan_handler.lambda_handler", "scan", ScanSettings, 900, 2048, "Plans and scans partitions"
-    ),
-    names.ENTRY_SCAN_FN: FunctionSpec(
-        "entry_handler.lambda_handler", "scan", EntryScanSettings, description="Checks one record"
-    ),
-    names.WEBHOOK_FN: FunctionSpec(
-        "webhook_handler.lambda_handler", "scan", WebhookSettings, description="CRM webhook"
-    ),
-    names.ENRICH_FN: FunctionSpec(
-        "enrich_handler.lambda_handler", "enrich", EnrichSettings, description="Enriches records"
-    ),
-    names.APPLY_FN: FunctionSpec(
-        "apply_handler.lambda_handler", "apply", ApplySettings, 300, description="Applies changes"
-    ),
-    names.REVIEW_API_FN: FunctionSpec(
-        "review_api_handler.lambda_handler", "review_api", ReviewApiSettings, description="Review API"
-    ),
-    names.MERGE_REVIEW_FN: FunctionSpec(
-        "merge_review_handler.lambda_handler",
-        "review_api",
-        MergeReviewSettings,
-        description="Stores merge task tokens",
-    ),
-}
-
-
-def environment_of(spec: FunctionSpec, values: dict[str, str]) -> dict[str, str]:
-    """The variables ``spec``'s settings read, from ``values`` (what the stack knows); an optional
-    one is absent when not configured.
-
-    Raises:
-        ValueError: the settings require a variable the stack has no value for.
-    """
-    wanted = variables(spec.settings)
-    missing = sorted(name for name, required in wanted.items() if required and name not in values)
-    if missing:
-        raise ValueError(f"{spec.settings.__name__} requires {', '.join(missing)}: the stack sets no value")
-    return {**RUNTIME_ENV, **{name: values[name] for name in wanted if name in values}}
 
 
 def log_retention(days: int) -> logs.RetentionDays:

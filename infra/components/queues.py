@@ -7,7 +7,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import names
-from infra.components.functions import SPECS
+from infra.components.specs import SPECS
 from infra.config import StackConfig
 
 MAX_RECEIVE_COUNT = 5

@@ -6,8 +6,6 @@ use the AWS-managed SNS key, because its key policy cannot grant them anything.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -16,10 +14,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra import nag, names
+from infra.components.specs import Grantee
 from infra.config import StackConfig
-
-if TYPE_CHECKING:
-    from infra.components.functions import HygieneFunction
 
 
 class Signals(Construct):
@@ -49,7 +45,7 @@ class Signals(Construct):
     def all_topics(self) -> dict[str, sns.Topic]:
         return {**self.topics, names.ALERTS_TOPIC: self.alerts}
 
-    def grant_publish(self, fn: HygieneFunction, topic_id: str) -> None:
+    def grant_publish(self, fn: Grantee, topic_id: str) -> None:
         """``sns:Publish`` on one topic, plus what its KMS key needs (CDK's ``grant_publish``)."""
         self.all_topics[topic_id].grant_publish(fn.grantee)
         nag.wildcard_action(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_iam as iam
@@ -11,11 +9,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import nag, names
+from infra.components.specs import Grantee
 from infra.config import StackConfig
 from infra.tables import TABLES, TableSpec
-
-if TYPE_CHECKING:
-    from infra.components.functions import HygieneFunction
 
 # The only actions any function gets on the audit log. Never Update/Delete/BatchWrite/PartiQL
 # writes on the table, never DeleteObject*, PutObjectRetention, PutObjectLegalHold or
@@ -41,7 +37,7 @@ class Storage(Construct):
     def table(self, table_id: str) -> ddb.Table:
         return self.tables[table_id]
 
-    def grant_audit_append(self, fn: HygieneFunction) -> None:
+    def grant_audit_append(self, fn: Grantee) -> None:
         """Append-only access to the audit log: conditional puts and reads, nothing that rewrites.
 
         ``grant_write_data``/``grant_put`` would also give UpdateItem/DeleteItem/BatchWriteItem and
@@ -63,7 +59,7 @@ class Storage(Construct):
             "Archive objects are keyed audit/YYYY/MM/DD/<run>/<batch>.jsonl; put/get only under audit/.",
         )
 
-    def grant_snapshot_write(self, fn: HygieneFunction) -> None:
+    def grant_snapshot_write(self, fn: Grantee) -> None:
         """The scan plan writes partition chunks and the manifest the Distributed Map reads."""
         if self.snapshot_bucket is None:
             return

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crm_hygiene.settings import variables
-from infra.components.functions import RUNTIME_ENV, SPECS
+from infra.components.specs import RUNTIME_ENV, SPECS
 from tests.infra.conftest import Synth
 
 # Read by the settings, never set by the stack: tests and the local stack point it at the fake HubSpot.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from crm_hygiene.normalize.base import EMPTY, Normalized, fixed, placeholder, valid
 from crm_hygiene.normalize.company import SuffixPolicy, normalize_company_name
@@ -18,12 +18,23 @@ from crm_hygiene.normalize.number import normalize_number
 from crm_hygiene.normalize.phone import normalize_phone
 from crm_hygiene.normalize.picklist import PicklistIndex, normalize_picklist
 from crm_hygiene.normalize.placeholder import is_placeholder
-from crm_hygiene.types import FieldName
+from crm_hygiene.standard.model import DataStandard, ObjectStandard
+from crm_hygiene.types import FieldName, ObjectType
 
-if TYPE_CHECKING:
-    # typing only: CheckContext builds its normalizers with this module, so a runtime import back
-    # would be a cycle
-    from crm_hygiene.validate.context import CheckContext
+
+class CheckContext(Protocol):
+    """What binding a field's normalizer reads of a run's ``validate.context.CheckContext`` (which
+    builds its normalizers with this module, so it is described here rather than imported)."""
+
+    @property
+    def standard(self) -> DataStandard: ...
+    @property
+    def object_type(self) -> ObjectType: ...
+    @property
+    def rules(self) -> ObjectStandard: ...
+    @property
+    def normalizers(self) -> Mapping[FieldName, Callable[[str, str | None], Normalized]]: ...
+
 
 _SPACES = re.compile(r"\s+")
 _NAME_PART: dict[str, NamePart] = {"first_name": "first", "last_name": "last"}

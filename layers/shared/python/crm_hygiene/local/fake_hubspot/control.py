@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from crm_hygiene.local.fake_hubspot.faults import Fault
+from crm_hygiene.local.fake_hubspot.crm import FakeCrm
+from crm_hygiene.local.fake_hubspot.faults import Fault, FaultPlan
 from crm_hygiene.local.fake_hubspot.seed import seed_rows
 from crm_hygiene.local.fake_hubspot.values import FakeError, FakeResponse
+from crm_hygiene.local.fake_hubspot.webhooks import WebhookEmitter
 
-if TYPE_CHECKING:
-    from crm_hygiene.local.fake_hubspot.app import FakeHubSpot
+
+class FakeHubSpot(Protocol):
+    """What the control routes drive of the fake (``app.FakeHubSpot``, which routes to them)."""
+
+    crm: FakeCrm
+    faults: FaultPlan
+    webhooks: WebhookEmitter | None
+
+    def stats(self) -> dict[str, Any]: ...
+    def add_faults(self, *faults: Fault) -> None: ...
+    def ui_update(self, object_type: str, object_id: int | str, properties: Mapping[str, Any]) -> None: ...
+    def subscribe(self, target_url: str, client_secret: str, **options: Any) -> WebhookEmitter: ...
 
 
 def control(fake: FakeHubSpot, method: str, path: str, body: dict[str, Any]) -> FakeResponse:

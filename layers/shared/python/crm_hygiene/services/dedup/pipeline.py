@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from crm_hygiene.ports import every_record
+from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndexStore, Workflow, every_record
+from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 
-if TYPE_CHECKING:
-    from crm_hygiene.services.scan.batch import PipelineDeps
+
+class MergeProposalDeps(Protocol):
+    """The ports proposing merges reads (the scan's ``PipelineDeps`` has them)."""
+
+    @property
+    def crm(self) -> CrmStore: ...
+    @property
+    def standard(self) -> DataStandard: ...
+    @property
+    def standard_valid(self) -> bool: ...
+    @property
+    def memory(self) -> DecisionMemory | None: ...
+    @property
+    def workflow(self) -> Workflow | None: ...
+    @property
+    def match_index(self) -> MatchIndexStore | None: ...
 
 
-def propose_merges(deps: PipelineDeps, run_id: str, object_type: ObjectType) -> dict[str, Any]:
+def propose_merges(deps: MergeProposalDeps, run_id: str, object_type: ObjectType) -> dict[str, Any]:
     """Finds the duplicates among the CRM's records of one type and starts one merge workflow per
     proposal (by itself only in the auto band, which the standard must enable); returns the figures.
 
