@@ -28,12 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 
+from crm_hygiene.adapters.enrich_http import HttpProvider  # noqa: E402
 from crm_hygiene.enrich.config import HttpConfig, ProvidersConfig  # noqa: E402
 from crm_hygiene.enrich.directory import CrmDirectory, iter_records  # noqa: E402
 from crm_hygiene.enrich.engine import Enricher, Limits  # noqa: E402
 from crm_hygiene.enrich.fields import FieldMap  # noqa: E402
 from crm_hygiene.enrich.providers.derived import DerivedProvider  # noqa: E402
-from crm_hygiene.enrich.providers.http import HttpProvider  # noqa: E402
 from crm_hygiene.models.fields import map_headers  # noqa: E402
 from crm_hygiene.models.record import Record  # noqa: E402
 from crm_hygiene.standard.loader import default_standard  # noqa: E402

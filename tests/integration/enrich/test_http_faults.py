@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from crm_hygiene.adapters.enrich_http import HttpProvider
 from crm_hygiene.adapters.secrets import EnvSecretStore
 from crm_hygiene.enrich.config import Budget, HttpConfig, ProvidersConfig, Waterfall
 from crm_hygiene.enrich.engine import Limits
-from crm_hygiene.enrich.providers.http import HttpProvider
 from tests.fakes.enrichment_api import FakeEnrichmentApi, FaultPlan
 from tests.unit.enrich.helpers import contact, enricher
 

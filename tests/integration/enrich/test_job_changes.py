@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from crm_hygiene.adapters.enrich_http import HttpProvider
 from crm_hygiene.enrich.config import HttpConfig, ProvidersConfig, load_providers
 from crm_hygiene.enrich.feedback import apply_feedback, read_ledger, read_reviewed
 from crm_hygiene.enrich.quality import JsonQualityStore
@@ -48,7 +49,7 @@ def config_with_api(export: Path, api: FakeEnrichmentApi, max_calls: int = 40) -
 def run(export: Path, out: Path, api: FakeEnrichmentApi, state: Path, dry_run: bool = False) -> dict:  # type: ignore[type-arg]
     result = enrich_export(export / "contacts.csv", out, providers=config_with_api(export, api),
                            activity=export / "activity.csv", as_of=datetime(2026, 11, 23, tzinfo=UTC),
-                           state=state, dry_run=dry_run)  # fmt: skip
+                           state=state, dry_run=dry_run, http=HttpProvider)  # fmt: skip
     return result.summary
 
 

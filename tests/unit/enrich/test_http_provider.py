@@ -8,11 +8,11 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from crm_hygiene.adapters.enrich_http import HttpProvider, resolve
 from crm_hygiene.adapters.secrets import EnvSecretStore
 from crm_hygiene.enrich.cache import MemoryResponseCache
 from crm_hygiene.enrich.config import HttpConfig
 from crm_hygiene.enrich.provider import ProviderFault
-from crm_hygiene.enrich.providers.http import HttpProvider, resolve
 from tests.unit.enrich.helpers import contact
 
 Handler = Callable[[httpx.Request], httpx.Response]

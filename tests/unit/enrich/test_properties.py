@@ -8,9 +8,9 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crm_hygiene.adapters.enrich_http import HttpProvider
 from crm_hygiene.enrich.config import Budget, HttpConfig, Prior, ProvidersConfig, Trust, Waterfall
 from crm_hygiene.enrich.fields import JOB_FIELDS
-from crm_hygiene.enrich.providers.http import HttpProvider
 from crm_hygiene.enrich.quality import FieldQuality, InMemoryQualityStore
 from crm_hygiene.standard.loader import default_standard
 from crm_hygiene.standard.model import DataStandard, FieldRule

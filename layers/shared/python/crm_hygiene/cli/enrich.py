@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from crm_hygiene.cli.options import as_of
+from crm_hygiene.enrich.config import HttpConfig
+from crm_hygiene.enrich.provider import HttpProviderFactory, Provider
 from crm_hygiene.ports import SecretStore
 from crm_hygiene.types import OBJECT_TYPES
 
@@ -60,6 +62,17 @@ def secret_stores() -> Mapping[str, SecretStore]:
     return {"env": EnvSecretStore(), "aws": AwsSecretStore()}
 
 
+def http_provider() -> HttpProviderFactory:
+    """The HTTP provider adapter, for configs that name HTTP providers (imports httpx only then)."""
+
+    def build(config: HttpConfig, *, secrets: SecretStore | None, priority: int) -> Provider:
+        from crm_hygiene.adapters.enrich_http import HttpProvider
+
+        return HttpProvider(config, secrets=secrets, priority=priority)
+
+    return build
+
+
 def scan_extension(options: argparse.Namespace) -> Any:
     """The enrichment extension for ``crm-hygiene scan --enrich`` (same options as this command)."""
     from crm_hygiene.services.enrich.scan import build_scan_enrichment
@@ -73,6 +86,7 @@ def scan_extension(options: argparse.Namespace) -> Any:
         object_type=options.object,
         as_of=options.as_of,
         secrets=secret_stores(),
+        http=http_provider(),
     )
 
 
@@ -109,6 +123,7 @@ def run(options: argparse.Namespace) -> int:
         as_of=options.as_of,
         state=options.state,
         secrets=secret_stores(),
+        http=http_provider(),
     )
     progress.done()
     (_print_plan if options.dry_run else _print_run)(result.summary, result.out_dir)

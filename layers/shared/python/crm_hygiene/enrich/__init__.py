@@ -8,6 +8,7 @@ disagreement is a conflict); ``engine.py`` turns those into proposed changes tha
 decides, plus job-change and relationship signals; ``quality.py`` learns each provider's
 reliability per field from review outcomes.
 
-Everything here is pure but for ``providers/http.py`` (httpx) and the local files the file-based
-providers and the JSON quality store read and write. Nothing is imported at package import time.
+Everything here is pure but for the local files the file-based providers and the JSON quality store
+read and write; the HTTP provider is an adapter (``adapters/enrich_http.py``) that the drivers hand to
+``build_setup``. Nothing is imported at package import time.
 """

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from crm_hygiene.enrich.config import HttpConfig
 from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.record import Record
+from crm_hygiene.ports import SecretStore
 from crm_hygiene.types import FieldName, ObjectType
 
 ProviderKind = Literal["derived", "activity", "file", "http"]
@@ -105,3 +107,10 @@ class Provider(Protocol):
     def close(self) -> None:
         """Releases what the provider holds (connections, a response cache to persist)."""
         ...
+
+
+class HttpProviderFactory(Protocol):
+    """Builds an HTTP provider from its config: the HTTP client is an adapter
+    (``adapters/enrich_http.py`` ``HttpProvider``), which the drivers hand to ``build_setup``."""
+
+    def __call__(self, config: HttpConfig, *, secrets: SecretStore | None, priority: int) -> Provider: ...

@@ -1,4 +1,4 @@
-"""Builds the providers of a run from ``providers.yaml`` (the HTTP provider, and httpx, only when used)."""
+"""Builds the providers of a run from ``providers.yaml`` (HTTP ones through a driver's factory)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from crm_hygiene.enrich.config import (
 )
 from crm_hygiene.enrich.directory import CrmDirectory
 from crm_hygiene.enrich.engine import Limits
-from crm_hygiene.enrich.provider import Provider
+from crm_hygiene.enrich.provider import HttpProviderFactory, Provider
 from crm_hygiene.enrich.providers.activity import ActivityLogProvider, read_activities
 from crm_hygiene.enrich.providers.derived import DerivedProvider
 from crm_hygiene.enrich.providers.file_import import FileImportProvider
@@ -58,6 +58,7 @@ def build_setup(
     directory_files: Sequence[Path | None] = (),
     secrets: Mapping[str, SecretStore] | None = None,
     index_people: bool = False,
+    http: HttpProviderFactory | None = None,
 ) -> EnrichSetup:
     """Builds the providers (derived always on), the CRM directory, priors and per-provider limits.
 
@@ -65,6 +66,8 @@ def build_setup(
         directory_files: CRM exports the derived provider learns companies from (besides ``crm:``).
         secrets: Secret stores by kind ("env", "aws") for HTTP providers' API keys.
         index_people: Also index contacts by email (to name managers in reports-to signals).
+        http: Builds HTTP providers (the adapter ``adapters.enrich_http.HttpProvider``); without it
+            a config naming an HTTP provider is refused.
     """
     config = config.with_derived()
     files = [config.crm.companies, config.crm.contacts, *directory_files]
@@ -78,7 +81,7 @@ def build_setup(
         if not item.enabled:
             continue
         rank = item.priority if item.priority is not None else config.trust.rank(item.name, item.type)
-        providers.append(_provider(item, rank, standard, directory, secrets or {}))
+        providers.append(_provider(item, rank, standard, directory, secrets or {}, http))
         if item.reliability is not None:
             priors[item.name] = item.reliability
         if isinstance(item, HttpConfig):
@@ -97,6 +100,7 @@ def _provider(
     standard: DataStandard,
     directory: CrmDirectory,
     secrets: Mapping[str, SecretStore],
+    http: HttpProviderFactory | None,
 ) -> Provider:
     if isinstance(item, DerivedConfig):
         return DerivedProvider(
@@ -113,9 +117,9 @@ def _provider(
         )
     if isinstance(item, FileConfig):
         return FileImportProvider(item, priority=rank)
-    from crm_hygiene.enrich.providers.http import HttpProvider  # imports httpx: only when configured
-
+    if http is None:
+        raise InputError(f"provider {item.name!r}: HTTP providers are not available in this run")
     store = secrets.get(item.auth.store) if item.auth is not None else None
     if item.auth is not None and store is None:
         raise InputError(f"provider {item.name!r}: no {item.auth.store!r} secret store available")
-    return HttpProvider(item, secrets=store, priority=rank)
+    return http(item, secrets=store, priority=rank)

@@ -279,6 +279,7 @@ class AwsDeps(Generic[Settings]):
 
     def enrich(self) -> EnrichDeps:
         """The enrich function's deps; the CRM directory is read here, once."""
+        from crm_hygiene.adapters.enrich_http import HttpProvider
         from crm_hygiene.adapters.secrets import AwsSecretStore
         from crm_hygiene.services.enrich.pipeline import EnrichDeps, crm_directory
 
@@ -294,6 +295,7 @@ class AwsDeps(Generic[Settings]):
             directory=crm_directory(self.crm),
             quality=self.quality,
             secrets={"aws": AwsSecretStore()},
+            http=HttpProvider,
         )
 
 

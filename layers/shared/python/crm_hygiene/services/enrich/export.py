@@ -22,6 +22,7 @@ from crm_hygiene.enrich.config import HttpConfig, ProvidersConfig, load_provider
 from crm_hygiene.enrich.directory import iter_records
 from crm_hygiene.enrich.engine import Enricher, RecordResult
 from crm_hygiene.enrich.fields import FieldMap
+from crm_hygiene.enrich.provider import HttpProviderFactory
 from crm_hygiene.enrich.quality import JsonQualityStore, QualityStore
 from crm_hygiene.enrich.setup import EnrichSetup, build_setup, with_activity
 from crm_hygiene.models.fields import HeaderMap, detect_object_type, header_key, map_headers
@@ -68,6 +69,7 @@ def prepare(
     as_of: datetime | None = None,
     state: str | Path | None = None,
     secrets: Mapping[str, SecretStore] | None = None,
+    http: HttpProviderFactory | None = None,
     run_id: str = "",
 ) -> _Run:
     """Loads the config and the standard, builds the providers and the enricher for one export.
@@ -95,6 +97,7 @@ def prepare(
         directory_files=[*(Path(f) for f in crm), path],
         secrets=secrets,
         index_people=people,
+        http=http,
     )
     state_path = state or setup.config.state
     store = JsonQualityStore(state_path) if state_path else None

@@ -13,7 +13,7 @@ from crm_hygiene.enrich.config import ProvidersConfig
 from crm_hygiene.enrich.directory import CrmDirectory
 from crm_hygiene.enrich.engine import Enricher
 from crm_hygiene.enrich.fields import FieldMap
-from crm_hygiene.enrich.provider import Provider
+from crm_hygiene.enrich.provider import HttpProviderFactory, Provider
 from crm_hygiene.enrich.providers.derived import DerivedProvider
 from crm_hygiene.enrich.quality import QualityStore
 from crm_hygiene.enrich.setup import build_setup
@@ -49,11 +49,12 @@ class EnrichDeps:
     directory: CrmDirectory | None = None
     quality: QualityStore | None = None  # provider quality; also where rejected proposals are remembered
     secrets: Mapping[str, SecretStore] = field(default_factory=dict)  # API keys of HTTP providers, by store
+    http: HttpProviderFactory | None = None  # builds HTTP providers (the wiring gives the adapter)
 
 
 def _enricher(deps: EnrichDeps, object_type: ObjectType, run_id: str) -> Enricher:
     directory = deps.directory if deps.directory is not None else crm_directory(deps.crm)
-    setup = build_setup(deps.config, standard=deps.standard, secrets=deps.secrets)
+    setup = build_setup(deps.config, standard=deps.standard, secrets=deps.secrets, http=deps.http)
     setup.directory = directory
     fields = CANONICAL_FIELDS[object_type]
     ctx = CheckContext(

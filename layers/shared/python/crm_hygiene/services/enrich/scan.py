@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crm_hygiene.csvio import atomic_text
+from crm_hygiene.enrich.provider import HttpProviderFactory
 from crm_hygiene.models.record import Record
 from crm_hygiene.ports import SecretStore
 from crm_hygiene.services.enrich.export import prepare
@@ -62,6 +63,7 @@ def build_scan_enrichment(
     as_of: datetime | None = None,
     state: str | Path | None = None,
     secrets: Mapping[str, SecretStore] | None = None,
+    http: HttpProviderFactory | None = None,
 ) -> EnrichExtension:
     """The enrichment extension for one scan, configured like ``crm-hygiene enrich``."""
     return EnrichExtension(
@@ -74,4 +76,5 @@ def build_scan_enrichment(
         as_of=as_of,
         state=state,
         secrets=secrets,
+        http=http,
     )
