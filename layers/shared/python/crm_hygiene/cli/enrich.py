@@ -75,11 +75,11 @@ def http_provider() -> HttpProviderFactory:
 
 def scan_extension(options: argparse.Namespace) -> Any:
     """The enrichment extension for ``crm-hygiene scan --enrich`` (same options as this command)."""
-    from crm_hygiene.services.enrich.scan import build_scan_enrichment
+    from crm_hygiene.services.enrich.export import prepare
+    from crm_hygiene.services.enrich.scan import EnrichExtension
 
-    return build_scan_enrichment(
+    run = prepare(
         options.input,
-        options.out,
         providers=options.providers,
         activity=options.activity,
         standard_path=options.standard,
@@ -88,6 +88,7 @@ def scan_extension(options: argparse.Namespace) -> Any:
         secrets=secret_stores(),
         http=http_provider(),
     )
+    return EnrichExtension(run, options.out)
 
 
 def print_scan_enrichment(figures: object) -> None:

@@ -45,7 +45,9 @@ class EnrichRunResult:
 
 
 @dataclass
-class _Run:
+class EnrichRun:
+    """One prepared enrichment run: its enricher, providers, the export's columns, provider quality."""
+
     enricher: Enricher
     setup: EnrichSetup
     header: HeaderMap
@@ -71,7 +73,7 @@ def prepare(
     secrets: Mapping[str, SecretStore] | None = None,
     http: HttpProviderFactory | None = None,
     run_id: str = "",
-) -> _Run:
+) -> EnrichRun:
     """Loads the config and the standard, builds the providers and the enricher for one export.
 
     ``crm`` lists other exports of the same CRM (companies, contacts) the derived provider learns
@@ -109,7 +111,7 @@ def prepare(
         extra_columns=frozenset(header_key(header.columns[p]) for p in header.custom),
     )
     enricher = build_enricher(setup, ctx, field_map, standard_valid=choice.valid, store=store, run_id=run_id)
-    return _Run(enricher, setup, header, store)
+    return EnrichRun(enricher, setup, header, store)
 
 
 def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
@@ -157,7 +159,7 @@ def enrich_export(
 
 
 def _dry_run(
-    run: _Run, records: Iterator[Record], out: Path, progress: Progress | None, size: int
+    run: EnrichRun, records: Iterator[Record], out: Path, progress: Progress | None, size: int
 ) -> dict[str, object]:
     done = 0
     for batch in _batches(records, size):
@@ -210,7 +212,7 @@ class _Writers:
 
 
 def _enrich(
-    run: _Run, records: Iterator[Record], out: Path, progress: Progress | None, size: int
+    run: EnrichRun, records: Iterator[Record], out: Path, progress: Progress | None, size: int
 ) -> dict[str, object]:
     names = ("queue.csv", "queue.jsonl", "proposals.jsonl", "signals.jsonl", "associations.jsonl")
     done = 0

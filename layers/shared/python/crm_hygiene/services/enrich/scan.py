@@ -7,17 +7,12 @@ associations are written next to the scan's outputs when the scan finishes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 
 from crm_hygiene.csvio import atomic_text
-from crm_hygiene.enrich.provider import HttpProviderFactory
 from crm_hygiene.models.record import Record
-from crm_hygiene.ports import SecretStore
-from crm_hygiene.services.enrich.export import prepare
+from crm_hygiene.services.enrich.export import EnrichRun
 from crm_hygiene.services.scanned import ExtensionResult, ScannedRecord
-from crm_hygiene.types import ObjectType
 
 
 class EnrichExtension:
@@ -25,8 +20,10 @@ class EnrichExtension:
 
     name = "enrichment"
 
-    def __init__(self, input_path: str | Path, out_dir: str | Path, **options: object) -> None:
-        self.run = prepare(input_path, **options)  # type: ignore[arg-type]
+    def __init__(self, run: EnrichRun, out_dir: str | Path) -> None:
+        """Args: run: the prepared run (``services.enrich.export.prepare``, the options of
+        ``crm-hygiene enrich``); out_dir: where its JSON-lines outputs go."""
+        self.run = run
         self.out = Path(out_dir)
         self._lines: dict[str, list[str]] = {
             "proposals.jsonl": [],
@@ -50,31 +47,3 @@ class EnrichExtension:
             with atomic_text(self.out / name) as fh:
                 fh.writelines(line + "\n" for line in lines)
         return ExtensionResult(rows=[], summary=self.run.enricher.summary())
-
-
-def build_scan_enrichment(
-    input_path: str | Path,
-    out_dir: str | Path,
-    *,
-    providers: str | Path | None = None,
-    activity: str | Path | None = None,
-    standard_path: str | Path | None = None,
-    object_type: ObjectType | None = None,
-    as_of: datetime | None = None,
-    state: str | Path | None = None,
-    secrets: Mapping[str, SecretStore] | None = None,
-    http: HttpProviderFactory | None = None,
-) -> EnrichExtension:
-    """The enrichment extension for one scan, configured like ``crm-hygiene enrich``."""
-    return EnrichExtension(
-        input_path,
-        out_dir,
-        providers=providers,
-        activity=activity,
-        standard_path=standard_path,
-        object_type=object_type,
-        as_of=as_of,
-        state=state,
-        secrets=secrets,
-        http=http,
-    )
