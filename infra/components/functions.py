@@ -22,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from crm_hygiene.settings import AlertsEnv
 from infra import nag, names
 from infra.components.specs import SPECS, FunctionSpec, environment_of
 from infra.components.storage import Storage
@@ -314,6 +315,10 @@ class Functions(Construct):
         for function_id, topic_ids in publishers.items():
             for topic_id in topic_ids:
                 self._signals.grant_publish(self[function_id], topic_id)
+        # Every function whose settings read the alerts topic raises alerts on it (``AlertSink``).
+        for function_id, spec in SPECS.items():
+            if issubclass(spec.settings, AlertsEnv):
+                self._signals.grant_publish(self[function_id], names.ALERTS_TOPIC)
 
     def _grant_secrets(self) -> None:
         config = self._config

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound
+from crm_hygiene.models.alerts import Alert
 from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
@@ -135,6 +136,14 @@ class ListSignalBus:
 
     def publish(self, signals: Sequence[Signal]) -> None:
         self.published.extend(signals)
+
+
+@dataclass
+class ListAlertSink:
+    raised: list[Alert] = field(default_factory=list)
+
+    def raise_alerts(self, alerts: Sequence[Alert]) -> None:
+        self.raised.extend(alerts)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from crm_hygiene.models.alerts import Alert
 from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.health import HealthScore
@@ -191,6 +192,12 @@ class SignalBus(Protocol):
     """Where signals go (SNS topics; a list in tests)."""
 
     def publish(self, signals: Sequence[Signal]) -> None: ...
+
+
+class AlertSink(Protocol):
+    """Where alerts go (the SNS alerts topic; a list in tests). Alerts carry ids, never PII."""
+
+    def raise_alerts(self, alerts: Sequence[Alert]) -> None: ...
 
 
 class WorkQueue(Protocol):

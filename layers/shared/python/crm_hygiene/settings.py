@@ -95,6 +95,12 @@ class SignalsEnv(EnvModel):
     topic_measurement_arn: str = Field(alias="TOPIC_MEASUREMENT_ARN", min_length=1)
 
 
+class AlertsEnv(EnvModel):
+    """The alerts topic (``AlertSink``): failures an operator must see, ids only."""
+
+    topic_alerts_arn: str = Field(alias="TOPIC_ALERTS_ARN", min_length=1)
+
+
 class StandardEnv(EnvModel):
     """The standard's SSM parameter, when one is configured (absent: the shipped standard)."""
 
@@ -162,12 +168,12 @@ class EnrichSettings(
     """The enrich function."""
 
 
-class ApplySettings(CrmEnv, ChangeQueueEnv, AuditEnv, StandardEnv):
+class ApplySettings(CrmEnv, ChangeQueueEnv, AuditEnv, StandardEnv, AlertsEnv):
     """The apply function: queued changes and merges (a merge's survivorship follows the standard)."""
 
 
 class ReviewApiSettings(
-    CrmEnv, ChangeQueueEnv, AuditEnv, DecisionMemoryEnv, HealthEnv, ApplyQueueEnv, MergeWorkflowEnv
+    CrmEnv, ChangeQueueEnv, AuditEnv, DecisionMemoryEnv, HealthEnv, ApplyQueueEnv, MergeWorkflowEnv, AlertsEnv
 ):
     """The review API function."""
 
@@ -189,6 +195,7 @@ class PipelineSettings(
     ScanRequestsQueueEnv,
     MergeWorkflowEnv,
     SignalsEnv,
+    AlertsEnv,
     StandardEnv,
     ProvidersEnv,
     ScanPlanEnv,

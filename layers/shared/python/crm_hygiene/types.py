@@ -69,6 +69,27 @@ ChangeStatus = Literal[
 ]
 CHANGE_STATUSES: tuple[ChangeStatus, ...] = get_args(ChangeStatus)
 
+AlertKind = Literal[
+    "apply_failed",
+    "restore_needed",
+    "merge_failed",
+    "dead_letter",
+    "audit_verification_failed",
+]
+"""What an alert on the alerts topic is about (meanings: ``ALERT_MEANINGS``). Alerts carry ids only."""
+ALERT_KINDS: tuple[AlertKind, ...] = get_args(AlertKind)
+ALERT_MEANINGS: Mapping[AlertKind, str] = MappingProxyType(
+    {
+        "apply_failed": "a change could not be written to the CRM and ended failed",
+        "restore_needed": "a write left a protected field in a state nobody chose: restore the value named",
+        "merge_failed": "a merge workflow failed (the CRM merge, or a step after it)",
+        "dead_letter": "a message exhausted its retries and went to a dead-letter queue",
+        "audit_verification_failed": (
+            "the audit trail does not verify: an entry was altered, removed or re-sealed"
+        ),
+    }
+)
+
 PrimaryRule = Literal["most_complete", "most_recent_activity", "oldest", "has_owner"]
 """How survivorship ranks the members of a duplicate group for the suggested primary
 (meanings: ``PRIMARY_RULES``; implemented in ``dedup/survivorship.py``)."""

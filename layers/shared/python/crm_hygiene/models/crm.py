@@ -66,6 +66,10 @@ class WriteResult(BaseModel):
     status: WriteStatus
     current: str | None = None
     detail: str = ""
+    restore: str | None = None
+    """Set when the write left the field in a state nobody chose (a multi-step write whose restore
+    failed, e.g. a HubSpot lifecycle stage moved back): the value the field must get back. The apply
+    step raises a high-priority review item and a ``restore_needed`` alert naming it."""
 
 
 class MergeResult(BaseModel):

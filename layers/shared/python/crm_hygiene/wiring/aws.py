@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from typing_extensions import TypeVar as DefaultedTypeVar
 
+from crm_hygiene.adapters.aws.alerts import SnsAlertSink
 from crm_hygiene.adapters.aws.audit_log import DynamoAuditLog
 from crm_hygiene.adapters.aws.change_queue import DynamoChangeQueue
 from crm_hygiene.adapters.aws.decision_memory import DynamoDecisionMemory
@@ -27,6 +28,7 @@ from crm_hygiene.ports import CrmStore, MatchIndexStore
 from crm_hygiene.services.review.core import ReviewDeps
 from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.settings import (
+    AlertsEnv,
     ApplyQueueEnv,
     AuditEnv,
     ChangeQueueEnv,
@@ -149,6 +151,10 @@ class AwsDeps(Generic[Settings]):
         )
 
     @cached_property
+    def alerts(self) -> SnsAlertSink:
+        return SnsAlertSink(self._client("sns"), self._env(AlertsEnv).topic_alerts_arn)
+
+    @cached_property
     def workflow(self) -> StepFunctionsWorkflow:
         return StepFunctionsWorkflow(
             self._client("stepfunctions"), self._env(MergeWorkflowEnv).merge_workflow_arn
@@ -223,6 +229,7 @@ class AwsDeps(Generic[Settings]):
             crm=self.crm,
             health=self.health,
             quality=self.quality,
+            alerts=self.alerts,
         )
 
     @cached_property

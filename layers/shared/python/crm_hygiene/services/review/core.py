@@ -20,6 +20,7 @@ from crm_hygiene.models.merge import MergeApproval, pair_keys_of
 from crm_hygiene.models.messages import ApplyMessage
 from crm_hygiene.models.review import Approve, EditAndApprove, Reject, ReviewDecision, ReviewItem
 from crm_hygiene.ports import (
+    AlertSink,
     AuditLog,
     ChangeQueue,
     CrmStore,
@@ -54,6 +55,7 @@ class ReviewDeps:
     crm: CrmStore
     health: HealthStore
     quality: QualityStore | None = None
+    alerts: AlertSink | None = None
 
 
 def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer: str) -> ReviewItem:
