@@ -23,6 +23,10 @@ from crm_hygiene.types import (
     RecordId,
 )
 
+HumanDecision = Literal["approved", "rejected", "edited"]
+"""What a person decided on an item (``ReviewItem.decided_as``): set by a reviewer's decision only,
+never by apply, rollback or the system, so figures over human decisions count people."""
+
 # Which statuses may follow which (the change lifecycle in ARCHITECTURE.md).
 TRANSITIONS: dict[ChangeStatus, frozenset[ChangeStatus]] = {
     "proposed": frozenset({"auto_applied", "queued", "blocked", "suppressed"}),
@@ -67,6 +71,8 @@ class _ReviewFields(BaseModel):
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
     reviewer: str | None = None
+    decided_by: str | None = None
+    decided_as: HumanDecision | None = None
     note: str | None = None
     final_value: str | None = None
     proposal: MergeProposal | None = None
@@ -80,6 +86,8 @@ class ReviewItem(_ReviewFields):
         review_id: The change's stable ``change_id`` (or the merge's id): enqueueing twice is a no-op.
         change_kind: normalize, enrich, fill_derived, flag (a finding with no change) or merge.
         final_value: What was (or will be) written: the suggestion, or a reviewer's edit.
+        decided_by / decided_as: Who decided it and what they decided (a human decision only; the
+            last one when an item was re-decided). ``reviewer`` is whoever last acted on it.
         proposal: For merges, the proposal (members, suggested primary, field winners, evidence).
         task_token: The merge workflow's token while it waits; never leaves the server.
         version: Bumped on every status change (optimistic concurrency between reviewers).
