@@ -241,8 +241,26 @@ def test_set_failing_and_the_record_unreadable_signals_a_restore(
     write = moving_back(fake, store, "100045")
     fake.add_faults(
         patches("100045", kind="status", status=503, skip=1, times=100),
-        Fault(kind="status", status=500, method="POST", path="batch/read", skip=1, times=1000),
+        Fault(kind="status", status=500, method="POST", path="batch/read", skip=2, times=1000),
     )
     (result,) = store.write_fields("contact", [write])
     assert stored(fake, "100045", "lifecyclestage") == ""
     assert result.status == "failed" and result.restore == "Customer"
+
+
+def test_a_stage_a_person_set_while_other_writes_were_retried_is_not_cleared(
+    store: HubSpotCrmStore, fake: FakeHubSpot
+) -> None:
+    # Found by the property test: the batch of other fields fails (nothing processed) and a person sets
+    # the stage meanwhile; the step-back must not clear it on the strength of the older guard read.
+    write = moving_back(fake, store, "100046")
+    city = planned(store, "100046", "city", "Elsewhere")
+    fake.add_faults(
+        Fault(kind="status", status=500, edits=[person("100046", lifecyclestage="other")], **UPDATE)
+    )
+    results = {r.field: r for r in store.write_fields("contact", [city, write])}
+    assert results["lifecycle_stage"].status == "conflict" and results["lifecycle_stage"].current == "Other"
+    assert (
+        stored(fake, "100046", "lifecyclestage") == "other" and ours(fake, "100046", "lifecyclestage") == []
+    )
+    assert results["city"].status == "applied"

@@ -838,7 +838,16 @@ class HubSpotCrmStore:
         self, object_type: ObjectType, catalog: PropertyCatalog, p: _Pending, old: str
     ) -> WriteResult:
         name, restore = p.spec.name, catalog.canonical(p.write.field, old)
-        cleared = self._patch_checked(object_type, p, name, "", expected=old)
+        # Read again just before clearing: other writes of the batch may have taken several rounds
+        # since the guard read, and a clear is unconditional (a person's stage would be wiped out).
+        now = self._field_now(object_type, p.target, name)
+        if now is None:
+            return _result(
+                p, "failed", detail="not applied: could not read the record before clearing the stage"
+            )
+        if not p.spec.same(now, p.write.expected_old):
+            return _check(catalog, p, _Current(p.target, {name: now}, p.seen_at)) or _result(p, "failed")
+        cleared = self._patch_checked(object_type, p, name, "", expected=now)
         if cleared.outcome == "unknown":
             return _result(
                 p, "failed", restore=restore,
