@@ -18,8 +18,13 @@ from crm_hygiene.adapters.crm.hubspot import HubSpotCrmStore
 from crm_hygiene.adapters.crm.hubspot_limits import HubSpotLimits
 from crm_hygiene.local.fake_hubspot import DEFAULT_TOKEN, FakeHubSpot, FakeHubSpotServer, FakeLimits
 from crm_hygiene.local.fake_hubspot.crm import Source
+from crm_hygiene.memory import InMemoryAuditLog, InMemoryChangeQueue
 from crm_hygiene.models.crm import FieldWrite, WriteResult
+from crm_hygiene.models.merge import MergeProposal
+from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.resilience import RetryPolicy
+from crm_hygiene.services.merge.core import perform_merge
+from crm_hygiene.standard.loader import default_standard
 
 FAST = HubSpotLimits(requests_per_interval=100_000, search_per_second=10_000)
 
@@ -234,3 +239,26 @@ def _check_record(
             result,
             obj.history.get("lifecyclestage"),
         )
+
+
+def test_a_merge_done_under_a_503_is_audited_by_the_merge_use_case(fake_hubspot: FakeHubSpotServer) -> None:
+    # Given an auto-band merge of two contacts, and HubSpot answering the merge 503 after doing it
+    proposal = MergeProposal(
+        object_type="contact", members=("100092", "100093"), match_probability=0.99, suggested_primary="100092",
+        band="auto",
+    )  # fmt: skip
+    task = MergeTask(review_id=f"merge-{proposal.proposal_id}", run_id="run-1", proposal=proposal)
+    queue, audit = InMemoryChangeQueue(), InMemoryAuditLog()
+    inject(
+        fake_hubspot, {"kind": "status", "status": 503, "method": "POST", "path": "/merge", "phase": "after"}
+    )
+    # When the merge step runs
+    outcome = perform_merge(
+        task, queue=queue, crm=connector(fake_hubspot), audit=audit, standard=default_standard()
+    )
+    # Then it is done with the survivor's id, and audited
+    survivor = str(fake_hubspot.fake.crm.get("contacts", "100093").id)
+    assert outcome.status == "applied" and outcome.surviving_id == survivor
+    merged = [e for e in audit.history("contact", "100093") if e.action == "merged"]
+    assert [e.after for e in merged] == [survivor] and fake_hubspot.fake.requests["merge"] == 1
+    assert queue.get(task.review_id).status == "applied"
