@@ -5,11 +5,14 @@ by keyset slices on the last-modified timestamp (never near the 10,000-result wi
 is skipped when others change during the scan). Writes are optimistic: each batch of up to 100 records
 is read just before it is written, and a field that no longer holds the expected value is a
 ``conflict``, never overwritten. HubSpot has no conditional update, so the window between that read
-and the write is as short as one request. A write whose outcome is unknown (a timeout, a dropped
-connection, a 5xx) is never blindly repeated: after a pause the records are read again with their
-property history; a field holding the new value counts as applied, one whose history shows our
-value was written and then changed again is a conflict, and only a field still holding the expected
-old value is written again.
+and the write is as short as one request. Writes are sent once per attempt and never resent
+without reading the record first: after an answer that leaves the outcome unknown (any 5xx, 503
+included, a timeout, a dropped connection) or says it was not processed (429, 423, 477), the records
+are read again with their property history; a field holding the new value counts as applied, one
+whose history shows our value was written and then changed again (or holding anything else) is a
+conflict, and only a field still holding the expected old value is written again. Merges are
+confirmed by resolving both ids; a lifecycle stage moved back (clear, set, restore) that may be left
+empty is reported with ``WriteResult.restore``. docs/hubspot.md has the exact rules.
 
 Merges mint a new id for contacts and companies; old ids keep resolving to the survivor and are
 listed in ``hs_merged_object_ids``, which every read requests, so a write or merge addressed to an
@@ -727,7 +730,7 @@ class HubSpotCrmStore:
             uncertain += bool(sent.unsure)
             refused += bool(sent.later)
             self._sleep(self.settle_seconds if sent.unsure else self._backoff(refused))
-            queue = self._reverify(object_type, catalog, [*sent.unsure, *sent.later], results)
+            queue = self._reverify(object_type, catalog, sent, results)
             if uncertain >= self.write_attempts or refused >= self._http.retry.max_attempts:
                 break
         for p in queue:
@@ -801,17 +804,19 @@ class HubSpotCrmStore:
         self,
         object_type: ObjectType,
         catalog: PropertyCatalog,
-        unsure: list[_Pending],
+        sent: _Sent,
         results: dict[int, WriteResult],
     ) -> list[_Pending]:
         """Reads the records again, with history; returns the writes that certainly did not land and
         whose field still holds the expected old value (the only ones that may be resent)."""
+        unsure = [*sent.unsure, *sent.later]
         ids = list(dict.fromkeys(p.target for p in unsure))
         names = list(dict.fromkeys(p.spec.name for p in unsure))
         try:
             current = self._read_current(object_type, ids, names, history=True)
         except HygieneError as exc:
-            _fail_all(unsure, results, f"outcome unknown: could not re-read ({exc}); check the record")
+            _fail_all(sent.unsure, results, f"outcome unknown: could not re-read ({exc}); check the record")
+            _fail_all(sent.later, results, f"not applied: could not read the record before resending ({exc})")
             return []
         resend: list[_Pending] = []
         for p in unsure:
