@@ -223,9 +223,11 @@ class HubSpotCrmStore:
     Args:
         http: Client for all calls but search, paced to the app's rolling window.
         search_http: Client for search calls, paced to the search limit (5/s per account).
-        sleep: Used for the pause before re-reading after an uncertain write.
-        settle_seconds: That pause: a request that timed out may still be processed meanwhile.
-        write_attempts: Rounds of write → verify for one batch before a write is reported failed.
+        sleep: Used for the pauses before re-reading after a failed write.
+        settle_seconds: The pause after an ambiguous answer: a request that timed out may still land.
+        write_attempts: Ambiguous attempts (5xx, timeout, dropped) of one write, merge or lifecycle
+            step before it is reported failed; attempts HubSpot refused to process (429, 423, 477)
+            are bounded by the retry policy's ``max_attempts``. Every resend follows a read.
         metadata_ttl: Seconds property metadata is cached.
         extra_properties: Per object type, more properties to read into ``Record.custom``.
     """
