@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from crm_hygiene.adapters.http import ResilientClient, ServiceError, UncertainOutcome
+from crm_hygiene.adapters.http import NotSent, ResilientClient, ServiceError, UncertainOutcome
 from crm_hygiene.errors import Throttled
 from crm_hygiene.resilience import CircuitBreaker, CircuitOpen, RetryPolicy
 
@@ -85,3 +85,37 @@ def test_breaker_stops_calls_to_a_failing_service() -> None:
     with pytest.raises(CircuitOpen):
         rc.request("GET", "/x")
     assert len(seen) == 2
+
+
+def test_a_write_answered_503_is_uncertain_not_resent() -> None:
+    # HubSpot can answer 503 after the write was done: resending it blindly overwrote people's edits
+    rc, seen = client([status(503), status(200)])
+    with pytest.raises(UncertainOutcome):
+        rc.request("POST", "/batch/update", json={})
+    assert len(seen) == 1
+
+
+def test_a_read_answered_503_is_still_retried() -> None:
+    rc, seen = client([status(503), status(200)])
+    assert rc.request("POST", "/batch/read", json={}, idempotent=True).status_code == 200 and len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "raised"),
+    [
+        (status(429), Throttled),
+        (status(423), ServiceError),
+        (status(503), UncertainOutcome),
+        (boom(httpx.ReadTimeout), UncertainOutcome),
+        (boom(httpx.RemoteProtocolError), UncertainOutcome),
+        (boom(httpx.ConnectError), NotSent),
+    ],
+    ids=["429", "423", "503", "timeout", "dropped", "refused"],
+)
+def test_once_sends_a_write_a_single_time_whatever_the_answer(
+    answer: Callable[[httpx.Request], httpx.Response], raised: type[Exception]
+) -> None:
+    rc, seen = client([answer, status(200)])
+    with pytest.raises(raised):
+        rc.request("PATCH", "/objects/1", json={}, once=True)
+    assert len(seen) == 1 and rc.stats.retries == 0

@@ -34,7 +34,7 @@ def test_merging_again_is_reported_not_repeated(store: HubSpotCrmStore, fake: Fa
 def test_an_uncertain_merge_is_checked_before_any_retry(store: HubSpotCrmStore, fake: FakeHubSpot) -> None:
     fake.add_faults(Fault(kind="drop", method="POST", path="/merge", phase="after"))
     result = store.merge("contact", "100003", "100004")
-    assert result.detail == "already merged" and fake.requests["merge"] == 1
+    assert result.detail.startswith("merged: confirmed") and fake.requests["merge"] == 1
     assert store.get_record("contact", "100003").record_id == result.surviving_id  # type: ignore[union-attr]
 
 

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from crm_hygiene.local.fake_hubspot import DEFAULT_TOKEN, FakeHubSpot, FakeLimits, FakeResponse, Fault
+from crm_hygiene.local.fake_hubspot import (
+    DEFAULT_TOKEN,
+    FakeHubSpot,
+    FakeLimits,
+    FakeResponse,
+    Fault,
+    PersonEdit,
+)
 from tests.fakes.hubspot import VirtualClock, make_fake
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
@@ -213,3 +220,30 @@ def test_faults_fire_as_planned(fake: FakeHubSpot) -> None:
     limited = call(fake, "POST", "/crm/v3/objects/contacts/search", {})
     assert limited.status == 429 and limited.headers["Retry-After"] == "2"
     assert fake.stats()["faults_fired"] == {"status:502": 2, "drop:before": 1, "rate_limit:before": 1}
+
+
+def test_a_fault_can_carry_a_persons_edit_between_the_clients_attempts(fake: FakeHubSpot) -> None:
+    # 503 after processing, with a person editing the record before the client can do anything else
+    fake.add_faults(
+        Fault.model_validate({
+            "kind": "status", "status": 503, "method": "PATCH", "phase": "after",
+            "edits": [{"object_type": "contacts", "id": "1", "properties": {"city": "Person"}}],
+        }),
+        Fault(kind="edit", method="GET", edits=[PersonEdit(object_type="0-1", id="2", properties={"city": "P2"})]),
+        Fault(kind="edit", method="GET", edits=[PersonEdit(object_type="contacts", id="2", properties={"nope": "x"})]),
+    )  # fmt: skip
+    answer = call(fake, "PATCH", "/crm/v3/objects/contacts/1", {"properties": {"city": "Ours"}})
+    assert answer.status == 503
+    history = fake.crm.history(fake.crm.get("contacts", "1"), "city")
+    assert [(h["value"], h["sourceType"]) for h in history[:2]] == [
+        ("Person", "CRM_UI"),
+        ("Ours", "INTEGRATION"),
+    ]
+    assert (
+        call(fake, "GET", "/crm/v3/objects/contacts/2?properties=city").json()["properties"]["city"] == "P2"
+    )
+    assert (
+        call(fake, "GET", "/crm/v3/objects/contacts/2").status == 200
+    )  # an edit the UI refuses spoils nothing
+    assert fake.stats()["faults_fired"] == {"status:503": 1, "edit:before": 2, "edit:refused": 1}
+    assert fake.stats()["writes"] == {"total": 1, "repeated": 0}  # a person's edits are not the connector's

@@ -1,9 +1,12 @@
 """An httpx client wrapper that rate-limits, retries safely and breaks the circuit.
 
 Retries never double-apply: a request that is not idempotent is retried only when it certainly did
-not reach the server (connection refused, a 429 or 503 answer); when the outcome is unknown (a
-timeout after sending, a dropped connection, a 5xx) it raises ``UncertainOutcome`` so the caller
-can check what happened (read the record back) before trying again.
+not reach the server or was certainly not processed (connection refused, a 429); when the outcome is
+unknown (a timeout after sending, a dropped connection, any 5xx, 503 included: a gateway may answer
+503 after the service behind it did the work) it raises ``UncertainOutcome`` so the caller can check
+what happened (read the record back) before trying again. ``once=True`` sends a request at most once,
+for callers that must read before anything is resent (HubSpot writes: the guard read goes stale
+while the client backs off).
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import httpx
 from crm_hygiene.errors import HygieneError, Throttled
 from crm_hygiene.resilience import CircuitBreaker, RetryPolicy, Sleep, TokenBucket, parse_retry_after
 
-# Answers that say the request was not processed, so even a write may be retried.
-_NOT_PROCESSED = frozenset({429, 503})
+# Answers that say the request was not processed, so even a write may be retried. Not 503: HubSpot
+# (and any service behind a load balancer) can answer 503 after the write was done.
+_NOT_PROCESSED = frozenset({429})
 
 
 class UncertainOutcome(HygieneError):
@@ -33,6 +37,10 @@ class ServiceError(HygieneError):
         super().__init__(message)
         self.status = status
         self.body = body
+
+
+class NotSent(ServiceError):
+    """The request never reached the service (the connection was refused): nothing was processed."""
 
 
 @dataclass
@@ -64,17 +72,19 @@ class ResilientClient:
     stats: CallStats = field(default_factory=CallStats)
 
     def request(
-        self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
+        self, method: str, url: str, *, idempotent: bool | None = None, once: bool = False, **kwargs: Any
     ) -> httpx.Response:
         """Sends a request with limits, retries and the breaker; returns the final response.
 
         Args:
             idempotent: Whether repeating the request is harmless; defaults to True for GET/HEAD/
                 OPTIONS/PUT/DELETE and False otherwise (POST, PATCH).
+            once: Send it at most once, whatever the answer: the caller retries (after reading).
 
         Raises:
             Throttled: still rate-limited after the last attempt.
             UncertainOutcome: a non-idempotent request may have been applied.
+            NotSent: the connection was refused (after the last attempt).
             ServiceError: a 4xx (other than 429) or retries exhausted on 5xx.
             CircuitOpen: the service is failing and is being left alone.
         """
@@ -90,7 +100,7 @@ class ResilientClient:
             if response is not None and response.status_code < 400:
                 return response
             status = response.status_code if response is not None else None
-            if not self._retryable(attempt, status, error, safe):
+            if once or not self._retryable(attempt, status, error, safe):
                 self._fail(response, error, safe)
             retry_after = (
                 parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
@@ -139,14 +149,16 @@ class ResilientClient:
 
     def _fail(self, response: httpx.Response | None, error: Exception | None, safe: bool) -> None:
         if response is None:
-            if not safe and not isinstance(error, httpx.ConnectError):
+            if isinstance(error, httpx.ConnectError):
+                raise NotSent(f"no connection: {type(error).__name__}: {error}")
+            if not safe:
                 raise UncertainOutcome(
                     f"no answer ({type(error).__name__}); the request may have been applied"
                 )
             raise ServiceError(f"no answer after retries: {type(error).__name__}: {error}")
         status = response.status_code
         if status == 429:
-            raise Throttled(f"still rate-limited after {self.retry.max_attempts} attempts")
+            raise Throttled("rate-limited (HTTP 429)")
         if status >= 500 and not safe:
             raise UncertainOutcome(f"HTTP {status}; the request may have been applied")
         raise ServiceError(f"HTTP {status}: {response.text[:500]}", status=status, body=response.text)

@@ -5,11 +5,14 @@ by keyset slices on the last-modified timestamp (never near the 10,000-result wi
 is skipped when others change during the scan). Writes are optimistic: each batch of up to 100 records
 is read just before it is written, and a field that no longer holds the expected value is a
 ``conflict``, never overwritten. HubSpot has no conditional update, so the window between that read
-and the write is as short as one request. A write whose outcome is unknown (a timeout, a dropped
-connection, a 5xx) is never blindly repeated: after a pause the records are read again with their
-property history; a field holding the new value counts as applied, one whose history shows our
-value was written and then changed again is a conflict, and only a field still holding the expected
-old value is written again.
+and the write is as short as one request. Writes are sent once per attempt and never resent
+without reading the record first: after an answer that leaves the outcome unknown (any 5xx, 503
+included, a timeout, a dropped connection) or says it was not processed (429, 423, 477), the records
+are read again with their property history; a field holding the new value counts as applied, one
+whose history shows our value was written and then changed again (or holding anything else) is a
+conflict, and only a field still holding the expected old value is written again. Merges are
+confirmed by resolving both ids; a lifecycle stage moved back (clear, set, restore) that may be left
+empty is reported with ``WriteResult.restore``. docs/hubspot.md has the exact rules.
 
 Merges mint a new id for contacts and companies; old ids keep resolving to the survivor and are
 listed in ``hs_merged_object_ids``, which every read requests, so a write or merge addressed to an
@@ -23,13 +26,18 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from crm_hygiene.adapters.crm.hubspot_limits import HubSpotLimits, PacedBucket, RateLimitWatcher
+from crm_hygiene.adapters.crm.hubspot_limits import (
+    DailyLimitReached,
+    HubSpotLimits,
+    PacedBucket,
+    RateLimitWatcher,
+)
 from crm_hygiene.adapters.crm.hubspot_properties import (
     ASSOCIATED_FIELDS,
     MERGED_IDS,
@@ -40,7 +48,7 @@ from crm_hygiene.adapters.crm.hubspot_properties import (
     PropertySpec,
     epoch_ms,
 )
-from crm_hygiene.adapters.http import CallStats, ResilientClient, ServiceError, UncertainOutcome
+from crm_hygiene.adapters.http import CallStats, NotSent, ResilientClient, ServiceError, UncertainOutcome
 from crm_hygiene.adapters.secrets import EnvSecretStore
 from crm_hygiene.errors import Conflict, HygieneError, NotFound, Throttled
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult, WriteStatus
@@ -156,8 +164,57 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _result(p: _Pending, status: WriteStatus, *, current: str | None = None, detail: str = "") -> WriteResult:
-    return p.write.result(status, current, detail)
+@dataclass
+class _Sent:
+    """What one write request left open: writes whose outcome is unknown (``unsure``: 5xx, timeout,
+    dropped connection) and writes HubSpot did not process (``later``: 429, 423, 477, refused)."""
+
+    unsure: list[_Pending] = field(default_factory=list)
+    later: list[_Pending] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One checked PATCH: ``done`` (the field holds what was sent), ``held`` (still the expected value:
+    not applied), ``changed`` (someone else set ``stored``), ``unknown`` (could not be read)."""
+
+    outcome: Literal["done", "held", "changed", "unknown"]
+    stored: str
+
+
+def _result(
+    p: _Pending,
+    status: WriteStatus,
+    *,
+    current: str | None = None,
+    detail: str = "",
+    restore: str | None = None,
+) -> WriteResult:
+    result = p.write.result(status, current, detail)
+    return result.model_copy(update={"restore": restore}) if restore is not None else result
+
+
+def _merged(
+    object_type: ObjectType,
+    ids: tuple[str, str],
+    surviving: str,
+    uncertain: int,
+    *,
+    detail: str | None = None,
+) -> MergeResult:
+    if detail is None:
+        detail = (
+            "merged: confirmed by reading both ids after an uncertain answer"
+            if uncertain
+            else "already merged"
+        )
+    return MergeResult(
+        object_type=object_type,
+        primary_id=ids[0],
+        merged_ids=list(ids),
+        surviving_id=surviving,
+        detail=detail,
+    )
 
 
 class HubSpotCrmStore:
@@ -166,9 +223,11 @@ class HubSpotCrmStore:
     Args:
         http: Client for all calls but search, paced to the app's rolling window.
         search_http: Client for search calls, paced to the search limit (5/s per account).
-        sleep: Used for the pause before re-reading after an uncertain write.
-        settle_seconds: That pause: a request that timed out may still be processed meanwhile.
-        write_attempts: Rounds of write → verify for one batch before a write is reported failed.
+        sleep: Used for the pauses before re-reading after a failed write.
+        settle_seconds: The pause after an ambiguous answer: a request that timed out may still land.
+        write_attempts: Ambiguous attempts (5xx, timeout, dropped) of one write, merge or lifecycle
+            step before it is reported failed; attempts HubSpot refused to process (429, 423, 477)
+            are bounded by the retry policy's ``max_attempts``. Every resend follows a read.
         metadata_ttl: Seconds property metadata is cached.
         extra_properties: Per object type, more properties to read into ``Record.custom``.
     """
@@ -525,39 +584,84 @@ class HubSpotCrmStore:
     def merge(self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId) -> MergeResult:
         """Merges through HubSpot's merge endpoint; the survivor may have a new id (``surviving_id``).
 
-        Idempotent: when both ids already resolve to one record the merge is reported as done; an
-        uncertain answer is checked by resolving both ids again before any retry.
+        Both ids are resolved before every attempt, so a merge is never sent for records that are
+        already one: when they resolve to one record (an earlier attempt whose answer was lost did it,
+        or someone else did) the merge is reported done with the survivor's id. The request is sent
+        once per attempt; after an answer that leaves the outcome unknown (5xx, timeout, dropped
+        connection) the ids are read again before anything is resent, and a refusal that follows
+        such an answer is checked the same way (HubSpot refuses to merge records already merged).
 
         Raises:
             NotFound: either record does not exist.
-            HubSpotError: HubSpot refused the merge (e.g. 414, too many merges on one profile).
+            HubSpotError: HubSpot refused the merge (e.g. 414, too many merges on one profile), or the
+                records were still separate after the last attempt (``category`` ``MERGE_NOT_DONE``).
         """
         if str(primary_id) == str(secondary_id):
             raise HubSpotError("cannot merge a record with itself", status=None, category="VALIDATION_ERROR")
-        ids = [str(primary_id), str(secondary_id)]
-        for _attempt in range(self.write_attempts):
+        ids = (str(primary_id), str(secondary_id))
+        path = f"/crm/v3/objects/{OBJECT_PATHS[object_type]}/merge"
+        uncertain = refused = 0
+        while True:
             primary, secondary = (self._resolve(object_type, i) for i in ids)
             if primary == secondary:
-                return MergeResult(
-                    object_type=object_type, primary_id=ids[0], merged_ids=ids, surviving_id=primary,
-                    detail="already merged",
+                return _merged(object_type, ids, primary, uncertain)
+            if uncertain >= self.write_attempts or refused >= self._http.retry.max_attempts:
+                raise HubSpotError(
+                    f"merge of {object_type} records not done: both ids are still separate after "
+                    f"{uncertain} uncertain answer(s) and {refused} refusal(s) to process it; retry later",
+                    status=None, category="MERGE_NOT_DONE",
                 )  # fmt: skip
             body = {"primaryObjectId": primary, "objectIdToMerge": secondary}
             try:
-                answer = self._post(self._http, f"/crm/v3/objects/{OBJECT_PATHS[object_type]}/merge", body)
-            except UncertainOutcome:
+                outcome, survivor = self._send_merge(path, body)
+            except ServiceError as exc:
+                if uncertain:  # the refusal may be "already merged" by our own lost attempt
+                    primary, secondary = (self._resolve(object_type, i) for i in ids)
+                    if primary == secondary:
+                        return _merged(object_type, ids, primary, uncertain)
+                raise _translate(exc, "merge") from None
+            if outcome == "done":
+                return _merged(object_type, ids, survivor, 0, detail="")
+            if outcome == "uncertain":
+                uncertain += 1
                 self._sleep(self.settle_seconds)
-                continue
-            return MergeResult(
-                object_type=object_type, primary_id=ids[0], merged_ids=ids, surviving_id=str(answer["id"])
-            )
-        raise HubSpotError(f"merge of {object_type} records: outcome still unknown after retries")
+            else:
+                refused += 1
+                self._sleep(self._backoff(refused))
+
+    def _send_merge(
+        self, path: str, body: Mapping[str, Any]
+    ) -> tuple[Literal["done", "uncertain", "refused"], str]:
+        """One merge request, sent once: ("done", survivor id), "uncertain" or "refused" (not processed).
+
+        Raises:
+            ServiceError: HubSpot refused the merge for good (a 4xx other than 423/477).
+            DailyLimitReached: nothing more can be sent today.
+        """
+        try:
+            answer = self._http.request("POST", path, json=body, once=True)
+        except UncertainOutcome:
+            return "uncertain", ""
+        except DailyLimitReached:
+            raise
+        except (Throttled, NotSent):
+            return "refused", ""
+        except ServiceError as exc:
+            if exc.status in _NOT_PROCESSED:
+                return "refused", ""
+            raise
+        return "done", str(answer.json()["id"])
 
     def _resolve(self, object_type: ObjectType, record_id: str) -> str:
         obj = self._get_one(object_type, record_id, ["hs_object_id"])
         if obj is None:
             raise NotFound(f"HubSpot {object_type} {record_id}: not found")
         return str(obj["id"])
+
+    def _backoff(self, attempt: int) -> float:
+        """Jittered exponential pause before resending a write HubSpot did not process (a 429's
+        ``Retry-After`` also holds the pacing bucket, so the next request waits at least that long)."""
+        return self._http.retry.delay(attempt)
 
     # -- writes ---------------------------------------------------------------------------------------
 
@@ -617,19 +721,26 @@ class HubSpotCrmStore:
         queue: list[_Pending],
         results: dict[int, WriteResult],
     ) -> None:
-        """Write → (if uncertain) pause, re-read with history, write what is still expected; bounded."""
-        for _attempt in range(self.write_attempts):
-            if not queue:
+        """Write; after any failure, read the records again and resend only what still holds the
+        expected old value. Bounded: ``write_attempts`` uncertain rounds, the retry policy's attempts
+        for rounds HubSpot refused to process (429, 423, 477, connection refused)."""
+        uncertain = refused = 0
+        while queue:
+            sent = self._update_batch(object_type, catalog, queue, results)
+            if not sent.unsure and not sent.later:
                 return
-            unsure = self._update_batch(object_type, catalog, queue, results)
-            if not unsure:
-                return
-            self._sleep(self.settle_seconds)
-            queue = self._reverify(object_type, catalog, unsure, results)
+            uncertain += bool(sent.unsure)
+            refused += bool(sent.later)
+            self._sleep(self.settle_seconds if sent.unsure else self._backoff(refused))
+            queue = self._reverify(object_type, catalog, sent, results)
+            if uncertain >= self.write_attempts or refused >= self._http.retry.max_attempts:
+                break
         for p in queue:
             results[p.index] = _result(
-                p, "failed", detail=f"not applied after {self.write_attempts} uncertain attempts"
-            )
+                p, "failed",
+                detail=f"not applied after {uncertain} uncertain and {refused} refused attempt(s); "
+                "the record still holds the expected value (read after the last attempt)",
+            )  # fmt: skip
 
     def _update_batch(
         self,
@@ -637,69 +748,77 @@ class HubSpotCrmStore:
         catalog: PropertyCatalog,
         queue: list[_Pending],
         results: dict[int, WriteResult],
-    ) -> list[_Pending]:
-        """One ``batch/update``; returns the writes whose outcome is unknown."""
+    ) -> _Sent:
+        """One ``batch/update``, sent once: the writes whose outcome is unknown or that were not processed."""
         inputs = [
             {"id": target, "objectWriteTraceId": target, "properties": props}
             for target, props in _inputs(queue).items()
         ]
         path = f"/crm/v3/objects/{OBJECT_PATHS[object_type]}/batch/update"
         try:
-            response = self._http.request("POST", path, json={"inputs": inputs})
+            response = self._http.request("POST", path, json={"inputs": inputs}, once=True)
         except UncertainOutcome:
-            return queue
-        except Throttled:
-            _fail_all(queue, results, "not applied: still rate-limited; retry later")
-            return []
+            return _Sent(unsure=queue)
+        except DailyLimitReached as exc:
+            _fail_all(queue, results, f"not applied: {exc}")
+            return _Sent()
+        except (Throttled, NotSent):
+            return _Sent(later=queue)
         except ServiceError as exc:
             if exc.status in (400, 409):  # one bad input (or a taken email) fails the whole batch
                 return self._update_each(object_type, queue, results)
             if exc.status in _NOT_PROCESSED:
-                return queue
+                return _Sent(later=queue)
             _fail_all(queue, results, f"not applied: {_translate(exc, 'batch update')}")
-            return []
-        return _read_answer(catalog, response.json(), queue, results)
+            return _Sent()
+        return _Sent(unsure=_read_answer(catalog, response.json(), queue, results))
 
     def _update_each(
         self, object_type: ObjectType, queue: list[_Pending], results: dict[int, WriteResult]
-    ) -> list[_Pending]:
-        """Single PATCH per record, so one invalid value fails only its own record."""
-        unsure: list[_Pending] = []
+    ) -> _Sent:
+        """Single PATCH per record, each sent once, so one invalid value fails only its own record."""
+        sent = _Sent()
         for target, props in _inputs(queue).items():
             items = [p for p in queue if p.target == target]
             path = f"/crm/v3/objects/{OBJECT_PATHS[object_type]}/{quote(target, safe='')}"
             try:
-                self._http.request("PATCH", path, json={"properties": props})
+                self._http.request("PATCH", path, json={"properties": props}, once=True)
             except UncertainOutcome:
-                unsure.extend(items)
+                sent.unsure.extend(items)
                 continue
-            except Throttled:
-                _fail_all(items, results, "not applied: still rate-limited; retry later")
+            except DailyLimitReached as exc:
+                _fail_all(items, results, f"not applied: {exc}")
+                continue
+            except (Throttled, NotSent):
+                sent.later.extend(items)
                 continue
             except ServiceError as exc:
                 if exc.status in _NOT_PROCESSED:
-                    unsure.extend(items)
+                    sent.later.extend(items)
                 else:
                     _fail_all(items, results, f"not applied: {_translate(exc, 'update')}", exc.status)
                 continue
             for p in items:
                 results[p.index] = _result(p, "applied")
-        return unsure
+        return sent
 
     def _reverify(
         self,
         object_type: ObjectType,
         catalog: PropertyCatalog,
-        unsure: list[_Pending],
+        sent: _Sent,
         results: dict[int, WriteResult],
     ) -> list[_Pending]:
-        """Reads the records again, with history; returns the writes that certainly did not land."""
+        """Reads the records again, with history; returns the writes that certainly did not land and
+        whose field still holds the expected old value (the only ones that may be resent)."""
+        unsure = [*sent.unsure, *sent.later]
         ids = list(dict.fromkeys(p.target for p in unsure))
         names = list(dict.fromkeys(p.spec.name for p in unsure))
         try:
             current = self._read_current(object_type, ids, names, history=True)
         except HygieneError as exc:
-            _fail_all(unsure, results, f"outcome unknown: could not re-read ({exc}); check the record")
+            _fail_all(sent.unsure, results, f"outcome unknown: could not re-read ({exc}); check the record")
+            _fail_all(sent.later, results, f"not applied: could not read the record before resending ({exc})")
             return []
         resend: list[_Pending] = []
         for p in unsure:
@@ -708,7 +827,7 @@ class HubSpotCrmStore:
             if verdict is not None:
                 results[p.index] = verdict
             elif found is not None:
-                p.seen_at = found.updated_at
+                p.target, p.seen_at = found.id, found.updated_at
                 resend.append(p)
         return resend
 
@@ -716,29 +835,103 @@ class HubSpotCrmStore:
         self, object_type: ObjectType, catalog: PropertyCatalog, items: list[_Pending],
         current: Mapping[str, _Current], results: dict[int, WriteResult],
     ) -> None:  # fmt: skip
-        """HubSpot's lifecycle stage only moves forward: clear it, then set it (restore on failure)."""
-        path = f"/crm/v3/objects/{OBJECT_PATHS[object_type]}"
+        """HubSpot's lifecycle stage only moves forward: clear it, set it, restore the old one if
+        setting fails. A result that may leave the stage empty carries ``restore`` (the old stage)."""
         for p in items:
-            url = f"{path}/{quote(p.target, safe='')}"
             old = current[p.write.record_id].properties.get(p.spec.name, "")
-            try:
-                self._http.request("PATCH", url, json={"properties": {p.spec.name: ""}})
-                self._http.request("PATCH", url, json={"properties": {p.spec.name: p.wire}})
-            except HygieneError as exc:
-                self._restore(url, p.spec.name, old)
-                results[p.index] = _result(
-                    p, "failed", detail=f"not applied: moving the stage back failed ({exc})"
-                )
-                continue
-            results[p.index] = _result(
-                p, "applied", detail="cleared first: lifecycle stages only move forward"
-            )
+            results[p.index] = self._step_back(object_type, catalog, p, old)
 
-    def _restore(self, url: str, name: str, old: str) -> None:
+    def _step_back(
+        self, object_type: ObjectType, catalog: PropertyCatalog, p: _Pending, old: str
+    ) -> WriteResult:
+        name, restore = p.spec.name, catalog.canonical(p.write.field, old)
+        # Read again just before clearing: other writes of the batch may have taken several rounds
+        # since the guard read, and a clear is unconditional (a person's stage would be wiped out).
+        now = self._field_now(object_type, p.target, name)
+        if now is None:
+            return _result(
+                p, "failed", detail="not applied: could not read the record before clearing the stage"
+            )
+        if not p.spec.same(now, p.write.expected_old):
+            return _check(catalog, p, _Current(p.target, {name: now}, p.seen_at)) or _result(p, "failed")
+        cleared = self._patch_checked(object_type, p, name, "", expected=now)
+        if cleared.outcome == "unknown":
+            return _result(
+                p, "failed", restore=restore,
+                detail="outcome unknown: clearing the stage failed and the record could not be read; "
+                "the stage may be empty",
+            )  # fmt: skip
+        if cleared.outcome != "done":
+            return self._not_moved(catalog, p, cleared, "could not clear the stage to move it back")
+        moved = self._patch_checked(object_type, p, name, p.wire, expected="")
+        if moved.outcome == "done":
+            return _result(p, "applied", detail="cleared first: lifecycle stages only move forward")
+        if moved.outcome == "changed":
+            return _result(
+                p, "conflict", current=catalog.canonical(p.write.field, moved.stored),
+                detail="someone set the stage while it was cleared to move it back",
+            )  # fmt: skip
+        back = self._patch_checked(object_type, p, name, old, expected="")
+        if back.outcome == "done":
+            return _result(
+                p,
+                "failed",
+                detail="not applied: setting the earlier stage failed; the old stage was restored",
+            )
+        if back.outcome == "changed":
+            return _result(
+                p, "failed", current=catalog.canonical(p.write.field, back.stored),
+                detail="not applied: setting the earlier stage failed; someone has set the stage since",
+            )  # fmt: skip
+        return _result(
+            p, "failed", restore=restore,
+            detail="not applied: setting the earlier stage failed and restoring the old one failed too; "
+            "the stage may be empty: restore it",
+        )  # fmt: skip
+
+    def _not_moved(self, catalog: PropertyCatalog, p: _Pending, step: _Step, what: str) -> WriteResult:
+        if step.outcome == "changed":
+            current = catalog.canonical(p.write.field, step.stored)
+            return _result(p, "conflict", current=current, detail="the value changed since it was read")
+        return _result(p, "failed", detail=f"not applied: {what} (the old stage is still there)")
+
+    def _patch_checked(
+        self, object_type: ObjectType, p: _Pending, name: str, wire: str, *, expected: str
+    ) -> _Step:
+        """One property PATCH, sent once per attempt; after any failure the field is read before
+        anything is resent, and resent only while it still holds ``expected``."""
+        url = f"/crm/v3/objects/{OBJECT_PATHS[object_type]}/{quote(p.target, safe='')}"
+        for attempt in range(1, self.write_attempts + 1):
+            final = False
+            try:
+                self._http.request("PATCH", url, json={"properties": {name: wire}}, once=True)
+                return _Step("done", wire)
+            except UncertainOutcome:
+                self._sleep(self.settle_seconds)
+            except (Throttled, NotSent) as exc:
+                final = isinstance(exc, DailyLimitReached)
+                self._sleep(self._backoff(attempt))
+            except ServiceError as exc:
+                final = exc.status not in _NOT_PROCESSED  # refused: resending will not help
+                self._sleep(0 if final else self._backoff(attempt))
+            stored = self._field_now(object_type, p.target, name)
+            if stored is None:
+                return _Step("unknown", "")
+            if p.spec.same(stored, wire):
+                return _Step("done", stored)
+            if not p.spec.same(stored, expected):
+                return _Step("changed", stored)
+            if final:
+                break
+        return _Step("held", expected)
+
+    def _field_now(self, object_type: ObjectType, target: str, name: str) -> str | None:
+        """The field's stored value read now; None when the record cannot be read."""
         try:
-            self._http.request("PATCH", url, json={"properties": {name: old}})
+            found = self._read_current(object_type, [target], [name]).get(target)
         except HygieneError:
-            pass  # the failure is reported; the stage may be empty and shows in the next scan
+            return None
+        return None if found is None else found.properties.get(name, "")
 
     # -- plumbing -------------------------------------------------------------------------------------
 

@@ -79,6 +79,10 @@ class PacedBucket(TokenBucket):
             self.rate = rate
 
 
+class DailyLimitReached(Throttled):
+    """HubSpot's daily limit is used up: nothing succeeds before midnight in the account's time zone."""
+
+
 class RateLimitWatcher:
     """The ``on_response`` hook of one paced client: follows headers, pauses on 429, stops on DAILY."""
 
@@ -98,7 +102,7 @@ class RateLimitWatcher:
         policy = _policy_name(response)
         self.throttled[policy or "unknown"] += 1
         if policy == "DAILY":
-            raise Throttled(
+            raise DailyLimitReached(
                 "HubSpot's daily API limit is used up; it resets at midnight in the account's time zone"
             )
         wait = parse_retry_after(response.headers.get("Retry-After"))

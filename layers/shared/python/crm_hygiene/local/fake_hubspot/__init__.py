@@ -8,7 +8,7 @@ library only (http.server, urllib, hmac), except the transport, which is httpx's
 from __future__ import annotations
 
 from crm_hygiene.local.fake_hubspot.app import DEFAULT_TOKEN, FakeHubSpot
-from crm_hygiene.local.fake_hubspot.faults import Fault
+from crm_hygiene.local.fake_hubspot.faults import Fault, PersonEdit
 from crm_hygiene.local.fake_hubspot.limits import FakeLimits
 from crm_hygiene.local.fake_hubspot.seed import seed_from_export, seed_running_fake
 from crm_hygiene.local.fake_hubspot.server import FakeHubSpotServer
@@ -22,6 +22,7 @@ __all__ = [
     "FakeLimits",
     "FakeResponse",
     "Fault",
+    "PersonEdit",
     "WebhookEmitter",
     "seed_from_export",
     "seed_running_fake",

@@ -165,6 +165,13 @@ class FakeHubSpot:
         fault = self.faults.take(method, path, phase)
         if fault is None:
             return None
+        for edit in fault.edits:  # a person's edit between this attempt and the client's next step
+            try:
+                self.ui_update(edit.object_type, edit.id, edit.properties)
+            except FakeError:
+                self.faults.fired["edit:refused"] += 1  # HubSpot's UI would refuse it too
+        if fault.kind == "edit":
+            return None
         if fault.kind == "slow":
             if phase == "before":
                 self.sleep(fault.delay)

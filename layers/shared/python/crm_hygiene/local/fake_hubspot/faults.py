@@ -1,8 +1,12 @@
-"""Fault injection: 429 storms, 5xx answers, slow answers and dropped connections, on demand.
+"""Fault injection: 429 storms, 5xx answers, slow answers, dropped connections and a person's edits,
+on demand.
 
 A fault matches requests by method and a path pattern and fires ``times`` times (after letting ``skip``
 matching requests through). ``phase="after"`` processes the request first and then spoils the answer:
 the write happened but the client cannot know, which is what "never double-apply" is tested with.
+A fault may carry ``edits``: a person's edits made in HubSpot's UI at the moment it fires (after the
+request was processed with ``phase="after"``, before it with ``phase="before"``), i.e. between the
+client's attempt and anything it does next. ``kind="edit"`` only makes the edits and spoils nothing.
 """
 
 from __future__ import annotations
@@ -12,9 +16,19 @@ import threading
 from collections import Counter
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-FaultKind = Literal["status", "rate_limit", "slow", "drop"]
+FaultKind = Literal["status", "rate_limit", "slow", "drop", "edit"]
+
+
+class PersonEdit(BaseModel):
+    """A person changes a record in HubSpot's UI (history and webhooks say ``CRM_UI``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object_type: str
+    id: str
+    properties: dict[str, str]
 
 
 class Fault(BaseModel):
@@ -22,7 +36,8 @@ class Fault(BaseModel):
 
     Attributes:
         kind: ``status`` (answer ``status``), ``rate_limit`` (a 429 with HubSpot's body and headers),
-            ``slow`` (wait ``delay`` seconds), ``drop`` (close the connection without an answer).
+            ``slow`` (wait ``delay`` seconds), ``drop`` (close the connection without an answer),
+            ``edit`` (only the ``edits``: the answer is not spoiled).
         times: How many matching requests it spoils.
         skip: How many matching requests pass untouched first.
         method: HTTP method to match ("" = any).
@@ -30,6 +45,7 @@ class Fault(BaseModel):
         phase: ``before`` the request is processed (nothing applied) or ``after`` (applied).
         retry_after: Seconds for a ``Retry-After`` header on 429/477/503 answers.
         policy: ``policyName`` of an injected 429.
+        edits: A person's edits made when the fault fires (each time it fires).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -44,6 +60,7 @@ class Fault(BaseModel):
     delay: float = 0.0
     retry_after: float | None = None
     policy: str = "TEN_SECONDLY_ROLLING"
+    edits: list[PersonEdit] = Field(default_factory=list)
 
 
 class FaultPlan:
@@ -79,7 +96,7 @@ class FaultPlan:
                 if fault.times <= 0:
                     self._faults.remove(fault)
                 self.fired[f"{fault.kind}:{fault.status if fault.kind == 'status' else fault.phase}"] += 1
-                return fault
+                return fault.model_copy(deep=True)
         return None
 
 
