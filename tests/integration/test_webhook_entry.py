@@ -15,6 +15,7 @@ from webhook_handler import lambda_handler as webhook_lambda
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
 from crm_hygiene.csvio.records import read_records
 from crm_hygiene.local.sample import generate_sample
+from crm_hygiene.models.merge import pair_keys_of
 from crm_hygiene.webhooks.signature import sign_v3
 from crm_hygiene.wiring.aws import AwsDeps
 from tests.events.factory import FakeContext, api_event, sqs_event
@@ -147,3 +148,47 @@ def test_a_new_duplicate_at_entry_starts_the_merge_workflow(
     logged = json.dumps([{k: str(v) for k, v in vars(r).items()} for r in caplog.records])
     personal = [v for k, v in original.fields.items() if k in ("email", "phone", "last_name") and v]
     assert personal and not any(v in logged for v in personal)
+
+
+def _entry_outcomes(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [str(r.outcome) for r in caplog.records if r.getMessage() == "duplicate check"]  # type: ignore[attr-defined]
+
+
+def test_a_merge_rejected_seconds_ago_is_not_proposed_again_by_the_same_container(
+    aws: dict[str, str], webhook_deps: AwsDeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given an entry-scan container that proposed merging a new twin with its original (which has
+    # no other duplicate in the sample)
+    deps = webhook_deps
+    boto3.client("stepfunctions").create_state_machine(
+        name="merge", roleArn="arn:aws:iam::123456789012:role/merge",
+        definition=json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}))  # fmt: skip
+    assert isinstance(deps.crm, DynamoCrmStore)
+    [original] = deps.crm.get_records("contact", ["100001"])
+    twin = original.model_copy(
+        update={"record_id": "990002", "fields": {**original.fields, "record_id": "990002"}}
+    )
+    deps.crm.put_records([twin])
+    body = json.dumps({"object_type": "contact", "record_id": "990002", "reason": "created"})
+    entry_lambda(sqs_event([body], queue="scan-requests"), FakeContext(), deps=deps)
+    assert _entry_outcomes(caplog) == ["merge_proposed"]
+    # When a reviewer, in the review API's own container, rejects that merge
+    reviewer = AwsDeps(deps.settings)
+    for key in pair_keys_of("contact", ["100001", "990002"]):
+        reviewer.memory.remember_rejection(key, "not the same person", "rev-1")
+    # And the twin changes again seconds later, reaching the same warm entry container
+    again = json.dumps({"object_type": "contact", "record_id": "990002", "reason": "changed"})
+    entry_lambda(sqs_event([again], queue="scan-requests"), FakeContext(), deps=deps)
+    # Then the rejected merge is not proposed again: the container did not remember "not rejected"
+    assert _entry_outcomes(caplog) == ["merge_proposed", "accept_as_new"]
+
+
+def test_decision_memory_caches_only_rejections(aws: dict[str, str], deps: AwsDeps) -> None:
+    # Given one container that asked about a key, and another that then rejects it
+    asking, rejecting = AwsDeps(deps.settings), AwsDeps(deps.settings)
+    assert asking.memory.was_rejected("change-1") is False
+    rejecting.memory.remember_rejection("change-1", "wrong", "rev-1")
+    # Then the first sees the rejection at once, and keeps seeing it
+    assert asking.memory.was_rejected("change-1") is True
+    assert asking.memory.was_rejected("change-1") is True
+    assert asking.memory.was_rejected("change-2") is False
