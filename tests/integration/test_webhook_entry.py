@@ -42,10 +42,13 @@ def hook_deps(webhook_deps: AwsDeps) -> AwsDeps:
     return AwsDeps(webhook_deps.settings.model_copy(update={"crm_kind": "hubspot"}))
 
 
-def delivery(events: list[dict[str, object]], *, secret: str = SECRET, age_ms: int = 0) -> dict[str, object]:
+def delivery(
+    events: list[dict[str, object]], *, secret: str = SECRET, age_ms: int = 0, query: str = ""
+) -> dict[str, Any]:
+    """A REST API (v1) event of a HubSpot delivery, signed for the URL with ``query`` as HubSpot calls it."""
     body = json.dumps(events)
     timestamp = str(int(time.time() * 1000) - age_ms)
-    uri = f"https://hooks.example.com{URI_PATH}"
+    uri = f"https://hooks.example.com{URI_PATH}" + (f"?{query}" if query else "")
     signature = sign_v3(secret, "POST", uri, body.encode(), timestamp)
     event = api_event("POST", "/webhooks/hubspot", body, user=None, headers={
         "Host": "hooks.example.com", "X-HubSpot-Signature-v3": signature,
@@ -192,3 +195,61 @@ def test_decision_memory_caches_only_rejections(aws: dict[str, str], deps: AwsDe
     assert asking.memory.was_rejected("change-1") is True
     assert asking.memory.was_rejected("change-1") is True
     assert asking.memory.was_rejected("change-2") is False
+
+
+def test_a_signed_deeply_nested_body_is_a_400_not_a_crash(hook_deps: AwsDeps, aws: dict[str, str]) -> None:
+    # Given a correctly signed delivery nested deeper than Python's JSON parser goes
+    nested = "[" * 200_000 + "]" * 200_000
+    body = json.dumps([property_change("100001", 21)])[:-2] + f', "extra": {nested}}}]'
+    timestamp = str(int(time.time() * 1000))
+    uri = f"https://hooks.example.com{URI_PATH}"
+    event = api_event("POST", "/webhooks/hubspot", body, user=None, headers={
+        "Host": "hooks.example.com", "X-HubSpot-Request-Timestamp": timestamp,
+        "X-HubSpot-Signature-v3": sign_v3(SECRET, "POST", uri, body.encode(), timestamp)})  # fmt: skip
+    event["requestContext"]["path"] = URI_PATH
+    # When it reaches the webhook function, Then the answer is 400 (HubSpot retries 5xx for a day)
+    answer = webhook_lambda(event, FakeContext(), deps=hook_deps)
+    assert answer["statusCode"] == 400 and "nested" in json.loads(answer["body"])["message"]
+    assert drain(aws["SCAN_REQUESTS_QUEUE_URL"]) == []
+
+
+def test_a_body_marked_base64_that_is_not_is_a_400(hook_deps: AwsDeps) -> None:
+    event = delivery([property_change("100001", 22)])
+    event["isBase64Encoded"], event["body"] = True, "%%% not base64 %%%"
+    assert webhook_lambda(event, FakeContext(), deps=hook_deps)["statusCode"] == 400
+
+
+QUERY = "token=a%2Fb%20c%2Bd&tag=x&tag=y%26z&flag"  # encoded values, a repeated key, a bare key
+
+
+def test_a_rest_api_delivery_to_a_url_with_encoded_and_repeated_query_values_verifies(
+    hook_deps: AwsDeps, aws: dict[str, str]
+) -> None:
+    # Given the app's target URL carries encoded and repeated query values, signed by HubSpot as called
+    event = delivery([property_change("100001", 23)], query=QUERY)
+    # And API Gateway's REST (v1) event holds them decoded, every value of a repeated key in order
+    event["queryStringParameters"] = {"token": "a/b c+d", "tag": "y&z", "flag": ""}
+    event["multiValueQueryStringParameters"] = {"token": ["a/b c+d"], "tag": ["x", "y&z"], "flag": [""]}
+    # When it reaches the webhook function, Then the signature holds and the event is queued
+    answer = webhook_lambda(event, FakeContext(), deps=hook_deps)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["accepted"] == 1
+    assert len(drain(aws["SCAN_REQUESTS_QUEUE_URL"])) == 1
+
+
+def test_an_http_api_delivery_is_verified_over_the_raw_path_and_query(
+    hook_deps: AwsDeps, aws: dict[str, str]
+) -> None:
+    # Given an HTTP API (payload v2) event, which carries the path and query string exactly as called
+    signed = delivery([property_change("100001", 24)], query=QUERY)
+    event = {
+        "version": "2.0", "routeKey": "POST /webhooks/{crm}", "rawPath": URI_PATH, "rawQueryString": QUERY,
+        "headers": {k.lower(): v for k, v in signed["headers"].items()},
+        "queryStringParameters": {"token": "a/b c+d", "tag": "x,y&z", "flag": ""},
+        "pathParameters": {"crm": "hubspot"}, "isBase64Encoded": False, "body": signed["body"],
+        "requestContext": {"domainName": "hooks.example.com", "http": {"method": "POST", "path": URI_PATH}},
+    }  # fmt: skip
+    answer = webhook_lambda(event, FakeContext(), deps=hook_deps)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["accepted"] == 1
+    # And a query string other than the one signed is refused
+    event["rawQueryString"] = QUERY.replace("tag=x&", "")
+    assert webhook_lambda(event, FakeContext(), deps=hook_deps)["statusCode"] == 401
