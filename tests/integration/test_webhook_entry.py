@@ -23,6 +23,7 @@ from tests.integration.conftest import drain
 
 SECRET = "app-client-secret"
 URI_PATH = "/v1/webhooks/hubspot"
+OUR_APP_ID = "1160452"
 
 
 @pytest.fixture
@@ -39,7 +40,9 @@ def webhook_deps(aws: dict[str, str], deps: AwsDeps, tmp_path: Path) -> AwsDeps:
 def hook_deps(webhook_deps: AwsDeps) -> AwsDeps:
     """The webhook function of a HubSpot deployment: it needs its secret, the idempotency table and the
     scan-requests queue, never the CRM store (the entry scan reads the internal table standing in)."""
-    return AwsDeps(webhook_deps.settings.model_copy(update={"crm_kind": "hubspot"}))
+    return AwsDeps(
+        webhook_deps.settings.model_copy(update={"crm_kind": "hubspot", "hubspot_app_id": OUR_APP_ID})
+    )
 
 
 def delivery(
@@ -253,3 +256,16 @@ def test_an_http_api_delivery_is_verified_over_the_raw_path_and_query(
     # And a query string other than the one signed is refused
     event["rawQueryString"] = QUERY.replace("tag=x&", "")
     assert webhook_lambda(event, FakeContext(), deps=hook_deps)["statusCode"] == 401
+
+
+def test_our_own_hubspot_writes_are_not_scanned_again(hook_deps: AwsDeps, aws: dict[str, str]) -> None:
+    # Given the webhook function knows our app's id (HUBSPOT_APP_ID, from the stack's hubspot_app_id)
+    ours = {**property_change("100001", 31), "changeSource": "INTEGRATION", "sourceId": OUR_APP_ID}
+    another_app = {**property_change("100002", 32), "changeSource": "INTEGRATION", "sourceId": "4242"}
+    # When HubSpot reports a change our connector made, and one another integration made
+    answer = webhook_lambda(delivery([ours, another_app]), FakeContext(), deps=hook_deps)
+    # Then ours is acknowledged and ignored; only the other one is scanned
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"]) == {"accepted": 1, "ignored": 1, "duplicates": 0}
+    [queued] = drain(aws["SCAN_REQUESTS_QUEUE_URL"])
+    assert json.loads(queued)["record_id"] == "100002"
