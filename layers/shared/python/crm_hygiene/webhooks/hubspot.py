@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
@@ -50,6 +50,8 @@ _NOT_WORTH_A_SCAN: Final = frozenset({"lastmodifieddate", "hs_lastmodifieddate",
 _OWN_SOURCES: Final = frozenset({"INTEGRATION", "API"})
 MAX_BODY_BYTES: Final = 2_000_000  # 100 events (HubSpot's most) of a few hundred bytes each, and room
 MAX_EVENTS: Final = 1_000  # HubSpot sends at most 100 per request
+_NAME = 256
+_Id = Annotated[int, Field(ge=0, lt=2**63)]
 
 
 class HubSpotEvent(BaseModel):
@@ -57,20 +59,24 @@ class HubSpotEvent(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
-    event_id: int = Field(alias="eventId")
-    subscription_type: str = Field(validation_alias=AliasChoices("subscriptionType", "eventType"))
-    object_id: int | None = Field(default=None, alias="objectId")
-    object_type_id: str | None = Field(default=None, alias="objectTypeId")
-    occurred_at: int = Field(default=0, alias="occurredAt")
-    attempt_number: int = Field(default=0, alias="attemptNumber")
-    portal_id: int | None = Field(default=None, alias="portalId")
-    app_id: int | None = Field(default=None, alias="appId")
-    property_name: str | None = Field(default=None, alias="propertyName")
-    change_source: str | None = Field(default=None, alias="changeSource")
-    source_id: str | None = Field(default=None, alias="sourceId")
-    primary_object_id: int | None = Field(default=None, alias="primaryObjectId")
-    merged_object_ids: list[int] = Field(default_factory=list, alias="mergedObjectIds")
-    new_object_id: int | None = Field(default=None, alias="newObjectId")
+    # Bounded: the fields make the idempotency key (a DynamoDB key holds at most 2 KB) and the scan
+    # request; HubSpot's ids are 64-bit and its names short, so anything longer is not HubSpot's.
+    event_id: _Id = Field(alias="eventId")
+    subscription_type: str = Field(
+        validation_alias=AliasChoices("subscriptionType", "eventType"), max_length=_NAME
+    )
+    object_id: _Id | None = Field(default=None, alias="objectId")
+    object_type_id: str | None = Field(default=None, alias="objectTypeId", max_length=_NAME)
+    occurred_at: _Id = Field(default=0, alias="occurredAt")
+    attempt_number: _Id = Field(default=0, alias="attemptNumber")
+    portal_id: _Id | None = Field(default=None, alias="portalId")
+    app_id: _Id | None = Field(default=None, alias="appId")
+    property_name: str | None = Field(default=None, alias="propertyName", max_length=_NAME)
+    change_source: str | None = Field(default=None, alias="changeSource", max_length=_NAME)
+    source_id: str | None = Field(default=None, alias="sourceId", max_length=_NAME)
+    primary_object_id: _Id | None = Field(default=None, alias="primaryObjectId")
+    merged_object_ids: list[_Id] = Field(default_factory=list, alias="mergedObjectIds", max_length=1_000)
+    new_object_id: _Id | None = Field(default=None, alias="newObjectId")
 
     def key(self) -> str:
         """The de-duplication key: ``eventId`` is not guaranteed unique, so it is not used alone."""
