@@ -14,6 +14,8 @@ from webhook_handler import lambda_handler as webhook_lambda
 
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
 from crm_hygiene.csvio.records import read_records
+from crm_hygiene.local.api_gateway import proxy_event
+from crm_hygiene.local.fake_hubspot import FakeHubSpot, seed_from_export
 from crm_hygiene.local.sample import generate_sample
 from crm_hygiene.models.merge import pair_keys_of
 from crm_hygiene.webhooks.signature import sign_v3
@@ -269,3 +271,33 @@ def test_our_own_hubspot_writes_are_not_scanned_again(hook_deps: AwsDeps, aws: d
     assert json.loads(answer["body"]) == {"accepted": 1, "ignored": 1, "duplicates": 0}
     [queued] = drain(aws["SCAN_REQUESTS_QUEUE_URL"])
     assert json.loads(queued)["record_id"] == "100002"
+
+
+def test_the_fake_hubspot_through_the_local_gateway_scans_a_persons_edit_but_not_our_own_write(
+    hook_deps: AwsDeps, aws: dict[str, str], tmp_path: Path
+) -> None:
+    # Given the local stack's pieces: the fake HubSpot (whose connector writes carry its app id), the
+    # local API Gateway's REST events, and a webhook function configured with that app id
+    fake = FakeHubSpot()
+    generate_sample(tmp_path, contacts=5, seed=3)
+    seed_from_export(fake.crm, tmp_path)
+    deps = AwsDeps(hook_deps.settings.model_copy(update={"hubspot_app_id": str(fake.crm.app_id)}))
+    target = "/webhooks/hubspot?app=crm-hygiene&env=local%20demo&tag=a&tag=b"  # encoded and repeated
+
+    def through_local_gateway(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+        event = proxy_event("POST", target, {**headers, "Host": "127.0.0.1:3000"}, body)
+        event["pathParameters"] = {"crm": "hubspot"}  # as LocalApi routes POST /webhooks/{crm}
+        return int(webhook_lambda(event, FakeContext(), deps=deps)["statusCode"])
+
+    emitter = fake.subscribe(f"http://127.0.0.1:3000{target}", SECRET, send=through_local_gateway)
+    person, ours = [str(o.id) for o in list(fake.crm.table("contacts").live())[:2]]
+    # When a person edits one contact and our connector writes another
+    fake.ui_update("contacts", person, {"jobtitle": "Head of Ops"})
+    fake.crm.update("contacts", ours, {"jobtitle": "Engineer"}, source=fake.crm.api_source)
+    # Then the delivery verifies, and only the person's edit becomes a scan request
+    assert emitter.flush().statuses == [200]
+    assert {(e["objectId"], e["changeSource"]) for e in emitter.delivered} == {
+        (int(person), "CRM_UI"),
+        (int(ours), "INTEGRATION"),
+    }
+    assert [json.loads(b)["record_id"] for b in drain(aws["SCAN_REQUESTS_QUEUE_URL"])] == [person]
