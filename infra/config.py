@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crm_hygiene.enrich.config import parse_providers
 from crm_hygiene.errors import InputError
@@ -68,6 +68,7 @@ class StackConfig(BaseModel):
     crm_kind: CrmKind = "internal"
     hubspot_token_secret_name: str | None = None
     webhook_secret_name: str | None = None
+    hubspot_app_id: str | None = Field(None, pattern=r"^[0-9]+$")
     standard_parameter: str | None = None
     providers_file: Path | None = None
     log_retention_days: int = 30
@@ -79,6 +80,7 @@ class StackConfig(BaseModel):
         "alarm_email",
         "hubspot_token_secret_name",
         "webhook_secret_name",
+        "hubspot_app_id",
         "standard_parameter",
         "providers_file",
         mode="before",
@@ -86,6 +88,19 @@ class StackConfig(BaseModel):
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("hubspot_app_id", mode="before")
+    @classmethod
+    def _app_id_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value  # -c hubspot_app_id=123 or JSON 123
+
+    @model_validator(mode="after")
+    def _hubspot_needs_its_app_id(self) -> StackConfig:
+        # Without it the webhook cannot tell our own writes from a person's: every fix we apply would
+        # come back as a scan request.
+        if self.crm_kind == "hubspot" and self.hubspot_app_id is None:
+            raise ValueError("hubspot_app_id: required with crm_kind=hubspot (the HubSpot app's id)")
+        return self
 
     @field_validator("log_retention_days")
     @classmethod

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
-from crm_hygiene.errors import HygieneError, NotFound
+from crm_hygiene.errors import HygieneError, InputError, NotFound
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.settings import WebhookSettings
 from crm_hygiene.webhooks.receiver import WebhookReceiver
+from crm_hygiene.webhooks.request import crm_of, from_api_gateway
 from crm_hygiene.wiring.aws import AwsDeps, aws_deps
-
-
-def _crm_of(event: dict[str, Any]) -> str:
-    """``{crm}`` of ``POST /webhooks/{crm}``."""
-    crm = (event.get("pathParameters") or {}).get("crm")
-    return str(crm) if crm else str(event.get("path") or "").rstrip("/").rsplit("/", 1)[-1]
-
-
-def _request_uri(event: dict[str, Any]) -> str:
-    """The URL HubSpot called (what v3 signs): scheme, host, the stage path, the query string."""
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    scheme = headers.get("x-forwarded-proto", "https")
-    path = (event.get("requestContext") or {}).get("path") or event.get("path", "")
-    query = event.get("queryStringParameters") or {}
-    suffix = ("?" + "&".join(f"{k}={v}" for k, v in query.items())) if query else ""
-    return f"{scheme}://{headers.get('host', '')}{path}{suffix}"
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -40,15 +24,17 @@ def lambda_handler(
 ) -> dict[str, Any]:
     deps = deps or aws_deps(WebhookSettings)
     try:
-        receiver = receiver or deps.webhook_receiver(_crm_of(event))
+        receiver = receiver or deps.webhook_receiver(crm_of(event))
     except NotFound as exc:
         metrics.add_metric(name="Webhook404", unit="Count", value=1)
         return _answer(404, {"message": str(exc)})
-    raw = event.get("body") or ""
-    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    try:
+        request = from_api_gateway(event)  # the URL as called: what the signature covers
+    except InputError as exc:
+        metrics.add_metric(name="Webhook400", unit="Count", value=1)
+        return _answer(400, {"message": str(exc)})
     result = receiver.receive(
-        method=event.get("httpMethod", "POST"), uri=_request_uri(event), headers=headers, body=body
+        method=request.method, uri=request.uris, headers=request.headers, body=request.body
     )
     if result.accepted:
         try:
@@ -56,7 +42,7 @@ def lambda_handler(
         except HygieneError:
             receiver.release(result)  # HubSpot retries the delivery; its events are not lost as duplicates
             logger.exception("could not queue scan requests")
-            return {"statusCode": 503, "body": json.dumps({"message": "try again"})}
+            return _answer(503, {"message": "try again"})
     metrics.add_metric(name=f"Webhook{result.status_code}", unit="Count", value=1)
     logger.info(
         "webhook",
@@ -65,6 +51,7 @@ def lambda_handler(
             "accepted": len(result.accepted),
             "duplicates": result.duplicates,
             "ignored": result.ignored,
+            "reason": result.reason,  # fixed texts: never the body, never a secret
         },
     )
     return _answer(result.status_code, result.body())

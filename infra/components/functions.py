@@ -185,6 +185,8 @@ class Functions(Construct):
             names.TOPIC_ENV[topic_id]: topic.topic_arn for topic_id, topic in self._signals.all_topics.items()
         }
         env |= config.crm_secrets
+        if config.hubspot_app_id:
+            env[names.ENV_HUBSPOT_APP_ID] = config.hubspot_app_id
         if config.standard_parameter:
             env[names.ENV_STANDARD_PARAMETER] = config.standard_parameter
         if storage.snapshot_bucket is not None:

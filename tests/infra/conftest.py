@@ -33,6 +33,7 @@ VARIANT = {
     "distributed_map": True,
     "cognito": True,
     "crm_kind": "hubspot",
+    "hubspot_app_id": "1160452",
     "alarm_email": "revops-alerts@example.com",
     "standard_parameter": "/crm-hygiene/prod/standard",
     "audit_retention_mode": "GOVERNANCE",

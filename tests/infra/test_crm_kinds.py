@@ -25,7 +25,7 @@ class _Node:
 def test_infra_accepts_exactly_the_registrys_crm_kinds():
     assert get_args(StackConfig.model_fields["crm_kind"].annotation) == tuple(CONNECTORS) == CRM_KINDS
     for kind in CONNECTORS:
-        assert config_from_context(_Node({"crm_kind": kind})).crm_kind == kind
+        assert config_from_context(_Node({"crm_kind": kind, **_app(kind)})).crm_kind == kind
     with pytest.raises(ConfigError, match="crm_kind"):
         config_from_context(_Node({"crm_kind": "salesforce"}))
 
@@ -33,7 +33,23 @@ def test_infra_accepts_exactly_the_registrys_crm_kinds():
 @pytest.mark.parametrize("kind", CRM_KINDS)
 def test_infra_sets_the_secrets_each_crm_needs_and_no_other(kind):
     needed = set(CONNECTORS[kind].settings) - set(names.TABLE_ENV.values())  # tables: every function has them
-    assert set(StackConfig(crm_kind=kind).crm_secrets) == needed
+    assert set(StackConfig(crm_kind=kind, **_app(kind)).crm_secrets) == needed
+
+
+def _app(kind: str) -> dict[str, str]:
+    return {"hubspot_app_id": "1160452"} if kind == "hubspot" else {}
+
+
+def test_a_hubspot_stack_needs_the_apps_id_so_our_own_writes_are_not_scanned_again():
+    # Without it the webhook cannot tell the connector's writes from a person's
+    with pytest.raises(ConfigError, match="hubspot_app_id"):
+        config_from_context(_Node({"crm_kind": "hubspot"}))
+    with pytest.raises(ConfigError, match="hubspot_app_id"):
+        config_from_context(_Node({"crm_kind": "hubspot", "hubspot_app_id": "app-1"}))
+    assert (
+        config_from_context(_Node({"crm_kind": "hubspot", "hubspot_app_id": 1160452})).hubspot_app_id
+        == "1160452"
+    )
 
 
 def _variables(synth: Synth, function_id: str) -> dict[str, object]:

@@ -173,6 +173,13 @@ def test_optional_settings_reach_the_environment(variant):
         if "PROVIDERS_PARAMETER" in v["Properties"]["Environment"]["Variables"]
     }
     assert (with_snapshot, with_providers) == ({names.SCAN_FN}, {names.ENRICH_FN})
+    # only the webhook function tells our own HubSpot writes apart, by the app's id
+    with_app_id = {
+        f: v["Properties"]["Environment"]["Variables"]["HUBSPOT_APP_ID"]
+        for f, v in functions.items()
+        if "HUBSPOT_APP_ID" in v["Properties"]["Environment"]["Variables"]
+    }
+    assert with_app_id == {names.WEBHOOK_FN: "1160452"}
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,7 @@ class AcceptAll:
         status_code: int = 200
         duplicates: int = 0
         ignored: int = 0
+        reason: str = ""
 
         def body(self) -> dict[str, int]:
             return {"accepted": len(self.accepted)}
@@ -58,7 +59,7 @@ class AcceptAll:
 def test_injected_deps_never_land_in_the_cache(aws: dict[str, str]) -> None:
     # Given the webhook function's environment, and a test that injects its own deps first
     boto3.client("secretsmanager").create_secret(Name="hubspot/webhook", SecretString=SECRET)
-    os.environ.update(WEBHOOK_SECRET_NAME="hubspot/webhook", CRM_KIND="hubspot")
+    os.environ.update(WEBHOOK_SECRET_NAME="hubspot/webhook", CRM_KIND="hubspot", HUBSPOT_APP_ID="1160452")
     fake = FakeDeps()
     injected = webhook_lambda(delivery([property_change("100001", 1)]), FakeContext(),
                               deps=fake, receiver=AcceptAll())  # type: ignore[arg-type]  # fmt: skip
@@ -82,7 +83,7 @@ def test_functions_sharing_a_process_each_read_their_own_environment(aws: dict[s
     assert plan["partitions"]
     # When the webhook function's environment is added (its own variables) and it is invoked
     boto3.client("secretsmanager").create_secret(Name="hubspot/webhook", SecretString=SECRET)
-    os.environ.update(WEBHOOK_SECRET_NAME="hubspot/webhook", CRM_KIND="hubspot")
+    os.environ.update(WEBHOOK_SECRET_NAME="hubspot/webhook", CRM_KIND="hubspot", HUBSPOT_APP_ID="1160452")
     answer = webhook_lambda(delivery([property_change("100003", 3)]), FakeContext())
     # Then it answers 200 (it used to fail, 502 through the local API: the settings cached by the
     # scan function had no WEBHOOK_SECRET_NAME)

@@ -159,16 +159,67 @@ def test_event_mapping(
     assert [(r.object_type, r.record_id, r.reason) for r in result.accepted] == expected, description
 
 
-def test_unreadable_payloads_are_acknowledged(clock: VirtualClock) -> None:
+def _signed(body: bytes, clock: VirtualClock, uri: str = URL) -> dict[str, str]:
+    _, headers = WebhookEmitter(uri, SECRET, clock=clock).signed_request([])
+    headers["X-HubSpot-Signature-v3"] = sign_v3(
+        SECRET, "POST", uri, body, headers["X-HubSpot-Request-Timestamp"]
+    )
+    return headers
+
+
+def _nested(depth: int) -> bytes:
+    return (
+        b'[{"eventId": 1, "subscriptionType": "contact.creation", "objectId": 5, "x": '
+        + b"[" * depth
+        + b"]" * depth
+        + b"}]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("description", "body", "reason"),
+    [
+        ("not JSON", b"not json", "not JSON"),
+        ("empty", b"", "not JSON"),
+        ("not UTF-8", b"[{\"eventId\": 1, \"x\": \"" + bytes([0xFF]) + b"\"}]", "not JSON"),
+        ("a number", b"42", "not an array of event objects"),
+        ("an array of numbers", b"[1, 2]", "not an array of event objects"),
+        ("a string", b'"contact.creation"', "not an array of event objects"),
+        ("deeply nested arrays", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("deeply nested inside an event", _nested(100_000), "nested too deeply"),
+        ("an event with a name longer than any of HubSpot's",
+         json.dumps([{"eventId": 1, "subscriptionType": "contact.propertyChange", "objectId": 5,
+                      "propertyName": "p" * 5_000}]).encode(), "no readable event"),
+        ("an id larger than 64 bits", b'[{"eventId": 1' + b"0" * 4_000 + b', "subscriptionType": "contact.creation"}]',
+         "no readable event"),
+        ("objects that are no event", b'[{"hello": "world"}, {"eventId": "x"}]', "no readable event"),
+        ("larger than a delivery can be", b"[" + b'{"eventId": 1},' * 200_000 + b"{}]", "larger than"),
+        ("more events than HubSpot sends", json.dumps([{"eventId": i} for i in range(1_001)]).encode(), "more than"),
+    ],
+)  # fmt: skip
+def test_an_unreadable_signed_body_is_a_400_never_a_crash(
+    description: str, body: bytes, reason: str, clock: VirtualClock
+) -> None:
+    # Given a correctly signed delivery whose body cannot be read
     receiver = HubSpotWebhookReceiver(SECRET, InMemoryIdempotencyStore(clock), clock=clock)
-    for body in (b"not json", b"42"):
-        emitter = WebhookEmitter(URL, SECRET, clock=clock)
-        _, headers = emitter.signed_request([])
-        headers["X-HubSpot-Signature-v3"] = sign_v3(
-            SECRET, "POST", URL, body, headers["X-HubSpot-Request-Timestamp"]
-        )
-        result = receiver.receive(method="POST", uri=URL, headers=headers, body=body)
-        assert result.status_code == 200 and not result.accepted and "unreadable" in result.reason
+    # When it arrives, Then it is refused with 400 and says why, nothing accepted (no exception, no 5xx)
+    result = receiver.receive(method="POST", uri=URL, headers=_signed(body, clock), body=body)
+    assert result.status_code == 400 and reason in result.reason, description
+    assert not result.accepted and result.body() == {"message": result.reason}
+
+
+def test_a_nested_but_reasonable_event_is_still_read(clock: VirtualClock) -> None:
+    receiver = HubSpotWebhookReceiver(SECRET, InMemoryIdempotencyStore(clock), clock=clock)
+    body = _nested(50)
+    result = receiver.receive(method="POST", uri=URL, headers=_signed(body, clock), body=body)
+    assert result.status_code == 200 and [r.record_id for r in result.accepted] == ["5"]
+
+
+def test_an_unsigned_unreadable_body_is_still_a_401(clock: VirtualClock) -> None:
+    receiver = HubSpotWebhookReceiver(SECRET, InMemoryIdempotencyStore(clock), clock=clock)
+    body = b"[" * 100_000
+    headers = _signed(b"something else", clock)
+    assert receiver.receive(method="POST", uri=URL, headers=headers, body=body).status_code == 401
 
 
 def test_a_receiver_needs_a_secret() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
@@ -12,7 +14,7 @@ from crm_hygiene.cli import demo as demo_cli
 from crm_hygiene.errors import NotFound, StandardError
 from crm_hygiene.models.crm import CRM_KINDS
 from crm_hygiene.settings import PipelineSettings
-from crm_hygiene.webhooks import HubSpotWebhookReceiver, InMemoryIdempotencyStore
+from crm_hygiene.webhooks import HubSpotWebhookReceiver, InMemoryIdempotencyStore, sign_v3
 from crm_hygiene.wiring.crm import CONNECTORS, crm_store, webhook_receiver
 
 ENV = {
@@ -55,9 +57,32 @@ def test_a_crm_missing_its_settings_fails_naming_the_variable():
         crm_store(clients(CRM_KIND="hubspot"), "hubspot")
 
 
-def test_the_webhook_receiver_is_the_configured_crms():
-    receiver = webhook_receiver(clients(CRM_KIND="hubspot", WEBHOOK_SECRET_NAME="hook"), "hubspot", "hubspot")
+def test_the_webhook_receiver_is_the_configured_crms_and_ignores_our_apps_writes():
+    # Given a HubSpot deployment whose app id is 77
+    env = {"CRM_KIND": "hubspot", "WEBHOOK_SECRET_NAME": "hook", "HUBSPOT_APP_ID": "77"}
+    receiver = webhook_receiver(clients(**env), "hubspot", "hubspot")
     assert isinstance(receiver, HubSpotWebhookReceiver)
+    # When a signed delivery carries a change by our app (INTEGRATION, sourceId 77) and one by a person
+    events = [
+        {"eventId": 1, "subscriptionType": "contact.propertyChange", "objectId": 5, "propertyName": "phone",
+         "changeSource": "INTEGRATION", "sourceId": "77", "appId": 77},
+        {"eventId": 2, "subscriptionType": "contact.propertyChange", "objectId": 6, "propertyName": "phone",
+         "changeSource": "CRM_UI", "sourceId": "userId:9", "appId": 77},
+    ]  # fmt: skip
+    body = json.dumps(events).encode()
+    stamp = str(int(time.time() * 1000))
+    uri = "https://hooks.example.com/webhooks/hubspot"
+    headers = {"X-HubSpot-Signature-v3": sign_v3("app-secret", "POST", uri, body, stamp),
+               "X-HubSpot-Request-Timestamp": stamp}  # fmt: skip
+    result = receiver.receive(method="POST", uri=uri, headers=headers, body=body)
+    # Then only the person's change is scanned: our own write does not come back as a scan
+    assert result.status_code == 200 and [r.record_id for r in result.accepted] == ["6"]
+    assert result.ignored == 1
+
+
+def test_a_hubspot_webhook_needs_our_app_id():
+    with pytest.raises(StandardError, match="HUBSPOT_APP_ID"):
+        webhook_receiver(clients(CRM_KIND="hubspot", WEBHOOK_SECRET_NAME="hook"), "hubspot", "hubspot")
 
 
 @pytest.mark.parametrize(

@@ -108,9 +108,13 @@ class StandardEnv(EnvModel):
 
 
 class WebhookEnv(EnvModel):
-    """The webhook signing secret's name (required by the webhook function's own settings)."""
+    """The webhook signing secret's name (required by the webhook function's own settings), and the
+    HubSpot app's id: changes that app made (our own writes) come back as webhooks with the app's id
+    as their ``sourceId``, and are ignored instead of scanned again (the CRM registry requires it
+    where HubSpot sends the webhooks)."""
 
     webhook_secret_name: str | None = Field(default=None, alias="WEBHOOK_SECRET_NAME", min_length=1)
+    hubspot_app_id: str | None = Field(default=None, alias="HUBSPOT_APP_ID", pattern=r"^[0-9]+$")
 
 
 class ProvidersEnv(EnvModel):

@@ -78,6 +78,11 @@ def choose_primary(members: Sequence[Member], config: SurvivorshipConfig) -> tup
     return pool[0], "lowest id (every rule tied)"
 
 
+def _differ(values: Sequence[str]) -> bool:
+    """Whether the values differ beyond case and spacing; a blank is a value like any other."""
+    return len({" ".join(v.split()).casefold() for v in values}) > 1
+
+
 def _distinct(values: Sequence[str]) -> list[str]:
     seen: dict[str, str] = {}
     for value in values:
@@ -172,7 +177,8 @@ def survive(
         winner = field_winner(name, rule, primary, members, config.source_priority)
         if winner is not None:
             winners[name] = winner
-        if protected and len(_distinct([m.fields.get(name, "") for m in members])) > 1:
-            values = {m.record_id: m.fields.get(name, "") for m in members if m.fields.get(name, "").strip()}
+        if protected and _differ([m.fields.get(name, "") for m in members]):
+            # blank counts: "true" (do not e-mail) against nothing is a difference a person settles
+            values = {m.record_id: m.fields.get(name, "").strip() for m in members}
             conflicts.append(ProtectedConflict(field=name, values=values))
     return Survivorship(primary, reason, winners, tuple(conflicts))

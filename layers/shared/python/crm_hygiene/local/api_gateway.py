@@ -33,7 +33,13 @@ def proxy_event(
     """
     headers = {"X-Forwarded-Proto": "http", **headers}
     url = urlsplit(target)
-    query = dict(parse_qsl(url.query, keep_blank_values=True)) or None
+    # As API Gateway's REST API: decoded values, the last one of a repeated key in queryStringParameters,
+    # every one in order in multiValueQueryStringParameters; no raw query string (webhooks/request.py)
+    pairs = parse_qsl(url.query, keep_blank_values=True)
+    query = dict(pairs) or None
+    multi: dict[str, list[str]] = {}
+    for key, value in pairs:
+        multi.setdefault(key, []).append(value)
     reviewer = headers.get("x-reviewer") or headers.get("X-Reviewer") or LOCAL_REVIEWER
     text: str | None
     encoded = False
@@ -48,7 +54,7 @@ def proxy_event(
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "multiValueQueryStringParameters": multi or None,
         "pathParameters": {"proxy": url.path.lstrip("/")},
         "stageVariables": None,
         "isBase64Encoded": encoded,

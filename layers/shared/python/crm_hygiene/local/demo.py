@@ -182,6 +182,8 @@ def _start_hubspot(stack: LocalStack, export: Path) -> Any:
         "CRM_KIND": "hubspot",  # a CrmKind (crm_hygiene.models.crm)
         "HUBSPOT_BASE_URL": server.url,
         "HUBSPOT_TOKEN_SECRET_NAME": HUBSPOT_TOKEN_SECRET,
+        # The fake reports the connector's writes with this app's id: the webhook ignores them
+        "HUBSPOT_APP_ID": str(fake.crm.app_id),
     }
     client = boto3.client("lambda")
     for name in (pid for t, pid in stack.resources.values() if t == "AWS::Lambda::Function"):

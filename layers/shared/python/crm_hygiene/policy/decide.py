@@ -35,7 +35,9 @@ def decide(
 ) -> Verdict:
     """Decides what may happen to ``change`` (see the module docstring for the rules)."""
     rules = standard.for_object(change.object_type) if standard is not None else None
-    protected = rules.is_protected(change.field) if rules is not None else True
+    protected = (
+        rules.is_protected(change.field, (change.old_value, change.new_value)) if rules is not None else True
+    )
 
     def verdict(decision: Decision, reason: str) -> Verdict:
         return Verdict(decision=decision, reason=reason, protected=protected)

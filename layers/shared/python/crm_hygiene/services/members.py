@@ -7,14 +7,15 @@ services.dedup <-> services.merge cycle (dedup's drivers start merges).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from crm_hygiene.dedup.config import FieldKind
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
 from crm_hygiene.dedup.survivorship import META_FIELDS, Member
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
-from crm_hygiene.standard.model import DataStandard
+from crm_hygiene.standard.consent import mentions_contact
+from crm_hygiene.standard.model import DataStandard, ObjectStandard
 from crm_hygiene.types import FieldName
 
 _OWNER_FIELDS: tuple[FieldName, ...] = ("owner",)
@@ -30,8 +31,22 @@ def survivorship_fields(
     rules = standard.for_object(record.object_type) if standard is not None else None
     protected = [n for n in record.fields if rules is not None and rules.is_protected(n)]
     kept = tuple(dict.fromkeys([*matching, *_OWNER_FIELDS, *protected]))
-    custom = tuple(n for n in record.custom if rules is not None and rules.is_protected(n))
+    # protected custom columns, and those a group's values may show to be permissions (yes/no
+    # columns about contacting someone: ``protection_of`` decides per group)
+    custom = tuple(
+        n for n in record.custom if rules is not None and (rules.is_protected(n) or mentions_contact(n))
+    )
     return {n: kinds[n] for n in matching}, kept, custom
+
+
+def protection_of(rules: ObjectStandard | None, members: Sequence[Member]) -> Callable[[FieldName], bool]:
+    """Which fields a group protects: the standard's one rule (``ObjectStandard.is_protected``), each
+    field judged with its values across the members, so a yes/no contact-permission column is
+    protected by its values' shape as well as by its name. Survivorship keeps the primary's value of
+    a protected field and a merge whose members differ in one goes to a person."""
+    if rules is None:
+        return lambda _: False
+    return lambda name: rules.is_protected(name, [m.fields.get(name, "") for m in members])
 
 
 def member_of(record: Record, fields: Sequence[FieldName], custom: Sequence[str] = ()) -> Member:

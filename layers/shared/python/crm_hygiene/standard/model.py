@@ -4,6 +4,7 @@ are errors, because a typo in a protected-field list must never silently unprote
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any, Literal, Self
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from crm_hygiene.dedup.config import MatchConfig
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.normalize.picklist import PicklistIndex
+from crm_hygiene.standard.consent import is_consent_name, is_permission_column
 from crm_hygiene.types import FieldFormat, FieldName, ObjectType, Workflow
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -91,17 +93,26 @@ class ObjectStandard(BaseModel):
     staleness: Staleness = Field(default_factory=Staleness)
     active_owners: tuple[str, ...] | None = None
 
-    def is_protected(self, field: str) -> bool:
-        """Protected canonical field, or a custom column matching a protected pattern (consent...)."""
+    def is_protected(self, field: str, values: Iterable[str] = ()) -> bool:
+        """Whether a field is protected: nothing changes it by itself, a merge whose members differ in
+        it goes to a person. The one rule every decision reads (policy, survivorship, auto-merge).
+
+        A canonical field the standard lists, a custom column matching one of its patterns, or a
+        consent / contact-permission column (``standard/consent.py``: by its name in any language
+        the mapping knows, or, given the column's ``values``, a yes/no column whose name mentions
+        contacting), whatever the standard lists.
+        """
         memo = self._protected_memo
         hit = memo.get(field)
         if hit is None:
             lowered = field.lower()
-            hit = field in self.protected or any(
-                fnmatch.fnmatchcase(lowered, pattern.lower()) for pattern in self.protected_custom
+            hit = (
+                field in self.protected
+                or any(fnmatch.fnmatchcase(lowered, pattern.lower()) for pattern in self.protected_custom)
+                or is_consent_name(field)
             )
             memo[field] = hit
-        return hit
+        return hit or is_permission_column(field, values)
 
     @cached_property
     def _protected_memo(self) -> dict[str, bool]:

@@ -3,9 +3,18 @@
 ``HubSpotWebhookReceiver.receive`` verifies the signature (401 when it fails), parses the array of
 events, drops repeats (HubSpot retries and may send an event twice) by claiming a key per event in an
 ``IdempotencyStore``, ignores what needs no scan (deletions, association changes, our own writes
-echoing back, timestamp-only changes) and folds the rest into one ``ScanRequest`` per record. Every
-verified delivery is answered 2xx, even when all its events are ignored or unreadable: HubSpot
-retries 4xx answers too, and a retry cannot fix them.
+echoing back, timestamp-only changes) and folds the rest into one ``ScanRequest`` per record.
+
+A verified delivery whose body cannot be read (not UTF-8 JSON, nested deeper than Python's parser
+goes, larger than ``max_body_bytes``, not an array of event objects, more than ``max_events``
+events, or no readable event at all) is answered 400 with the reason, never an exception: a crash
+is a 5xx, which HubSpot retries for a day and API Gateway logs as the function's fault. A delivery
+with some readable events is answered 200 and counts the others as ignored.
+
+Our own writes: HubSpot marks a change made through an app with ``changeSource`` INTEGRATION (or
+API) and puts the writing app's id in ``sourceId``; ``appId`` is the app the subscription belongs
+to (always ours), so it cannot tell our writes apart. ``ignore_sources`` holds our app id
+(``HUBSPOT_APP_ID``).
 
 If the caller cannot hand the requests on (a queue is down), it answers 5xx and calls ``release`` so
 HubSpot's retry is processed instead of being dropped as a duplicate.
@@ -16,7 +25,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,6 +48,10 @@ _OBJECTS: Final[dict[str, ObjectType]] = {
 }  # fmt: skip
 _NOT_WORTH_A_SCAN: Final = frozenset({"lastmodifieddate", "hs_lastmodifieddate", "notes_last_updated"})
 _OWN_SOURCES: Final = frozenset({"INTEGRATION", "API"})
+MAX_BODY_BYTES: Final = 2_000_000  # 100 events (HubSpot's most) of a few hundred bytes each, and room
+MAX_EVENTS: Final = 1_000  # HubSpot sends at most 100 per request
+_NAME = 256
+_Id = Annotated[int, Field(ge=0, lt=2**63)]
 
 
 class HubSpotEvent(BaseModel):
@@ -46,20 +59,24 @@ class HubSpotEvent(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
-    event_id: int = Field(alias="eventId")
-    subscription_type: str = Field(validation_alias=AliasChoices("subscriptionType", "eventType"))
-    object_id: int | None = Field(default=None, alias="objectId")
-    object_type_id: str | None = Field(default=None, alias="objectTypeId")
-    occurred_at: int = Field(default=0, alias="occurredAt")
-    attempt_number: int = Field(default=0, alias="attemptNumber")
-    portal_id: int | None = Field(default=None, alias="portalId")
-    app_id: int | None = Field(default=None, alias="appId")
-    property_name: str | None = Field(default=None, alias="propertyName")
-    change_source: str | None = Field(default=None, alias="changeSource")
-    source_id: str | None = Field(default=None, alias="sourceId")
-    primary_object_id: int | None = Field(default=None, alias="primaryObjectId")
-    merged_object_ids: list[int] = Field(default_factory=list, alias="mergedObjectIds")
-    new_object_id: int | None = Field(default=None, alias="newObjectId")
+    # Bounded: the fields make the idempotency key (a DynamoDB key holds at most 2 KB) and the scan
+    # request; HubSpot's ids are 64-bit and its names short, so anything longer is not HubSpot's.
+    event_id: _Id = Field(alias="eventId")
+    subscription_type: str = Field(
+        validation_alias=AliasChoices("subscriptionType", "eventType"), max_length=_NAME
+    )
+    object_id: _Id | None = Field(default=None, alias="objectId")
+    object_type_id: str | None = Field(default=None, alias="objectTypeId", max_length=_NAME)
+    occurred_at: _Id = Field(default=0, alias="occurredAt")
+    attempt_number: _Id = Field(default=0, alias="attemptNumber")
+    portal_id: _Id | None = Field(default=None, alias="portalId")
+    app_id: _Id | None = Field(default=None, alias="appId")
+    property_name: str | None = Field(default=None, alias="propertyName", max_length=_NAME)
+    change_source: str | None = Field(default=None, alias="changeSource", max_length=_NAME)
+    source_id: str | None = Field(default=None, alias="sourceId", max_length=_NAME)
+    primary_object_id: _Id | None = Field(default=None, alias="primaryObjectId")
+    merged_object_ids: list[_Id] = Field(default_factory=list, alias="mergedObjectIds", max_length=1_000)
+    new_object_id: _Id | None = Field(default=None, alias="newObjectId")
 
     def key(self) -> str:
         """The de-duplication key: ``eventId`` is not guaranteed unique, so it is not used alone."""
@@ -86,6 +103,7 @@ class HubSpotWebhookReceiver:
         self, client_secrets: str | Sequence[str], idempotency: IdempotencyStore, *,
         versions: Collection[SignatureVersion] = V3_ONLY, ignore_sources: Collection[str] = (),
         max_age_seconds: int = 300, ttl_seconds: int = 172_800, clock: Callable[[], float] = time.time,
+        max_body_bytes: int = MAX_BODY_BYTES, max_events: int = MAX_EVENTS,
     ) -> None:  # fmt: skip
         self._secrets = [client_secrets] if isinstance(client_secrets, str) else list(client_secrets)
         if not self._secrets or not all(self._secrets):
@@ -96,20 +114,23 @@ class HubSpotWebhookReceiver:
         self._max_age_ms = max_age_seconds * 1000
         self._ttl = ttl_seconds
         self._clock = clock
+        self._max_body = max_body_bytes
+        self._max_events = max_events
 
-    def receive(self, *, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
-        """One delivery. ``uri`` is the full URL as HubSpot called it (scheme, host, path, query)."""
+    def receive(
+        self, *, method: str, uri: str | Sequence[str], headers: Mapping[str, str], body: bytes
+    ) -> WebhookResult:
+        """One delivery. ``uri`` is the full URL as HubSpot called it (scheme, host, path, query), or
+        its possible forms when the caller cannot know it exactly (``webhooks/request.py``)."""
         check = verify_signature(
             secrets=self._secrets, method=method, uri=uri, body=body, headers=headers,
             now_ms=int(self._clock() * 1000), versions=self._versions, max_age_ms=self._max_age_ms,
         )  # fmt: skip
         if not check.ok:
             return WebhookResult(status_code=401, reason=check.reason)
-        events = _parse(body)
-        if events is None:
-            return WebhookResult(
-                status_code=200, reason="unreadable payload: ignored (a retry would not help)"
-            )
+        events, problem = self._parse(body)
+        if problem:
+            return WebhookResult(status_code=400, reason=problem)
         requests: list[ScanRequest] = []
         ignored = duplicates = 0
         claimed: list[str] = []
@@ -126,6 +147,27 @@ class HubSpotWebhookReceiver:
             status_code=200, accepted=_coalesce(requests), events=len(events), ignored=ignored,
             duplicates=duplicates, claimed=claimed,
         )  # fmt: skip
+
+    def _parse(self, body: bytes) -> tuple[list[HubSpotEvent | None], str]:
+        """(the events, None for one that cannot be read; "") or ([], why the body is unreadable)."""
+        if len(body) > self._max_body:
+            return [], f"body larger than {self._max_body} bytes"
+        try:
+            data = json.loads(body)
+        except RecursionError:
+            return [], "body nested too deeply"
+        except ValueError:  # not UTF-8, not JSON
+            return [], "body is not JSON"
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            return [], "body is not an array of event objects"
+        if len(data) > self._max_events:
+            return [], f"more than {self._max_events} events"
+        events = [_event(item) for item in data]
+        if events and all(e is None for e in events):
+            return [], "no readable event"
+        return events, ""
 
     def release(self, result: WebhookResult) -> None:
         """Forgets a delivery's claims (its requests could not be handed on; HubSpot will retry)."""
@@ -152,23 +194,11 @@ class HubSpotWebhookReceiver:
         )  # fmt: skip
 
 
-def _parse(body: bytes) -> list[HubSpotEvent | None] | None:
-    """The events (None for one that cannot be read); None when the body is not a JSON array."""
+def _event(item: dict[str, object]) -> HubSpotEvent | None:
     try:
-        data = json.loads(body or b"null")
-    except ValueError:
+        return HubSpotEvent.model_validate(item)
+    except (ValidationError, RecursionError):
         return None
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list):
-        return None
-    events: list[HubSpotEvent | None] = []
-    for item in data:
-        try:
-            events.append(HubSpotEvent.model_validate(item))
-        except ValidationError:
-            events.append(None)
-    return events
 
 
 def _coalesce(requests: Sequence[ScanRequest]) -> list[ScanRequest]:

@@ -6,7 +6,7 @@ CRM's receiver implements ``WebhookReceiver`` and returns these results.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,14 +30,19 @@ class WebhookResult(BaseModel):
     def body(self) -> dict[str, Any]:
         if self.status_code == 401:
             return {"message": "invalid signature"}
+        if self.status_code == 400:
+            return {"message": self.reason}
         return {"accepted": len(self.accepted), "ignored": self.ignored, "duplicates": self.duplicates}
 
 
 class WebhookReceiver(Protocol):
     """Verifies, de-duplicates and translates one CRM's change notifications into scan requests."""
 
-    def receive(self, *, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
-        """One delivery; ``uri`` is the full URL as the CRM called it (what signatures cover)."""
+    def receive(
+        self, *, method: str, uri: str | Sequence[str], headers: Mapping[str, str], body: bytes
+    ) -> WebhookResult:
+        """One delivery; ``uri`` is the full URL as the CRM called it (what signatures cover), or its
+        possible forms when the caller cannot know it exactly (``webhooks/request.py``)."""
         ...
 
     def release(self, result: WebhookResult) -> None:

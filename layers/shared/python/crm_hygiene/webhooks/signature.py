@@ -45,11 +45,15 @@ class SignatureCheck:
     reason: str = ""
 
 
-def _uri_forms(uri: str) -> list[str]:
-    decoded = uri
-    for encoded, char in _DECODE.items():
-        decoded = decoded.replace(encoded, char).replace(encoded.lower(), char)
-    return [uri] if decoded == uri else [uri, decoded]
+def _uri_forms(uri: str | Sequence[str]) -> list[str]:
+    """Each URI as given, then with the characters HubSpot's docs list decoded; no repeats."""
+    forms: list[str] = []
+    for given in [uri] if isinstance(uri, str) else uri:
+        decoded = given
+        for encoded, char in _DECODE.items():
+            decoded = decoded.replace(encoded, char).replace(encoded.lower(), char)
+        forms.extend(f for f in (given, decoded) if f not in forms)
+    return forms
 
 
 def _matches(candidates: Sequence[str], given: str) -> bool:
@@ -60,13 +64,16 @@ def _matches(candidates: Sequence[str], given: str) -> bool:
 
 
 def verify_signature(
-    *, secrets: Sequence[str], method: str, uri: str, body: bytes, headers: Mapping[str, str], now_ms: int,
-    versions: Collection[SignatureVersion] = V3_ONLY, max_age_ms: int = MAX_AGE_MS,
+    *, secrets: Sequence[str], method: str, uri: str | Sequence[str], body: bytes,
+    headers: Mapping[str, str], now_ms: int, versions: Collection[SignatureVersion] = V3_ONLY,
+    max_age_ms: int = MAX_AGE_MS,
 ) -> SignatureCheck:  # fmt: skip
     """Checks a webhook request against every client secret (more than one while rotating).
 
     A request with a v3 signature is judged by v3 alone; v1/v2 are looked at only when no v3
-    signature came and the version is allowed.
+    signature came and the version is allowed. ``uri`` is the URL exactly as HubSpot called it; a
+    caller that cannot know it exactly (an API Gateway REST event holds the query string decoded)
+    passes its few possible forms, and the request is HubSpot's when any of them matches.
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     given = lowered.get("x-hubspot-signature-v3", "").strip()
@@ -83,7 +90,7 @@ def verify_signature(
 
 
 def _legacy(
-    secrets: Sequence[str], method: str, uri: str, body: bytes, headers: Mapping[str, str],
+    secrets: Sequence[str], method: str, uri: str | Sequence[str], body: bytes, headers: Mapping[str, str],
     versions: Collection[SignatureVersion],
 ) -> SignatureCheck:  # fmt: skip
     given = headers.get("x-hubspot-signature", "").strip().lower()

@@ -80,7 +80,8 @@ def _hubspot_store(clients: CrmClients) -> CrmStore:
 def _hubspot_webhook(clients: CrmClients) -> WebhookReceiver:
     from crm_hygiene.webhooks.hubspot import HubSpotWebhookReceiver
 
-    return HubSpotWebhookReceiver(clients.webhook_secret, clients.idempotency)
+    app_id = str(_setting(clients.settings, "HUBSPOT_APP_ID"))  # required: see webhook_settings
+    return HubSpotWebhookReceiver(clients.webhook_secret, clients.idempotency, ignore_sources={app_id})
 
 
 CONNECTORS: Mapping[CrmKind, CrmConnector] = {
@@ -96,7 +97,7 @@ CONNECTORS: Mapping[CrmKind, CrmConnector] = {
         store=_hubspot_store,
         webhook=_hubspot_webhook,
         settings=("HUBSPOT_TOKEN_SECRET_NAME",),
-        webhook_settings=("WEBHOOK_SECRET_NAME",),
+        webhook_settings=("WEBHOOK_SECRET_NAME", "HUBSPOT_APP_ID"),
     ),
 }
 if tuple(CONNECTORS) != CRM_KINDS:  # pragma: no cover - an import-time guard for a new kind

@@ -9,20 +9,31 @@ from crm_hygiene.adapters.aws.errors import aws_errors
 
 
 class DynamoDecisionMemory:
-    """Implements ``DecisionMemory``; takes the table resource. Reads are cached per instance."""
+    """Implements ``DecisionMemory``; takes the table resource.
+
+    Only "rejected" is cached: a rejection is permanent (nothing forgets one), so it holds for the
+    container's life. "Not rejected" is asked of the table every time: the instance lives as long as
+    its Lambda container, and a reviewer in another function (the review API) may reject the same
+    merge a second later; a cached "no" would propose that merge again at entry for as long as the
+    container lives.
+    """
 
     def __init__(self, table: Any) -> None:
         self._table = table
-        self._cache: dict[str, bool] = {}
+        self._rejected: set[str] = set()
 
     def was_rejected(self, key: str) -> bool:
-        hit = self._cache.get(key)
-        if hit is None:
-            with aws_errors():
-                hit = "Item" in self._table.get_item(
-                    Key={"key": key}, ProjectionExpression="#k", ExpressionAttributeNames={"#k": "key"}
-                )
-            self._cache[key] = hit
+        if key in self._rejected:
+            return True
+        with aws_errors():
+            hit = "Item" in self._table.get_item(
+                Key={"key": key},
+                ProjectionExpression="#k",
+                ExpressionAttributeNames={"#k": "key"},
+                ConsistentRead=True,  # a rejection written a moment ago counts
+            )
+        if hit:
+            self._rejected.add(key)
         return hit
 
     def remember_rejection(self, key: str, reason: str, reviewer: str) -> None:
@@ -35,4 +46,4 @@ class DynamoDecisionMemory:
                     "at": datetime.now(UTC).isoformat(),
                 }
             )
-        self._cache[key] = True
+        self._rejected.add(key)

@@ -22,7 +22,7 @@ from crm_hygiene.models.record import Record
 from crm_hygiene.ports import CrmStore, DecisionMemory, MatchIndex, MatchIndexStore, every_record
 from crm_hygiene.services.dedup.core import ScanDuplicates
 from crm_hygiene.services.dedup.proposals import band_of, summary_of
-from crm_hygiene.services.members import member_of, survivorship_fields
+from crm_hygiene.services.members import member_of, protection_of, survivorship_fields
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType
 
@@ -123,7 +123,7 @@ def entry_proposal(
     _, kept, custom = survivorship_fields(record, standard)
     members: Sequence[Member] = [member_of(r, kept, custom) for r in (existing[0], record)]
     rules = standard.for_object(record.object_type)
-    outcome = survive(members, standard.match.survivorship, rules.is_protected)
+    outcome = survive(members, standard.match.survivorship, protection_of(rules, members))
     evidence = PairEvidence(
         id_l=best.record_id,
         id_r=record.record_id,

@@ -19,6 +19,7 @@ from crm_hygiene.models.change import ProposedChange
 from crm_hygiene.models.merge import Contribution, MergeBand, MergeProposal, PairEvidence, merge_text
 from crm_hygiene.policy.decide import decide
 from crm_hygiene.ports import DecisionMemory
+from crm_hygiene.services.members import protection_of
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ObjectType, RecordId
 
@@ -122,10 +123,10 @@ def build_proposals(
     """
     config = standard.match if standard is not None else MatchConfig()
     rules = standard.for_object(object_type) if standard is not None else None
-    is_protected: Callable[[str], bool] = rules.is_protected if rules is not None else (lambda _: False)
     out = []
     for rows, pairs in clusters_of(result):
-        outcome = survive([member(r) for r in rows], config.survivorship, is_protected)
+        group = [member(r) for r in rows]
+        outcome = survive(group, config.survivorship, protection_of(rules, group))
         weakest = min(pairs, key=lambda i: (float(result.probability[i]), i))
         shown = sorted(pairs, key=lambda i: -float(result.probability[i]))[:_EVIDENCE_PAIRS]
         if weakest not in shown:

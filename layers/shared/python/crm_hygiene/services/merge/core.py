@@ -27,7 +27,7 @@ from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore, Workflow
-from crm_hygiene.services.members import member_of, survivorship_fields
+from crm_hygiene.services.members import member_of, protection_of, survivorship_fields
 from crm_hygiene.services.review.queue import enqueue, review_item
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, QueueDecision, RecordId, status_of
@@ -208,7 +208,8 @@ def winners_for(task: MergeTask, crm: CrmStore, standard: DataStandard) -> dict[
         _, kept, custom = survivorship_fields(chosen, standard)  # the fields the proposal's winners cover
         members = [member_of(r, kept, custom) for r in records]
         rules = standard.for_object(proposal.object_type)
-        winners = survive(members, standard.match.survivorship, rules.is_protected, task.primary).winners
+        protected = protection_of(rules, members)  # the one rule, with the members' values
+        winners = survive(members, standard.match.survivorship, protected, task.primary).winners
     return {name: winner.value for name, winner in winners.items() if winner.value}
 
 
