@@ -2,58 +2,46 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from review_routes import Unauthenticated, router
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from review_errors import complete_openapi, install
+from review_routes import router
 
-from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidDecision, NotFound
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.services.review.core import ReviewDeps
 from crm_hygiene.wiring.aws import review_deps
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(router)
+install(app)  # every error answer is an ErrorBody (review_errors.py)
 
-
-def _error(status: int, exc: Exception) -> Response[dict[str, str]]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body={"error": type(exc).__name__, "message": str(exc)})  # fmt: skip
-
-
-@app.exception_handler(NotFound)
-def _not_found(exc: NotFound) -> Response[dict[str, str]]:
-    return _error(404, exc)
-
-
-@app.exception_handler(Conflict)
-def _conflict(exc: Conflict) -> Response[dict[str, str]]:
-    return _error(409, exc)
-
-
-@app.exception_handler(Gone)
-def _gone(exc: Gone) -> Response[dict[str, str]]:
-    return _error(410, exc)
-
-
-@app.exception_handler(InvalidDecision)
-def _invalid_decision(exc: InvalidDecision) -> Response[dict[str, str]]:
-    return _error(422, exc)
-
-
-@app.exception_handler(Unauthenticated)
-def _unauthenticated(exc: Unauthenticated) -> Response[dict[str, str]]:
-    return _error(401, exc)
-
-
-@app.exception_handler(HygieneError)
-def _domain_error(exc: HygieneError) -> Response[dict[str, str]]:
-    return _error(400, exc)
+# Stateful API testing (and clients) follow these from a page of the queue to its items.
+LINKS = {
+    ("/reviews", "get"): {
+        "GetReview": ("get_review", {"review_id": "$response.body#/items/0/review_id"}),
+        "DecideReview": ("decide", {"review_id": "$response.body#/items/0/review_id"}),
+        "RollbackChange": ("rollback_change", {"review_id": "$response.body#/items/0/review_id"}),
+        "RollbackRun": ("rollback_run", {"run_id": "$response.body#/items/0/run_id"}),
+    },
+    ("/reviews/{review_id}/decision", "post"): {
+        "GetDecidedReview": ("get_review", {"review_id": "$response.body#/review_id"}),
+        "RollbackDecidedChange": ("rollback_change", {"review_id": "$response.body#/review_id"}),
+    },
+}
 
 
 def openapi_schema() -> str:
-    """The OpenAPI document (exported to docs/ by `make openapi`)."""
-    return app.get_openapi_json_schema(title="crm-hygiene review API", version="1.0.0")
+    """The OpenAPI document (``make docs`` writes it to docs/review-api.openapi.json)."""
+    schema = json.loads(app.get_openapi_json_schema(title="crm-hygiene review API", version="1.0.0"))
+    schema = complete_openapi(schema)
+    for (path, method), links in LINKS.items():
+        ok = schema["paths"][path][method]["responses"]["200"]
+        ok["links"] = {
+            name: {"operationId": target, "parameters": params} for name, (target, params) in links.items()
+        }
+    return json.dumps(schema)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,24 +6,55 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.models import Example
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
+from review_errors import STORE, Unauthenticated, responses
 
-from crm_hygiene.errors import HygieneError
+from crm_hygiene.errors import Conflict, Gone, InvalidDecision, InvalidRequest, NotFound
 from crm_hygiene.models.audit import AuditEntry
 from crm_hygiene.models.review import ReviewDecision, ReviewItemView
 from crm_hygiene.services.review import core as review
 from crm_hygiene.services.review.core import DecisionResult, ReviewDeps
 from crm_hygiene.services.review.vocabulary import Vocabulary, vocabulary
-from crm_hygiene.types import ChangeStatus, ObjectType
+from crm_hygiene.types import ChangeStatus, ObjectType, QueueKind
 
 router = APIGatewayRouter()
 PAGE = Path(__file__).with_name("static") / "index.html"
+# Ids this system issues (change ids, "merge-...", run ids "20261207T194553-963c6edb"): anything else
+# is refused before it reaches a store (DynamoDB answered an empty or 2 kB key with its own error text).
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._~-]*$"
+ID_MAX = 128
+ReviewId = Annotated[
+    str, PathParam(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="A review item's id")
+]
+RunId = Annotated[
+    str, PathParam(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="A run's id")
+]
 
 
-class Unauthenticated(HygieneError):
-    """No reviewer identity in the request (API Gateway auth should have refused it)."""
+DECISIONS = {
+    "approve": Example(summary="Approve the suggestion", value={"decision": "approve"}),
+    "reject": Example(
+        summary="Reject, with the reason", value={"decision": "reject", "note": "not a duplicate"}
+    ),
+    "edit": Example(
+        summary="Write another value", value={"decision": "edit_and_approve", "value": "Acme Inc."}
+    ),
+}
+BULK = {
+    "two": Example(
+        summary="Decide two items",
+        value={
+            "decisions": [
+                {"review_id": "3f9a0c1d2e4b5a6978877665", "decision": {"decision": "approve"}},
+                {"review_id": "merge-0a1b2c3d4e5f60718293a4b5", "decision": {"decision": "reject"}},
+            ]
+        },
+    )
+}
 
 
 class ReviewPage(BaseModel):
@@ -39,7 +70,7 @@ class ReviewDetail(BaseModel):
 class BulkDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    review_id: str
+    review_id: str = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)
     decision: ReviewDecision
 
 
@@ -74,53 +105,99 @@ def reviewer() -> str:
     return str(who)
 
 
-@router.get("/reviews")
+@router.get(
+    "/reviews",
+    summary="A page of the review queue, newest first",
+    responses=responses(ReviewPage, InvalidRequest, *STORE),
+    operation_id="list_reviews",
+)
 def list_reviews(
     status: Annotated[ChangeStatus | None, Query()] = None,
-    kind: Annotated[str | None, Query()] = None,
+    kind: Annotated[QueueKind | None, Query()] = None,
     object_type: Annotated[ObjectType | None, Query()] = None,
-    run_id: Annotated[str | None, Query()] = None,
+    run_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: Annotated[
+        str | None, Query(min_length=1, max_length=2048, description="next_cursor of the page before")
+    ] = None,
 ) -> ReviewPage:
     items, nxt = _deps().queue.list(status=status, kind=kind, object_type=object_type, run_id=run_id,
                                     limit=limit, cursor=cursor)  # fmt: skip
     return ReviewPage(items=[i.view() for i in items], next_cursor=nxt)
 
 
-@router.get("/reviews/<review_id>")
-def get_review(review_id: str) -> ReviewDetail:
+@router.get(
+    "/reviews/<review_id>",
+    summary="One item and the audit history of its record",
+    responses=responses(ReviewDetail, NotFound, *STORE),
+    operation_id="get_review",
+)
+def get_review(review_id: ReviewId) -> ReviewDetail:
     item, history = review.item_detail(_deps(), review_id)
     return ReviewDetail(item=item.view(), history=history)
 
 
-@router.post("/reviews/<review_id>/decision")
-def decide(review_id: str, decision: Annotated[ReviewDecision, Body()]) -> ReviewItemView:
+@router.post(
+    "/reviews/<review_id>/decision",
+    summary="Approve, reject or edit-and-approve one item",
+    responses=responses(ReviewItemView, Unauthenticated, NotFound, Conflict, Gone, InvalidDecision, *STORE),
+    operation_id="decide",
+)
+def decide(
+    review_id: ReviewId, decision: Annotated[ReviewDecision, Body(openapi_examples=DECISIONS)]
+) -> ReviewItemView:
     return review.decide(_deps(), review_id, decision, reviewer()).view()
 
 
-@router.post("/reviews/decisions")
-def decide_many(request: Annotated[BulkRequest, Body()]) -> BulkResult:
+@router.post(
+    "/reviews/decisions",
+    summary="Decide many items; one result per item, one failing item does not stop the others",
+    responses=responses(BulkResult, Unauthenticated, *STORE),
+    operation_id="decide_many",
+)
+def decide_many(request: Annotated[BulkRequest, Body(openapi_examples=BULK)]) -> BulkResult:
     pairs = [(d.review_id, d.decision) for d in request.decisions]
     return BulkResult(results=review.decide_many(_deps(), pairs, reviewer()))
 
 
-@router.post("/changes/<review_id>/rollback")
-def rollback_change(review_id: str) -> ReviewItemView:
+@router.post(
+    "/changes/<review_id>/rollback",
+    summary="Restore the value an applied change replaced",
+    responses=responses(ReviewItemView, Unauthenticated, NotFound, Conflict, *STORE),
+    operation_id="rollback_change",
+)
+def rollback_change(review_id: ReviewId) -> ReviewItemView:
     return review.rollback_change(_deps(), review_id, reviewer()).view()
 
 
-@router.post("/runs/<run_id>/rollback")
-def rollback_run(run_id: str) -> BulkResult:
+@router.post(
+    "/runs/<run_id>/rollback",
+    summary="Roll back every applied change of a run; one result per change",
+    responses=responses(BulkResult, Unauthenticated, *STORE),
+    operation_id="rollback_run",
+)
+def rollback_run(run_id: RunId) -> BulkResult:
     return BulkResult(results=review.rollback_run(_deps(), run_id, reviewer()))
 
 
-@router.get("/metrics")
-def metrics(run_id: Annotated[str | None, Query()] = None) -> dict[str, Any]:
+@router.get(
+    "/metrics",
+    summary="Queue figures and decision rates",
+    responses=responses(None, *STORE),
+    operation_id="metrics",
+)
+def metrics(
+    run_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)] = None,
+) -> dict[str, Any]:
     return review.metrics(_deps(), run_id)
 
 
-@router.get("/health")
+@router.get(
+    "/health",
+    summary="The latest aggregate health per object type",
+    responses=responses(None, *STORE),
+    operation_id="health",
+)
 def health() -> dict[str, Any]:
     return review.health(_deps())
 
@@ -128,15 +205,14 @@ def health() -> dict[str, Any]:
 @router.get(
     "/vocabulary",
     summary="Kinds, statuses, decisions and object types, with their labels",
-    responses={
-        200: {"description": "The vocabularies", "content": {"application/json": {"model": Vocabulary}}}
-    },
+    responses=responses(Vocabulary, description="The vocabularies"),
+    operation_id="get_vocabulary",
 )
 def get_vocabulary() -> Vocabulary:
     return vocabulary()
 
 
-@router.get("/", include_in_schema=False)
+@router.get("/", include_in_schema=False, operation_id="page")
 def page() -> Response[str]:
     return Response(
         status_code=200, content_type="text/html; charset=utf-8", body=PAGE.read_text(encoding="utf-8")

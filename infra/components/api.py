@@ -34,6 +34,21 @@ WEBHOOK_REASON = (
     "secret (X-HubSpot-Signature headers), which the webhook function verifies before anything else."
 )
 
+# Gateway answers -> the review API's error codes (review_errors.CODES): 4XX and 5XX catch the rest.
+GATEWAY_ERRORS = (
+    (apigw.ResponseType.ACCESS_DENIED, "forbidden"),
+    (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "forbidden"),
+    (apigw.ResponseType.INVALID_SIGNATURE, "forbidden"),
+    (apigw.ResponseType.EXPIRED_TOKEN, "forbidden"),
+    (apigw.ResponseType.UNAUTHORIZED, "unauthenticated"),
+    (apigw.ResponseType.THROTTLED, "too_many_requests"),
+    (apigw.ResponseType.QUOTA_EXCEEDED, "too_many_requests"),
+    (apigw.ResponseType.BAD_REQUEST_BODY, "validation_error"),
+    (apigw.ResponseType.INTEGRATION_TIMEOUT, "timeout"),
+    (apigw.ResponseType.DEFAULT_4_XX, "invalid_request"),
+    (apigw.ResponseType.DEFAULT_5_XX, "backend_error"),
+)
+
 
 class ReviewApi(Construct):
     """Stage ``v1`` with throttling, JSON access logs, error-level execution logs and X-Ray."""
@@ -94,6 +109,7 @@ class ReviewApi(Construct):
         )
         self._review_routes(config, review_fn)
         self._webhook_route(webhook_fn)
+        self._gateway_errors()
 
     @property
     def url(self) -> str:
@@ -115,6 +131,17 @@ class ReviewApi(Construct):
                     "Reviewers authenticate with AWS IAM (SigV4) by default; deploy with -c cognito=true "
                     "for a Cognito user-pool authorizer instead.",
                 )
+
+    def _gateway_errors(self) -> None:
+        """What the gateway answers itself, in the API's error body (``ErrorBody``: code, message,
+        details; functions/review_api/review_errors.py), so a client parses one shape."""
+        for response_type, code in GATEWAY_ERRORS:
+            template = '{"code": "' + code + '", "message": $context.error.messageString, "details": []}'
+            self.api.add_gateway_response(
+                f"Gateway{response_type.response_type}",
+                type=response_type,
+                templates={"application/json": template},
+            )
 
     def _webhook_route(self, webhook_fn: HygieneFunction) -> None:
         validator = apigw.RequestValidator(

@@ -58,7 +58,7 @@ def test_the_review_api_refuses_a_primary_outside_the_merge_then_merges_around_a
     status, body = _call(
         review, f"/reviews/{review_id}/decision", {"decision": "approve", "primary_id": "999"}
     )
-    assert status == 422 and body["error"] == "InvalidDecision"
+    assert status == 422 and body["code"] == "invalid_decision"
     assert "999 is not one of the records this merge joins" in body["message"]
     assert workflow.answers == [] and deps.queue.get(review_id).status == "queued"
     # When the reviewer keeps B instead

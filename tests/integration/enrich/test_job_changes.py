@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from crm_hygiene.adapters.enrich_http import HttpProvider
+from crm_hygiene.csvio import read_report
 from crm_hygiene.enrich.config import HttpConfig, ProvidersConfig, load_providers
 from crm_hygiene.enrich.feedback import apply_feedback, read_ledger, read_reviewed
 from crm_hygiene.enrich.quality import JsonQualityStore
@@ -59,8 +60,7 @@ def planted(export: Path) -> dict[str, dict]:  # type: ignore[type-arg]
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:
-    with path.open() as fh:
-        return list(csv.DictReader(fh))
+    return read_report(path)
 
 
 def test_job_changes_become_review_items_and_relationship_signals(export: Path, api: FakeEnrichmentApi,

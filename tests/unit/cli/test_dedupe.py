@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from crm_hygiene.cli import main
+from crm_hygiene.csvio import read_report
 from tests.unit.dedup.helpers import FIXTURE
 
 FEBRL_LIKE = """rec_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id
@@ -22,8 +22,7 @@ rec-3-dup-0,madeline,masen,54,hoseason st,lakefront,granville,4881,nsw,19081128,
 
 
 def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    return read_report(path)
 
 
 def test_pairs_and_clusters_of_a_crm_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

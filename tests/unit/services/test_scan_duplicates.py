@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crm_hygiene.csvio import read_report
 from crm_hygiene.memory import InMemoryDecisionMemory
 from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.services.dedup.core import ScanDuplicates
@@ -40,8 +41,7 @@ def _export(tmp_path: Path) -> Path:
 
 def _scan(tmp_path: Path, extension: ScanDuplicates) -> tuple[list[dict[str, str]], dict[str, object]]:
     result = scan_export(_export(tmp_path), tmp_path / "out", as_of=AS_OF, extensions=[extension])
-    with (tmp_path / "out" / "queue.csv").open(newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["kind"] == "duplicate"]
+    rows = [r for r in read_report(tmp_path / "out" / "queue.csv") if r["kind"] == "duplicate"]
     return rows, result.summary
 
 

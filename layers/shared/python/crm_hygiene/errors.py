@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One precise problem behind an error, for a caller to act on.
+
+    Attributes:
+        location: Where: a request location (``("body", "value")``) or a field (``("field", "country")``).
+        rule: Which rule it breaks, as a stable name (``"format.country"``, ``"max_length"``).
+        message: The problem in words, for a person.
+    """
+
+    location: tuple[str | int, ...]
+    rule: str
+    message: str
+
 
 class HygieneError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose.
+
+    Its message is ours, never a backend's text (adapters translate those, see
+    ``adapters/aws/errors.py``): the review API shows it to the caller for the error types it maps.
+    """
+
+    details: tuple[Detail, ...] = ()
 
 
 class InputError(HygieneError):
@@ -56,4 +80,26 @@ class Gone(HygieneError):
 
 class InvalidDecision(HygieneError):
     """A reviewer's decision that cannot apply to its item (a merge's primary that is not one of its
-    members); refused before anything changes or the workflow resumes."""
+    members, a value that breaks the standard); refused before anything changes or the workflow resumes.
+
+    ``details`` names each field and rule broken (the review API answers them in its 422 body).
+    """
+
+    def __init__(self, message: str, *, details: Sequence[Detail] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
+
+
+class InvalidRequest(HygieneError):
+    """A request that cannot be served as sent, though well-formed (a paging cursor this system did not
+    issue)."""
+
+
+class BackendError(HygieneError):
+    """A service we depend on failed in a way the caller cannot fix (an AWS call refused, a bad
+    response). The message says which call failed, never the service's text; ``service_code`` is the
+    service's own error code, for the logs."""
+
+    def __init__(self, message: str, *, service_code: str = "") -> None:
+        super().__init__(message)
+        self.service_code = service_code

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound
+from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidRequest, NotFound
 from crm_hygiene.models.alerts import Alert
 from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
@@ -77,6 +77,8 @@ class InMemoryChangeQueue:
             for i in sorted(self.items.values(), key=lambda i: (i.created_at, i.review_id), reverse=True)
             if all(v is None or getattr(i, k) == v for k, v in filters.items())
         ]
+        if cursor is not None and not cursor.isdigit():  # as the DynamoDB queue: only cursors it issued
+            raise InvalidRequest("invalid cursor: pass back the next_cursor of a page, unchanged")
         start = int(cursor or 0)
         page = wanted[start : start + limit]
         return page, (str(start + limit) if start + limit < len(wanted) else None)

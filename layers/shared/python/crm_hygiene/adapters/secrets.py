@@ -47,7 +47,7 @@ class AwsSecretStore:
                     name, max_age=self._max_age, transform="json" if self._field else None
                 )
         except parameters.exceptions.GetParameterError as exc:
-            raise NotFound(f"secret {name!r} could not be read: {exc}") from None
+            raise NotFound(f"secret {name!r} could not be read") from exc
         if self._field:
             value = value.get(self._field) if isinstance(value, dict) else None
         if not isinstance(value, str) or not value:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from crm_hygiene.csvio.formula import restore
 from crm_hygiene.errors import InputError
 
 SAMPLE_SIZE = 64 * 1024
@@ -455,3 +456,11 @@ class CsvReader:
 
     def _error(self, message: str, line: int) -> InputError:
         return InputError(message, path=str(self.path), line=line)
+
+
+def read_report(path: str | Path) -> list[dict[str, str]]:
+    """The rows of a CSV file we wrote for people (queue.csv, pairs.csv, ...; see ``ReportWriter``), each
+    cell as it was before a formula-like one was written as text (a BOM, if an editor added one, is
+    skipped)."""
+    with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+        return [{k: restore(v or "") for k, v in row.items() if k is not None} for row in csv.DictReader(fh)]

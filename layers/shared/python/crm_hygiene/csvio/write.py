@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from crm_hygiene.csvio.formula import neutralize
 from crm_hygiene.csvio.read import Dialect, codec_errors
 
 
@@ -79,8 +81,51 @@ def encodable(value: str, encoding: str) -> bool:
     return True
 
 
+class _RowWriter:
+    """csv.writer for one row at a time, quoting every cell that holds CR or LF, whatever the line end.
+
+    csv's QUOTE_MINIMAL quotes only the characters of the writer's own line terminator: with "\\n" a
+    cell holding a lone CR went out bare, and every reader (a spreadsheet too) starts a new row there,
+    so ``x\\r=HYPERLINK(...)`` put a formula at the start of a row. Each row is formatted with "\\r\\n"
+    (both quoted) and written with the file's own terminator.
+    """
+
+    def __init__(self, fh: TextIO, lineterminator: str, **fmt: Any) -> None:
+        self._fh = fh
+        self._end = lineterminator
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n", **fmt)
+
+    def writerow(self, cells: Iterable[str]) -> None:
+        self._writer.writerow(cells)
+        row = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._fh.write(row[:-2] + self._end)  # one write: a row the file cannot encode is not written
+
+
+class ReportWriter:
+    """Writes a CSV file we compose for people to open (queue, health, pairs, clusters).
+
+    Comma-separated, "\\n" line ends, quoting where needed, and every cell that a spreadsheet would run
+    as a formula written as text (:func:`~crm_hygiene.csvio.formula.neutralize`, OWASP's advice on
+    CSV injection): these files carry values from the CRM and from providers, which anyone can set.
+    """
+
+    def __init__(self, fh: TextIO) -> None:
+        self._writer = _RowWriter(fh, "\n")
+
+    def writerow(self, cells: Iterable[object]) -> None:
+        """Writes one row; ``None`` is an empty cell, anything else its ``str``."""
+        self._writer.writerow([neutralize("" if cell is None else str(cell)) for cell in cells])
+
+
 class CsvWriter:
     """Writes rows in a given dialect, quoting only where needed.
+
+    It writes cells as given: cleaned.csv is the input file given back, byte for byte but for the
+    changes applied, and those are never formulas
+    (:func:`~crm_hygiene.csvio.formula.starts_formula`).
 
     Give it the input's dialect so cleaned output keeps the input's encoding, BOM, delimiter and
     line endings.
@@ -91,11 +136,11 @@ class CsvWriter:
 
     def __init__(self, fh: TextIO, dialect: Dialect) -> None:
         self._dialect = dialect
-        self._writer = csv.writer(
+        self._writer = _RowWriter(
             fh,
+            dialect.lineterminator,
             delimiter=dialect.delimiter,
             quotechar=dialect.quotechar,
-            lineterminator=dialect.lineterminator,
             quoting=csv.QUOTE_MINIMAL,
         )
 

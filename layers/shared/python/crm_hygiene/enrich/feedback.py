@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from crm_hygiene.csvio.formula import restore
 from crm_hygiene.enrich.fields import Values
 from crm_hygiene.enrich.outputs import LedgerEntry, SourceValue
 from crm_hygiene.enrich.quality import FieldQuality, QualityKey, QualityStore
@@ -89,8 +90,8 @@ def read_reviewed(path: str | Path) -> Iterator[dict[str, str]]:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or "status" not in reader.fieldnames:
             raise InputError("a reviewed queue needs a 'status' column", path=str(path), line=1)
-        for row in reader:
-            yield {k: v or "" for k, v in row.items() if k is not None}
+        for row in reader:  # our queue.csv wrote formula-like cells as text: read them back as they were
+            yield {k: restore(v or "") for k, v in row.items() if k is not None}
 
 
 class _Judge:

@@ -3,21 +3,24 @@
 Rules, in order (the first that applies wins):
 
 1. A change that would empty a field is a delete: never applied, ``blocked``.
-2. Conflicting evidence (``change.conflict``): ``blocked`` — the source of truth is unclear.
-3. A person already rejected this exact proposal: ``suppressed``.
-4. No valid standard, or the standard's ``auto_apply`` is off: ``review`` (report only).
-5. A protected field (owner, lifecycle stage, consent, amount, ...): ``review``.
-6. Merges: ``review`` unless the standard enables ``auto_merge``.
-7. The field's rule turns auto-apply off: ``review``.
-8. Enrichment replacing a non-empty value on a field the standard does not let it overwrite: ``review``.
-9. Confidence below the standard's threshold: ``review``.
-10. Otherwise: ``auto``.
+2. A value that would start a spreadsheet formula (``=``, ``+``, ``-``, ``@``, tab, CR; a signed
+   number such as an E.164 phone is a value): ``blocked``, never in the CRM nor in cleaned.csv.
+3. Conflicting evidence (``change.conflict``): ``blocked`` — the source of truth is unclear.
+4. A person already rejected this exact proposal: ``suppressed``.
+5. No valid standard, or the standard's ``auto_apply`` is off: ``review`` (report only).
+6. A protected field (owner, lifecycle stage, consent, amount, ...): ``review``.
+7. Merges: ``review`` unless the standard enables ``auto_merge``.
+8. The field's rule turns auto-apply off: ``review``.
+9. Enrichment replacing a non-empty value on a field the standard does not let it overwrite: ``review``.
+10. Confidence below the standard's threshold: ``review``.
+11. Otherwise: ``auto``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from crm_hygiene.csvio.formula import starts_formula
 from crm_hygiene.models.change import ProposedChange, Verdict
 from crm_hygiene.ports import DecisionMemory
 from crm_hygiene.standard.model import DataStandard
@@ -44,6 +47,8 @@ def decide(
 
     if not change.new_value.strip() and change.kind != "flag":
         return verdict("blocked", "would empty the field: deletes are never applied")
+    if change.kind != "flag" and starts_formula(change.new_value):
+        return verdict("blocked", "the value would start a spreadsheet formula: it is never applied")
     if change.conflict:
         return verdict("blocked", change.conflict)
     if memory is not None and memory.was_rejected(change.change_id):

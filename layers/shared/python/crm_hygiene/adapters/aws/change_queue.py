@@ -9,7 +9,7 @@ from typing import Any
 
 from crm_hygiene.adapters.aws.codec import decode_cursor, encode_cursor
 from crm_hygiene.adapters.aws.errors import aws_errors
-from crm_hygiene.errors import Conflict, NotFound
+from crm_hygiene.errors import BackendError, Conflict, InvalidRequest, NotFound
 from crm_hygiene.models.review import ReviewItem, advance
 from crm_hygiene.types import ChangeStatus, ObjectType
 
@@ -82,6 +82,10 @@ class DynamoChangeQueue:
         }
         request: dict[str, Any] = {"Limit": limit}
         start = decode_cursor(cursor)
+        if start is not None and not (
+            isinstance(start.get("review_id"), str) and all(isinstance(v, str | int) for v in start.values())
+        ):  # the keys a page of this table ends on; anything else was not issued by us
+            raise InvalidRequest("invalid cursor: pass back a page's next_cursor, unchanged")
         if start:
             request["ExclusiveStartKey"] = start
         index = next(((a, i) for a, i in _INDEXES if a in filters), None)
@@ -92,8 +96,15 @@ class DynamoChangeQueue:
             request["FilterExpression"] = " AND ".join(f"#f{i} = :f{i}" for i in range(len(rest)))
             request["ExpressionAttributeNames"] = names
             request["ExpressionAttributeValues"] = values
-        with aws_errors():
-            response = self._query(index, filters, request) if index else self._table.scan(**request)
+        try:
+            with aws_errors():
+                response = self._query(index, filters, request) if index else self._table.scan(**request)
+        except BackendError as exc:
+            if start and exc.service_code == "ValidationException":  # a cursor we did not issue
+                raise InvalidRequest(
+                    "invalid cursor: pass back the next_cursor of a page, unchanged"
+                ) from exc
+            raise
         items = [from_item(x) for x in response.get("Items", [])]
         return items, encode_cursor(response.get("LastEvaluatedKey"))
 

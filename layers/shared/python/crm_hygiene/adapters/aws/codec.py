@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any
 
-from crm_hygiene.errors import HygieneError
+from crm_hygiene.errors import InvalidRequest
 
 
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -21,7 +21,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError):
-        raise HygieneError("invalid cursor") from None
+        raise InvalidRequest("invalid cursor: pass back the next_cursor of a page, unchanged") from None
     if not isinstance(value, dict):
-        raise HygieneError("invalid cursor")
+        raise InvalidRequest("invalid cursor: pass back the next_cursor of a page, unchanged")
     return value

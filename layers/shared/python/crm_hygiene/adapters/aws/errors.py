@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import ClientError
 
-from crm_hygiene.errors import Conflict, Gone, HygieneError, NotFound, Throttled
+from crm_hygiene.errors import BackendError, Conflict, Gone, HygieneError, NotFound, Throttled
 
 _THROTTLED = {
     "ProvisionedThroughputExceededException",
@@ -32,18 +32,22 @@ def code_of(exc: ClientError) -> str:
 
 
 def translate(exc: ClientError) -> HygieneError:
-    """The domain error for an AWS ``ClientError``."""
+    """The domain error for an AWS ``ClientError``, with a message of ours.
+
+    AWS's own message goes nowhere a caller sees it (it named tables, keys and parameters, and the
+    review API answered it in 400s); the error code stays on ``BackendError.service_code`` for logs.
+    """
     code = code_of(exc)
-    message = str(exc.response.get("Error", {}).get("Message", "")) or code
+    operation = str(getattr(exc, "operation_name", "") or "an AWS call")
     if code == "ConditionalCheckFailedException" or code == "TransactionCanceledException":
-        return Conflict(message)
+        return Conflict("the stored item changed since it was read")
     if code in _THROTTLED:
-        return Throttled(message)
+        return Throttled(f"{operation} was throttled; retry shortly")
     if code in _GONE:
-        return Gone(message)
+        return Gone("the workflow is no longer waiting for this task")
     if code in _NOT_FOUND:
-        return NotFound(message)
-    return HygieneError(f"{code}: {message}")
+        return NotFound("the resource does not exist")
+    return BackendError(f"{operation} failed", service_code=code)
 
 
 @contextmanager

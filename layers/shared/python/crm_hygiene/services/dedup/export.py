@@ -6,13 +6,12 @@ matching (and the id column) are kept, as lists of strings. Outputs are written 
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crm_hygiene.csvio import CsvReader, Row, atomic_text
+from crm_hygiene.csvio import CsvReader, ReportWriter, Row, atomic_text
 from crm_hygiene.dedup.config import FieldKind, MatchConfig
 from crm_hygiene.dedup.engine import DedupResult, find_duplicates
 from crm_hygiene.dedup.kinds import infer_kinds
@@ -133,7 +132,7 @@ def evidence_json(result: DedupResult, i: int) -> str:
 def write_pairs(path: str | Path, result: DedupResult, ids: Sequence[str]) -> int:
     """Writes pairs.csv (``id_l, id_r, match_probability, evidence``), strongest first."""
     with atomic_text(path) as fh:
-        out = csv.writer(fh, lineterminator="\n")
+        out = ReportWriter(fh)
         out.writerow(PAIR_COLUMNS)
         for i, (a, b) in enumerate(zip(result.left.tolist(), result.right.tolist(), strict=True)):
             out.writerow((ids[a], ids[b], f"{result.probability[i]:.6f}", evidence_json(result, i)))
@@ -144,7 +143,7 @@ def write_clusters(path: str | Path, result: DedupResult, ids: Sequence[str]) ->
     """Writes clusters.csv (``id, cluster_id``) for every row; the cluster id is its first member's id."""
     labels = result.labels.tolist()
     with atomic_text(path) as fh:
-        out = csv.writer(fh, lineterminator="\n")
+        out = ReportWriter(fh)
         out.writerow(CLUSTER_COLUMNS)
         for rid, label in zip(ids, labels, strict=True):
             out.writerow((rid, ids[label]))

@@ -7,7 +7,6 @@ providers run (they cost nothing), remote ones are counted, never called.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import time
@@ -17,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from crm_hygiene.csvio import CsvReader, atomic_text
+from crm_hygiene.csvio import CsvReader, ReportWriter, atomic_text
 from crm_hygiene.enrich.config import HttpConfig, ProvidersConfig, load_providers
 from crm_hygiene.enrich.directory import iter_records
 from crm_hygiene.enrich.engine import Enricher, RecordResult
@@ -196,7 +195,7 @@ def plan_of(enricher: Enricher) -> dict[str, dict[str, object]]:
 class _Writers:
     def __init__(self, files: Sequence[TextIO]) -> None:
         queue_csv, self.queue_jsonl, self.ledger, self.signals, self.associations = files
-        self.queue = csv.writer(queue_csv, lineterminator="\n")
+        self.queue = ReportWriter(queue_csv)
         self.queue.writerow(QUEUE_COLUMNS)
 
     def write(self, result: RecordResult) -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from crm_hygiene.csvio import CsvReader, CsvWriter, Row, atomic_text, encodable
+from crm_hygiene.csvio import CsvReader, CsvWriter, ReportWriter, Row, atomic_text, encodable, starts_formula
 from crm_hygiene.csvio.records import record_of
 from crm_hygiene.errors import HygieneError, StandardError
 from crm_hygiene.models.change import ProposedChange
@@ -66,13 +66,11 @@ class _Outputs:
     """The open output files of one run."""
 
     def __init__(self, queue_csv: TextIO, queue_jsonl: TextIO, cleaned: CsvWriter, health: TextIO) -> None:
-        import csv
-
-        self.queue = csv.writer(queue_csv, lineterminator="\n")
+        self.queue = ReportWriter(queue_csv)
         self.queue.writerow(QUEUE_COLUMNS)
         self.jsonl = queue_jsonl
         self.cleaned = cleaned
-        self.health = csv.writer(health, lineterminator="\n")
+        self.health = ReportWriter(health)
         self.health.writerow(HEALTH_COLUMNS)
 
 
@@ -97,12 +95,15 @@ def _ragged(row: Row, record: Record, columns: int) -> list[Issue]:
 def _apply(
     cells: list[str], changes: Sequence[ProposedChange], header: HeaderMap, ctx: CheckContext, encoding: str
 ) -> int:
-    """Writes auto changes into the row's cells; never a protected field. Returns cells changed."""
+    """Writes auto changes into the row's cells; never a protected field, never a value that would start
+    a spreadsheet formula. Returns cells changed."""
     changed = 0
     for change in changes:
         pos = header.position.get(change.field)
         if pos is None or pos >= len(cells) or ctx.rules.is_protected(change.field):
             continue  # belt and braces: the policy never lets a protected field through
+        if starts_formula(change.new_value):
+            continue  # nor a formula (policy rule 2): cleaned.csv keeps the input's cells, adds none
         if cells[pos] != change.old_value or not encodable(change.new_value, encoding):
             continue
         cells[pos] = change.new_value
