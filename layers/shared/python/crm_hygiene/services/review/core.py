@@ -74,16 +74,19 @@ def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer:
     if item.change_kind == "merge":
         return _decide_merge(deps, item, decision, reviewer)
     if isinstance(decision, Reject):
-        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note)
+        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note,
+                                        decided_by=reviewer, decided_as="rejected")  # fmt: skip
         deps.memory.remember_rejection(review_id, decision.note or "rejected", reviewer)
     elif isinstance(decision, EditAndApprove):
         if not item.is_change and item.field == "":
             raise Conflict(f"review {review_id} is a row-level finding: there is no field to edit")
         updated = deps.queue.transition(
-            item, "edited", reviewer=reviewer, note=decision.note, final_value=decision.value
-        )
+            item, "edited", reviewer=reviewer, note=decision.note, final_value=decision.value,
+            decided_by=reviewer, decided_as="edited",
+        )  # fmt: skip
     else:
-        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note)
+        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note,
+                                        decided_by=reviewer, decided_as="approved")  # fmt: skip
     _audit_decision(deps.audit, updated, reviewer)
     if updated.change_kind == "enrich" and deps.quality is not None:
         _count_outcome(deps.quality, updated)
@@ -110,7 +113,8 @@ def _decide_merge(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, 
         raise Conflict(f"merge {item.review_id} is not waiting in a workflow yet; try again shortly")
     if isinstance(decision, Reject):
         deps.workflow.fail(item.task_token, "Rejected", decision.note or "rejected by a reviewer")
-        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note)
+        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note,
+                                        decided_by=reviewer, decided_as="rejected")  # fmt: skip
         # by the merge and by each pair in it: no later scan or entry check proposes any of them again
         members = item.proposal.members if item.proposal is not None else ()
         for key in (item.review_id, *pair_keys_of(item.object_type, members)):
@@ -120,7 +124,8 @@ def _decide_merge(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, 
     else:
         approval = MergeApproval(decision="approve", reviewer=reviewer, primary_id=primary)
         deps.workflow.resume(item.task_token, approval.model_dump(mode="json"))
-        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note)
+        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note,
+                                        decided_by=reviewer, decided_as="approved")  # fmt: skip
     _audit_decision(deps.audit, updated, reviewer)
     return updated
 
