@@ -15,6 +15,13 @@ APP: Final = "crm-hygiene"
 POWERTOOLS_SERVICE: Final = "crm-hygiene"
 METRICS_NAMESPACE: Final = "CrmHygiene"
 QUEUE_AGE_METRIC: Final = "QueueOldestAgeSeconds"
+# Application metrics (powertools, namespace METRICS_NAMESPACE, dimension service) the dashboard graphs.
+QUEUE_VOLUME_METRIC: Final = "QueueVolume"  # rows a run queued (scan Finalize)
+HEALTH_METRIC_PREFIX: Final = "HealthMean_"  # + object type (scan Finalize)
+APPLY_FAILED_METRIC: Final = "Apply_failed"  # apply handler, per change that ended failed
+AUDIT_VERIFICATION_METRIC: Final = (
+    "AuditVerificationFailures"  # the audit verify job, per failed verification
+)
 
 # Construct ids of the components (the stack composes these).
 STORAGE: Final = "Storage"

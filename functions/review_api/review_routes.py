@@ -16,7 +16,7 @@ from review_errors import STORE, Unauthenticated, responses
 
 from crm_hygiene.errors import Conflict, Gone, InvalidDecision, InvalidRequest, NotFound
 from crm_hygiene.models.audit import AuditEntry
-from crm_hygiene.models.review import ReviewDecision, ReviewItemView
+from crm_hygiene.models.review import ReviewDecision, ReviewItem, ReviewItemView
 from crm_hygiene.observability import metrics as cloudwatch
 from crm_hygiene.services.review import core as review
 from crm_hygiene.services.review import metrics as figures
@@ -150,7 +150,7 @@ def decide(
     review_id: ReviewId, decision: Annotated[ReviewDecision, Body(openapi_examples=DECISIONS)]
 ) -> ReviewItemView:
     item = review.decide(_deps(), review_id, decision, reviewer())
-    _after_decisions([item.decided_as or item.status], [item.run_id])
+    _after_decisions([item])
     return item.view()
 
 
@@ -163,17 +163,16 @@ def decide(
 def decide_many(request: Annotated[BulkRequest, Body(openapi_examples=BULK)]) -> BulkResult:
     pairs = [(d.review_id, d.decision) for d in request.decisions]
     results = review.decide_many(_deps(), pairs, reviewer())
-    decided = [r for r in results if r.status != "error"]
-    _after_decisions([r.status for r in decided], [_deps().queue.get(r.review_id).run_id for r in decided])
+    _after_decisions([_deps().queue.get(r.review_id) for r in results if r.status != "error"])
     return BulkResult(results=results)
 
 
-def _after_decisions(outcomes: list[str], run_ids: list[str]) -> None:
+def _after_decisions(items: list[ReviewItem]) -> None:
     """Counts the batch's decisions by kind (CloudWatch) and sends its runs' decision figures (SNS)."""
-    for outcome in outcomes:
-        cloudwatch.add_metric(name=figures.decision_metric(outcome), unit=MetricUnit.Count, value=1)
+    for name, count in figures.decision_metrics(items).items():
+        cloudwatch.add_metric(name=name, unit=MetricUnit.Count, value=count)
     deps = _deps()
-    figures.publish_decisions(deps.queue, deps.signals, run_ids)
+    figures.publish_decisions(deps.queue, deps.signals, [i.run_id for i in items])
 
 
 @router.post(

@@ -34,10 +34,24 @@ DECISION_FIGURES = (
 """The figures a measurement event of decisions carries (flat numbers, in this order)."""
 
 
+ON_BLOCKED = "on_blocked"
+
+
 def decision_metric(outcome: str) -> str:
-    """The CloudWatch metric counting decisions of one kind (the review API emits it; the dashboard
-    graphs ``Decisions_approved``, ``Decisions_rejected``, ``Decisions_edited``)."""
+    """The CloudWatch metric counting decisions of one kind, ``Decisions_approved`` / ``_edited`` /
+    ``_rejected``, and ``Decisions_on_blocked`` (``ON_BLOCKED``: decisions on items the policy blocked):
+    the review API emits them; the dashboard graphs them and their rates."""
     return f"Decisions_{outcome}"
+
+
+def decision_metrics(items: Iterable[ReviewItem]) -> Counter[str]:
+    """The decision metrics a batch of decided items adds (name -> count)."""
+    counts: Counter[str] = Counter()
+    for item in items:
+        counts[decision_metric(item.decided_as or item.status)] += 1
+        if item.decision == "blocked":
+            counts[decision_metric(ON_BLOCKED)] += 1
+    return counts
 
 
 def _rate(count: int, total: int) -> float | None:
