@@ -51,6 +51,7 @@ class Monitoring(Construct):
         self._config = config
         self._action = actions.SnsAction(alerts)
         self.alarms: list[cloudwatch.Alarm] = []
+        self._alarm_names: dict[str, str] = {}
         for queue_id, dlq in dlqs.items():
             self._alarm(
                 f"{queue_id}DlqDepth",
@@ -88,10 +89,11 @@ class Monitoring(Construct):
     def _alarm(
         self, alarm_id: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 0
     ) -> None:
+        self._alarm_names[alarm_id] = self._config.names.alarm(names.kebab(alarm_id))
         alarm = cloudwatch.Alarm(
             self,
             alarm_id,
-            alarm_name=self._config.names.alarm(names.kebab(alarm_id)),
+            alarm_name=self._alarm_names[alarm_id],
             alarm_description=description,
             metric=metric,
             threshold=threshold,
@@ -174,9 +176,23 @@ class Monitoring(Construct):
         )
         for row in rows:
             dashboard.add_widgets(*row)
-        dashboard.add_widgets(
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=24),
-        )
+        # By ARN built from the names, not GetAtt: moto's CloudFormation resolves no attribute of an
+        # alarm, and the local stack deploys this same template.
+        stack = cdk.Stack.of(self)
+        by_name = [
+            cloudwatch.Alarm.from_alarm_arn(
+                self,
+                f"{alarm_id}Ref",
+                stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=name,
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                ),
+            )
+            for alarm_id, name in self._alarm_names.items()
+        ]
+        dashboard.add_widgets(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=by_name, width=24))
         return dashboard
 
 
