@@ -71,8 +71,12 @@ def test_demo_loop_auto_approve(local_stack: demo.DemoRun) -> None:
         history = deps.audit.history(item.object_type, item.record_id)
         assert any(e.action == "applied" and e.change_id == item.review_id for e in history)
         assert verify_chain(history) == []
-    # And the run's signals reached SQS subscribers through SNS, one per object type
-    assert {m["object_type"] for m in _receive_all(measurement)} == {"contact", "company", "deal"}
+    # And the run's signals reached SQS subscribers through SNS: scan figures one per object type, and
+    # the whole queue's human-decision figures (none yet)
+    measured = _receive_all(measurement)
+    assert {m["object_type"] for m in measured if m["source"] == "run"} == {"contact", "company", "deal"}
+    [decisions] = [m for m in measured if m["source"] == "decisions"]
+    assert decisions["figures"]["decided_by_people"] == 0
     assert all(m["schema"] == "hygiene_health_score" for m in _receive_all(health))
     # When a reviewer approves everything through the served API, and the schedule fires again
     api = demo.serve(run)
