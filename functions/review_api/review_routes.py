@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,9 +15,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 from review_errors import STORE, Unauthenticated, responses
 
-from crm_hygiene.errors import Conflict, Gone, InvalidDecision, InvalidRequest, NotFound
+from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidDecision, InvalidRequest, NotFound
 from crm_hygiene.models.audit import AuditEntry
 from crm_hygiene.models.review import ReviewDecision, ReviewItem, ReviewItemView
+from crm_hygiene.observability import logger
 from crm_hygiene.observability import metrics as cloudwatch
 from crm_hygiene.services.review import core as review
 from crm_hygiene.services.review import metrics as figures
@@ -150,7 +152,7 @@ def decide(
     review_id: ReviewId, decision: Annotated[ReviewDecision, Body(openapi_examples=DECISIONS)]
 ) -> ReviewItemView:
     item = review.decide(_deps(), review_id, decision, reviewer())
-    _after_decisions([item])
+    _after_decisions(lambda: [item])
     return item.view()
 
 
@@ -163,16 +165,21 @@ def decide(
 def decide_many(request: Annotated[BulkRequest, Body(openapi_examples=BULK)]) -> BulkResult:
     pairs = [(d.review_id, d.decision) for d in request.decisions]
     results = review.decide_many(_deps(), pairs, reviewer())
-    _after_decisions([_deps().queue.get(r.review_id) for r in results if r.status != "error"])
+    _after_decisions(lambda: [_deps().queue.get(r.review_id) for r in results if r.status != "error"])
     return BulkResult(results=results)
 
 
-def _after_decisions(items: list[ReviewItem]) -> None:
-    """Counts the batch's decisions by kind (CloudWatch) and sends its runs' decision figures (SNS)."""
-    for name, count in figures.decision_metrics(items).items():
-        cloudwatch.add_metric(name=name, unit=MetricUnit.Count, value=count)
-    deps = _deps()
-    figures.publish_decisions(deps.queue, deps.signals, [i.run_id for i in items])
+def _after_decisions(decided: Callable[[], list[ReviewItem]]) -> None:
+    """Counts the batch's decisions by kind (CloudWatch) and sends its runs' decision figures (SNS).
+    The decisions are made by now: figures that cannot be read or sent never turn them into an error."""
+    try:
+        items = decided()
+        for name, count in figures.decision_metrics(items).items():
+            cloudwatch.add_metric(name=name, unit=MetricUnit.Count, value=count)
+        deps = _deps()
+        figures.publish_decisions(deps.queue, deps.signals, [i.run_id for i in items])
+    except HygieneError as exc:
+        logger.warning("decision figures not sent", extra={"error": type(exc).__name__})
 
 
 @router.post(

@@ -11,6 +11,7 @@ import httpx
 
 from crm_hygiene.local import demo
 from crm_hygiene.models.audit import verify_chain
+from crm_hygiene.models.signals import MeasurementSignal
 from crm_hygiene.webhooks.signature import sign_v3
 
 
@@ -75,8 +76,8 @@ def test_demo_loop_auto_approve(local_stack: demo.DemoRun) -> None:
     # the whole queue's human-decision figures (none yet)
     measured = _receive_all(measurement)
     assert {m["object_type"] for m in measured if m["source"] == "run"} == {"contact", "company", "deal"}
-    [decisions] = [m for m in measured if m["source"] == "decisions"]
-    assert decisions["figures"]["decided_by_people"] == 0
+    [decisions] = [MeasurementSignal.model_validate(m) for m in measured if m["source"] == "decisions"]
+    assert decisions.run_id == "" and decisions.figures["decided_by_people"] == 0
     assert all(m["schema"] == "hygiene_health_score" for m in _receive_all(health))
     # When a reviewer approves everything through the served API, and the schedule fires again
     api = demo.serve(run)
