@@ -15,6 +15,13 @@ APP: Final = "crm-hygiene"
 POWERTOOLS_SERVICE: Final = "crm-hygiene"
 METRICS_NAMESPACE: Final = "CrmHygiene"
 QUEUE_AGE_METRIC: Final = "QueueOldestAgeSeconds"
+# Application metrics (powertools, namespace METRICS_NAMESPACE, dimension service) the dashboard graphs.
+QUEUE_VOLUME_METRIC: Final = "QueueVolume"  # rows a run queued (scan Finalize)
+HEALTH_METRIC_PREFIX: Final = "HealthMean_"  # + object type (scan Finalize)
+APPLY_FAILED_METRIC: Final = "Apply_failed"  # apply handler, per change that ended failed
+AUDIT_VERIFICATION_METRIC: Final = (
+    "AuditVerificationFailures"  # the audit verify job, per failed verification
+)
 
 # Construct ids of the components (the stack composes these).
 STORAGE: Final = "Storage"
@@ -84,6 +91,7 @@ ENV_STANDARD_PARAMETER: Final = "STANDARD_PARAMETER"
 ENV_SCAN_PARTITIONS: Final = "SCAN_PARTITIONS"
 ENV_SNAPSHOT_BUCKET: Final = "SNAPSHOT_BUCKET"
 ENV_PROVIDERS_PARAMETER: Final = "PROVIDERS_PARAMETER"
+ENV_DEAD_LETTER_QUEUE_URLS: Final = "DEAD_LETTER_QUEUE_URLS"
 
 # Which environment variable names which topic (keys of SIGNAL_TOPICS plus the alerts topic).
 TOPIC_ENV: Final = {

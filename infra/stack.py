@@ -9,6 +9,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from infra import names
+from infra.components.access import ACCESS
 from infra.components.api import ReviewApi
 from infra.components.functions import Functions
 from infra.components.merge_workflow import MergeWorkflow
@@ -56,9 +57,9 @@ class CrmHygieneStack(cdk.Stack):
             alerts=signals.alerts,
             alerts_key=signals.key,
         )
-        merge.grant_start(fns[names.SCAN_FN])
-        merge.grant_start(fns[names.ENTRY_SCAN_FN])
-        merge.grant_task_response(fns[names.REVIEW_API_FN])
+        for function_id, access in ACCESS.items():
+            if access.merge_workflow:
+                merge.grant(fns[function_id], *access.merge_workflow)
         api = ReviewApi(
             self,
             names.API,

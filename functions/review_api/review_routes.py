@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,13 +11,17 @@ from aws_lambda_powertools.event_handler.openapi.models import Example
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 from review_errors import STORE, Unauthenticated, responses
 
-from crm_hygiene.errors import Conflict, Gone, InvalidDecision, InvalidRequest, NotFound
+from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidDecision, InvalidRequest, NotFound
 from crm_hygiene.models.audit import AuditEntry
-from crm_hygiene.models.review import ReviewDecision, ReviewItemView
+from crm_hygiene.models.review import ReviewDecision, ReviewItem, ReviewItemView
+from crm_hygiene.observability import logger
+from crm_hygiene.observability import metrics as cloudwatch
 from crm_hygiene.services.review import core as review
+from crm_hygiene.services.review import metrics as figures
 from crm_hygiene.services.review.core import DecisionResult, ReviewDeps
 from crm_hygiene.services.review.vocabulary import Vocabulary, vocabulary
 from crm_hygiene.types import ChangeStatus, ObjectType, QueueKind
@@ -146,7 +151,9 @@ def get_review(review_id: ReviewId) -> ReviewDetail:
 def decide(
     review_id: ReviewId, decision: Annotated[ReviewDecision, Body(openapi_examples=DECISIONS)]
 ) -> ReviewItemView:
-    return review.decide(_deps(), review_id, decision, reviewer()).view()
+    item = review.decide(_deps(), review_id, decision, reviewer())
+    _after_decisions(lambda: [item])
+    return item.view()
 
 
 @router.post(
@@ -157,7 +164,22 @@ def decide(
 )
 def decide_many(request: Annotated[BulkRequest, Body(openapi_examples=BULK)]) -> BulkResult:
     pairs = [(d.review_id, d.decision) for d in request.decisions]
-    return BulkResult(results=review.decide_many(_deps(), pairs, reviewer()))
+    results = review.decide_many(_deps(), pairs, reviewer())
+    _after_decisions(lambda: [_deps().queue.get(r.review_id) for r in results if r.status != "error"])
+    return BulkResult(results=results)
+
+
+def _after_decisions(decided: Callable[[], list[ReviewItem]]) -> None:
+    """Counts the batch's decisions by kind (CloudWatch) and sends its runs' decision figures (SNS).
+    The decisions are made by now: figures that cannot be read or sent never turn them into an error."""
+    try:
+        items = decided()
+        for name, count in figures.decision_metrics(items).items():
+            cloudwatch.add_metric(name=name, unit=MetricUnit.Count, value=count)
+        deps = _deps()
+        figures.publish_decisions(deps.queue, deps.signals, [i.run_id for i in items])
+    except HygieneError as exc:
+        logger.warning("decision figures not sent", extra={"error": type(exc).__name__})
 
 
 @router.post(
@@ -189,7 +211,7 @@ def rollback_run(run_id: RunId) -> BulkResult:
 def metrics(
     run_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)] = None,
 ) -> dict[str, Any]:
-    return review.metrics(_deps(), run_id)
+    return figures.figures(_deps().queue, run_id, failures=_deps().failures)
 
 
 @router.get(

@@ -31,6 +31,13 @@ def lambda_handler(
         metrics.add_metric(
             name="QueueOldestAgeSeconds", unit="Seconds", value=summary["queue_oldest_age_seconds"]
         )
+        objects = summary["objects"].items()
+        metrics.add_metric(name="QueueVolume", unit="Count", value=sum(f["queue_volume"] for _, f in objects))
+        for object_type, figures in objects:  # the dashboard's health graph
+            if figures["health"].get("mean") is not None:
+                metrics.add_metric(
+                    name=f"HealthMean_{object_type}", unit="None", value=figures["health"]["mean"]
+                )
         return summary
     part = task.partition()
     logger.append_keys(run_id=part.run_id, object_type=part.object_type, segment=part.segment)

@@ -1,7 +1,8 @@
 """The Lambda functions: one ``HygieneFunction`` construct for all of them, and who may touch what.
 
-Every permission is a ``grant_*`` on the resource (or ``iam.Grant`` where CDK's grant is broader
-than we want, as on the audit archive). The only ``"*"`` resources are the ones AWS requires
+Every permission is a grant on the resource of exactly the actions the function's code calls
+(``infra/components/access.py``; never CDK's ``grant_read_write_data``, which adds DeleteItem and
+BatchWriteItem nobody calls). The only ``"*"`` resources are the ones AWS requires
 (X-Ray's PutTraceSegments/PutTelemetryRecords), acknowledged for cdk-nag with that reason; the infra
 tests check that no other action ever lands on ``"*"``.
 """
@@ -18,12 +19,19 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from crm_hygiene.settings import AlertsEnv
+from crm_hygiene.settings import AlertsEnv, CrmEnv, EnvModel, ProvidersEnv, StandardEnv
 from infra import nag, names
+from infra.components.access import (
+    ACCESS,
+    GET_PARAMETER,
+    GET_SECRET_VALUE,
+    QUEUE_ATTRIBUTES,
+    SEND_MESSAGE,
+    Access,
+)
 from infra.components.specs import SPECS, FunctionSpec, environment_of
 from infra.components.storage import Storage
 from infra.config import LOG_RETENTION_DAYS, StackConfig
@@ -187,6 +195,7 @@ class Functions(Construct):
         env |= config.crm_secrets
         if config.hubspot_app_id:
             env[names.ENV_HUBSPOT_APP_ID] = config.hubspot_app_id
+        env[names.ENV_DEAD_LETTER_QUEUE_URLS] = " ".join(dlq.queue_url for dlq in queues.dlqs.values())
         if config.standard_parameter:
             env[names.ENV_STANDARD_PARAMETER] = config.standard_parameter
         if storage.snapshot_bucket is not None:
@@ -225,128 +234,70 @@ class Functions(Construct):
             )
 
     def _grant_data(self, queues: Queues) -> None:
-        t = self._storage.table
-        read, write = "read", "read_write"
-        access: dict[str, dict[str, str]] = {
-            names.SCAN_FN: {
-                names.CRM_TABLE: read,
-                names.CHANGE_QUEUE_TABLE: write,
-                names.HEALTH_TABLE: write,
-                names.MATCH_INDEX_TABLE: write,
-                names.DECISION_MEMORY_TABLE: read,
-            },
-            names.ENTRY_SCAN_FN: {
-                names.CRM_TABLE: read,
-                names.CHANGE_QUEUE_TABLE: write,
-                names.HEALTH_TABLE: write,
-                names.MATCH_INDEX_TABLE: write,
-                names.DECISION_MEMORY_TABLE: read,
-                names.IDEMPOTENCY_TABLE: write,
-            },
-            names.WEBHOOK_FN: {names.IDEMPOTENCY_TABLE: write},
-            names.ENRICH_FN: {
-                names.CRM_TABLE: read,
-                names.CHANGE_QUEUE_TABLE: write,
-                names.HEALTH_TABLE: write,  # provider quality counters
-                names.DECISION_MEMORY_TABLE: read,
-                names.IDEMPOTENCY_TABLE: write,
-            },
-            names.APPLY_FN: {
-                names.CRM_TABLE: write,
-                names.CHANGE_QUEUE_TABLE: write,
-                names.HEALTH_TABLE: write,
-                names.DECISION_MEMORY_TABLE: read,
-                names.IDEMPOTENCY_TABLE: write,
-            },
-            names.REVIEW_API_FN: {
-                names.CRM_TABLE: write,
-                names.CHANGE_QUEUE_TABLE: write,
-                names.HEALTH_TABLE: write,  # review outcomes teach provider quality
-                names.DECISION_MEMORY_TABLE: write,
-            },
-            names.MERGE_REVIEW_FN: {names.CHANGE_QUEUE_TABLE: write},
-        }
-        for function_id, tables in access.items():
-            for table_id, mode in tables.items():
-                self._grant_table(self[function_id], t(table_id), mode)
-        audit_writers = (
-            names.SCAN_FN,
-            names.ENTRY_SCAN_FN,
-            names.ENRICH_FN,
-            names.APPLY_FN,
-            names.REVIEW_API_FN,
-            names.MERGE_REVIEW_FN,
-        )
-        for function_id in audit_writers:
-            self._storage.grant_audit_append(self[function_id])
-        self._grant_sends(queues)
-        self._grant_publish()
-        self._grant_secrets()
-
-    def _grant_table(self, fn: HygieneFunction, table: ddb.Table, mode: str) -> None:
-        if mode == "read":
-            table.grant_read_data(fn.grantee)
-        else:
-            table.grant_read_write_data(fn.grantee)
-        if _has_indexes(table):
-            nag.wildcard_resource(fn, f"{nag.ref(table)}/index/*", INDEX_REASON)
-
-    def _grant_sends(self, queues: Queues) -> None:
-        sends: dict[str, tuple[sqs.Queue, ...]] = {
-            names.SCAN_FN: (queues.apply, queues.enrich),
-            names.ENTRY_SCAN_FN: (queues.apply, queues.enrich),
-            names.WEBHOOK_FN: (queues.scan_requests,),
-            names.ENRICH_FN: (queues.apply,),
-            names.REVIEW_API_FN: (queues.apply,),
-        }
-        for function_id, targets in sends.items():
-            for queue in targets:
-                queue.grant_send_messages(self[function_id].grantee)
-        if self._storage.snapshot_bucket is not None:
-            self._storage.grant_snapshot_write(self[names.SCAN_FN])
-
-    def _grant_publish(self) -> None:
-        publishers = {
-            # Finalize publishes provider quality after every run
-            names.SCAN_FN: ("HealthTopic", "MeasurementTopic", "RelationshipTopic", "ProviderQualityTopic"),
-            names.ENTRY_SCAN_FN: ("HealthTopic",),
-            names.ENRICH_FN: ("RelationshipTopic",),  # job changes found while enriching
-            names.APPLY_FN: ("HealthTopic", "MeasurementTopic", "RelationshipTopic"),
-            names.REVIEW_API_FN: ("ProviderQualityTopic", "MeasurementTopic"),
-        }
-        for function_id, topic_ids in publishers.items():
-            for topic_id in topic_ids:
-                self._signals.grant_publish(self[function_id], topic_id)
+        """Exactly the actions of ``ACCESS`` (infra/components/access.py): what each function's code calls."""
+        for function_id, access in ACCESS.items():
+            self._grant_access(self[function_id], access, queues)
         # Every function whose settings read the alerts topic raises alerts on it (``AlertSink``).
         for function_id, spec in SPECS.items():
             if issubclass(spec.settings, AlertsEnv):
                 self._signals.grant_publish(self[function_id], names.ALERTS_TOPIC)
+        self._grant_secrets()
+
+    def _grant_access(self, fn: HygieneFunction, access: Access, queues: Queues) -> None:
+        for table_id, actions in access.tables.items():
+            table = self._storage.table(table_id)
+            table.grant(fn.grantee, *actions)
+            if _has_indexes(table):
+                nag.wildcard_resource(fn, f"{nag.ref(table)}/index/*", INDEX_REASON)
+        if access.audit:
+            self._storage.grant_audit_append(fn)
+        for queue_id in access.sends:
+            queues.queues[queue_id].grant(fn.grantee, SEND_MESSAGE)
+        if access.dead_letter_depth:
+            for dlq in queues.dlqs.values():
+                dlq.grant(fn.grantee, QUEUE_ATTRIBUTES)
+        if access.snapshot:
+            self._storage.grant_snapshot_write(fn)
+        for topic_id in access.publishes:
+            self._signals.grant_publish(fn, topic_id)
 
     def _grant_secrets(self) -> None:
+        """Secrets and parameters follow the settings: a function reads the ones its model names, with
+        the one call it makes (powertools' ``get_secret`` / ``get_parameter``), not CDK's
+        ``grant_read`` (which adds DescribeSecret, GetParameters, GetParameterHistory, ...)."""
         config = self._config
         webhook_secret = secretsmanager.Secret.from_secret_name_v2(
             self, "WebhookSecret", config.webhook_secret
         )
-        webhook_secret.grant_read(self[names.WEBHOOK_FN].grantee)
-        crm_readers = (
-            names.SCAN_FN,
-            names.ENTRY_SCAN_FN,
-            names.ENRICH_FN,
-            names.APPLY_FN,
-            names.REVIEW_API_FN,
-        )
+        _grant_secret_value(webhook_secret, self[names.WEBHOOK_FN])
+        crm_readers = [f for f, spec in SPECS.items() if issubclass(spec.settings, CrmEnv)]
         for variable, secret_name in config.crm_secrets.items():
             token = secretsmanager.Secret.from_secret_name_v2(self, f"CrmSecret{variable}", secret_name)
             for function_id in crm_readers:
-                token.grant_read(self[function_id].grantee)
+                _grant_secret_value(token, self[function_id])
+        parameters: list[tuple[ssm.IStringParameter, type[EnvModel]]] = []
         if config.standard_parameter:
             standard = ssm.StringParameter.from_string_parameter_name(
                 self, "StandardParameter", config.standard_parameter
             )
-            for function_id in crm_readers:
-                standard.grant_read(self[function_id].grantee)
+            parameters.append((standard, StandardEnv))
         if self.providers is not None:
-            self.providers.grant_read(self[names.ENRICH_FN].grantee)
+            parameters.append((self.providers, ProvidersEnv))
+        for parameter, reader in parameters:
+            for function_id, spec in SPECS.items():
+                if issubclass(spec.settings, reader):
+                    iam.Grant.add_to_principal(
+                        grantee=self[function_id].grantee,
+                        actions=[GET_PARAMETER],
+                        resource_arns=[parameter.parameter_arn],
+                    )
+
+
+def _grant_secret_value(secret: secretsmanager.ISecret, fn: HygieneFunction) -> None:
+    # A secret imported by name has a partial ARN: the real one ends in "-" and six random characters.
+    iam.Grant.add_to_principal(
+        grantee=fn.grantee, actions=[GET_SECRET_VALUE], resource_arns=[f"{secret.secret_arn}-??????"]
+    )
 
 
 def _has_indexes(table: ddb.Table) -> bool:

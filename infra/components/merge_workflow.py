@@ -4,10 +4,13 @@
        └─no──▶ AwaitReview (waitForTaskToken, timeout) ─approved─▶ Merge
                   ├─ Rejected ──────▶ RememberRejection (DynamoDB PutItem) ─▶ Rejected
                   └─ States.Timeout ─▶ Escalate (SNS alerts) ─▶ Expired
-       Merge fails after its retries ─▶ MergeFailed
+       Merge (after its retries) or AwaitReview fails ─▶ MergeFailedAlert (SNS alerts) ─▶ MergeFailed
 
 The task token goes to the merge-review function, which stores it on the change-queue item; only
-the review API may answer it (``grant_task_response``), so a token never leaves the server.
+the review API may answer it (``states:SendTask*``, infra/components/access.py), so a token never
+leaves the server. A failed execution publishes one ``merge_failed`` alert (the ``Alert`` model's
+shape, ids only: no error cause, which may quote record values) and then fails, so the workflow
+failure alarm counts it too.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from crm_hygiene.types import ALERT_MEANINGS
 from infra import names
 from infra.components.functions import HygieneFunction
 from infra.components.workflow import acknowledge_invoke, state_machine
@@ -28,6 +32,7 @@ from infra.config import StackConfig
 REJECTED = "Rejected"
 THROTTLE_ERRORS = ["Throttled", "Lambda.TooManyRequestsException"]
 AUTO_DECISION = {"decision": "approve", "reviewer": "policy:auto_merge"}
+MERGE_FAILED_SUBJECT = f"crm-hygiene high: {ALERT_MEANINGS['merge_failed']}"[:100]
 
 
 class MergeWorkflow(Construct):
@@ -46,10 +51,12 @@ class MergeWorkflow(Construct):
         alerts_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
-        merge = self._merge(apply_fn)
+        failed = self._merge_failed(alerts)
+        merge = self._merge(apply_fn, failed)
         await_review = self._await_review(config, merge_review_fn)
         await_review.add_catch(self._remember(decision_memory), errors=[REJECTED], result_path="$.error")
         await_review.add_catch(self._escalate(alerts), errors=[sfn.Errors.TIMEOUT], result_path="$.error")
+        await_review.add_catch(failed, errors=[sfn.Errors.ALL], result_path="$.error")
         await_review.next(merge)
         auto = sfn.Pass(
             self, "AutoApprove", result=sfn.Result.from_object(AUTO_DECISION), result_path="$.decision"
@@ -73,12 +80,10 @@ class MergeWorkflow(Construct):
         acknowledge_invoke(self.state_machine, merge_review_fn)
         acknowledge_invoke(self.state_machine, apply_fn)
 
-    def grant_start(self, fn: HygieneFunction) -> None:
-        self.state_machine.grant_start_execution(fn.grantee)
-
-    def grant_task_response(self, fn: HygieneFunction) -> None:
-        """SendTaskSuccess/Failure/Heartbeat on this workflow only: give it to the review API alone."""
-        self.state_machine.grant_task_response(fn.grantee)
+    def grant(self, fn: HygieneFunction, *actions: str) -> None:
+        """``actions`` on this workflow only (``infra/components/access.py`` says who gets which: the
+        task responses go to the review API alone)."""
+        self.state_machine.grant(fn.grantee, *actions)
 
     def _await_review(self, config: StackConfig, fn: HygieneFunction) -> tasks.LambdaInvoke:
         return tasks.LambdaInvoke(
@@ -98,7 +103,37 @@ class MergeWorkflow(Construct):
             result_path="$.decision",
         )
 
-    def _merge(self, fn: HygieneFunction) -> tasks.LambdaInvoke:
+    def _merge_failed(self, alerts: sns.ITopic) -> sfn.IChainable:
+        """One ``merge_failed`` alert, then the execution fails."""
+        publish = tasks.SnsPublish(
+            self,
+            "MergeFailedAlert",
+            topic=alerts,
+            subject=MERGE_FAILED_SUBJECT,
+            message=sfn.TaskInput.from_object(
+                {
+                    "kind": "merge_failed",
+                    "severity": "high",
+                    "summary": "the merge workflow failed; the execution's history says at which step",
+                    "review_id.$": "$.review_id",
+                    "run_id.$": "$.run_id",
+                    "execution.$": "$$.Execution.Id",
+                    "at.$": "$$.State.EnteredTime",
+                }
+            ),
+            message_attributes={
+                "kind": tasks.MessageAttribute(value="merge_failed"),
+                "severity": tasks.MessageAttribute(value="high"),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        return publish.next(
+            sfn.Fail(
+                self, "MergeFailed", error="MergeFailed", cause="The merge workflow failed (see the alert)"
+            )
+        )
+
+    def _merge(self, fn: HygieneFunction, failed: sfn.IChainable) -> tasks.LambdaInvoke:
         merge = tasks.LambdaInvoke(
             self,
             "Merge",
@@ -118,13 +153,7 @@ class MergeWorkflow(Construct):
         merge.add_retry(
             errors=THROTTLE_ERRORS, interval=cdk.Duration.seconds(5), backoff_rate=2, max_attempts=5
         )
-        merge.add_catch(
-            sfn.Fail(
-                self, "MergeFailed", error="MergeFailed", cause="The CRM merge failed after its retries"
-            ),
-            errors=[sfn.Errors.ALL],
-            result_path="$.error",
-        )
+        merge.add_catch(failed, errors=[sfn.Errors.ALL], result_path="$.error")
         merge.next(sfn.Succeed(self, "Merged"))
         return merge
 

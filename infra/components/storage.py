@@ -16,7 +16,8 @@ from infra.tables import TABLES, TableSpec
 # The only actions any function gets on the audit log. Never Update/Delete/BatchWrite/PartiQL
 # writes on the table, never DeleteObject*, PutObjectRetention, PutObjectLegalHold or
 # BypassGovernanceRetention on the archive (the infra tests enforce both).
-AUDIT_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
+# (No GetItem: the audit log reads a chain's last entry and histories with Query; issue 10.)
+AUDIT_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query")
 AUDIT_OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject")
 AUDIT_PREFIX = "audit/"
 SNAPSHOT_ACTIONS = ("s3:PutObject", "s3:GetObject")

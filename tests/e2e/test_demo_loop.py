@@ -11,6 +11,7 @@ import httpx
 
 from crm_hygiene.local import demo
 from crm_hygiene.models.audit import verify_chain
+from crm_hygiene.models.signals import MeasurementSignal
 from crm_hygiene.webhooks.signature import sign_v3
 
 
@@ -71,8 +72,12 @@ def test_demo_loop_auto_approve(local_stack: demo.DemoRun) -> None:
         history = deps.audit.history(item.object_type, item.record_id)
         assert any(e.action == "applied" and e.change_id == item.review_id for e in history)
         assert verify_chain(history) == []
-    # And the run's signals reached SQS subscribers through SNS, one per object type
-    assert {m["object_type"] for m in _receive_all(measurement)} == {"contact", "company", "deal"}
+    # And the run's signals reached SQS subscribers through SNS: scan figures one per object type, and
+    # the whole queue's human-decision figures (none yet)
+    measured = _receive_all(measurement)
+    assert {m["object_type"] for m in measured if m["source"] == "run"} == {"contact", "company", "deal"}
+    [decisions] = [MeasurementSignal.model_validate(m) for m in measured if m["source"] == "decisions"]
+    assert decisions.run_id == "" and decisions.figures["decided_by_people"] == 0
     assert all(m["schema"] == "hygiene_health_score" for m in _receive_all(health))
     # When a reviewer approves everything through the served API, and the schedule fires again
     api = demo.serve(run)

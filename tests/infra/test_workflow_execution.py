@@ -15,6 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from crm_hygiene.models.alerts import Alert
 from tests.infra.conftest import Synth
 from tests.infra.template_tools import definition
 
@@ -129,6 +130,50 @@ def test_an_expired_review_is_escalated_to_the_alerts_topic(synth, aws):
     [message] = sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"])["Messages"]
     body = json.loads(message["Body"])
     assert (body["signal"], body["review_id"], body["run_id"]) == ("merge_review_expired", "rev-2", "run-1")
+
+
+def test_a_failed_merge_publishes_one_merge_failed_alert_and_fails(synth, aws):
+    # Given a subscriber on the alerts topic and a Merge step that fails (a DynamoDB read of a table
+    # that does not exist stands in for the apply function, which needs the local stack's executor)
+    topic = boto3.client("sns").create_topic(Name=TOPIC)["TopicArn"]
+    sqs = boto3.client("sqs")
+    queue = sqs.create_queue(QueueName="ops")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    boto3.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                                  Attributes={"RawMessageDelivery": "true"})  # fmt: skip
+    states = _states(synth, "MergeWorkflow")
+    failing = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Parameters": {"TableName": "missing", "Key": {"key": {"S": "x"}}},
+        "Catch": states["Merge"]["Catch"],
+        "End": True,
+    }
+    sfn = boto3.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="merge-fails",
+        definition=json.dumps({"StartAt": "Merge", "States": {"Merge": failing, **{
+            k: states[k] for k in ("MergeFailedAlert", "MergeFailed")}}}),
+        roleArn="arn:aws:iam::123456789012:role/test",
+    )["stateMachineArn"]  # fmt: skip
+    # When it runs
+    execution = sfn.start_execution(stateMachineArn=arn, name="merge-9", input=json.dumps(
+        {"review_id": "merge-9", "run_id": "run-1", "proposal": {"members": ["a@example.com"]}}))["executionArn"]  # fmt: skip
+    for _ in range(200):
+        if sfn.describe_execution(executionArn=execution)["status"] != "RUNNING":
+            break
+        time.sleep(0.02)
+    # Then the execution fails, and exactly one alert says which merge, in the Alert model's shape
+    assert sfn.describe_execution(executionArn=execution)["status"] == "FAILED"
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    [message] = messages["Messages"]
+    alert = Alert.model_validate_json(message["Body"])
+    assert (alert.kind, alert.review_id, alert.run_id) == ("merge_failed", "merge-9", "run-1")
+    assert alert.execution == execution
+    assert "example.com" not in message["Body"]  # ids only: nothing of the proposal's records
+    assert message["MessageAttributes"]["kind"]["StringValue"] == "merge_failed"
 
 
 @pytest.mark.parametrize(("given", "expected"), [({}, "exec-7"), ({"run_id": "weekly-1"}, "weekly-1")])

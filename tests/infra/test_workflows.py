@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -99,7 +100,25 @@ def test_merge_retries_throttling_and_fails_visibly(merge):
     assert {"review_id.$", "run_id.$", "proposal.$", "decision.$"} <= set(state["Parameters"])
     retried = {e for r in state["Retry"] for e in r["ErrorEquals"]}
     assert {"Throttled", "Lambda.TooManyRequestsException"} <= retried
-    assert merge[_catch(state, "States.ALL")]["Type"] == "Fail"
+    assert _catch(state, "States.ALL") == "MergeFailedAlert"
+
+
+@pytest.mark.parametrize("step", ["Merge", "AwaitReview"])
+def test_a_failed_merge_step_raises_one_alert_with_ids_only_then_fails(synth, merge, step):
+    # Given any failure of a merge step (after Merge's retries; after AwaitReview's Rejected/Timeout)
+    assert _catch(merge[step], "States.ALL") == "MergeFailedAlert"
+    assert merge[step]["Catch"][-1]["ErrorEquals"] == ["States.ALL"]
+    alert = merge["MergeFailedAlert"]
+    # Then it publishes to the alerts topic in the Alert model's shape, ids only (no error cause)
+    [topic] = [k for k in synth.of_type("AWS::SNS::Topic") if "Alerts" in k]
+    assert alert["Resource"].endswith(":states:::sns:publish")
+    assert alert["Parameters"]["TopicArn"] == "${" + topic + "}"
+    message = alert["Parameters"]["Message"]
+    assert (message["kind"], message["severity"]) == ("merge_failed", "high")
+    assert {k for k in message if k.endswith(".$")} == {"review_id.$", "run_id.$", "execution.$", "at.$"}
+    assert "$.error" not in json.dumps(message)
+    # And the execution then fails (the workflow-failure alarm counts it too)
+    assert merge[alert["Next"]]["Type"] == "Fail"
 
 
 # ---- scan -------------------------------------------------------------------------------------------

@@ -200,6 +200,16 @@ class AlertSink(Protocol):
     def raise_alerts(self, alerts: Sequence[Alert]) -> None: ...
 
 
+class FailureFigures(Protocol):
+    """What failed and is still there to look at, read from where it lies (dead-letter queues, the
+    merge workflow's failed executions): figures for the console, not a log of alerts."""
+
+    def counts(self) -> dict[str, Any]:
+        """``dead_letters`` (int), ``dead_letters_by_queue`` (name -> int), ``failed_merges`` (int);
+        a figure the deployment cannot read is absent."""
+        ...
+
+
 class WorkQueue(Protocol):
     """A queue of work messages (SQS)."""
 

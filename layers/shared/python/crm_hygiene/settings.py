@@ -86,13 +86,29 @@ class MergeWorkflowEnv(EnvModel):
     merge_workflow_arn: str = Field(alias="MERGE_WORKFLOW_ARN", min_length=1)
 
 
-class SignalsEnv(EnvModel):
+class MeasurementEnv(EnvModel):
+    """The measurement topic alone (the review API sends the figures of each decision batch)."""
+
+    topic_measurement_arn: str = Field(alias="TOPIC_MEASUREMENT_ARN", min_length=1)
+
+
+class SignalsEnv(MeasurementEnv):
     """The four signal topics (one ``SignalBus`` publishes to whichever a signal belongs to)."""
 
     topic_health_arn: str = Field(alias="TOPIC_HEALTH_ARN", min_length=1)
     topic_relationship_arn: str = Field(alias="TOPIC_RELATIONSHIP_ARN", min_length=1)
     topic_provider_quality_arn: str = Field(alias="TOPIC_PROVIDER_QUALITY_ARN", min_length=1)
-    topic_measurement_arn: str = Field(alias="TOPIC_MEASUREMENT_ARN", min_length=1)
+
+
+class DeadLettersEnv(EnvModel):
+    """The dead-letter queues whose depth the console shows (space-separated queue URLs)."""
+
+    dead_letter_queue_urls: str = Field(default="", alias="DEAD_LETTER_QUEUE_URLS")
+
+    @property
+    def dead_letter_queues(self) -> dict[str, str]:
+        """Queue name (the URL's last segment) -> URL."""
+        return {url.rstrip("/").rsplit("/", 1)[-1]: url for url in self.dead_letter_queue_urls.split()}
 
 
 class AlertsEnv(EnvModel):
@@ -177,7 +193,16 @@ class ApplySettings(CrmEnv, ChangeQueueEnv, AuditEnv, StandardEnv, AlertsEnv):
 
 
 class ReviewApiSettings(
-    CrmEnv, ChangeQueueEnv, AuditEnv, DecisionMemoryEnv, HealthEnv, ApplyQueueEnv, MergeWorkflowEnv, AlertsEnv
+    CrmEnv,
+    ChangeQueueEnv,
+    AuditEnv,
+    DecisionMemoryEnv,
+    HealthEnv,
+    ApplyQueueEnv,
+    MergeWorkflowEnv,
+    AlertsEnv,
+    MeasurementEnv,
+    DeadLettersEnv,
 ):
     """The review API function."""
 
@@ -204,6 +229,7 @@ class PipelineSettings(
     ProvidersEnv,
     ScanPlanEnv,
     WebhookEnv,
+    DeadLettersEnv,
 ):
     """Everything the stack's functions read together: for tools that talk to the whole stack (the
     local demo, tests), never a function's own settings."""

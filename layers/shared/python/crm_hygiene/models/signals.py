@@ -95,10 +95,14 @@ class ProviderQualitySignal(_Signal):
 
 
 class MeasurementSignal(_Signal):
-    """The run's measurement figures (queue volume, approval / blocked / rework rates, ...)."""
+    """Measurement figures: a run's scan figures per object type (``source`` "run": queue volume,
+    auto-apply / review / blocked shares of the proposals), or the human-decision figures of a run
+    (``source`` "decisions": decided_by_people, approval / rejection / rework / blocked rates over
+    human decisions only), sent after each decision batch and after each run."""
 
     schema_name: Literal["measurement"] = Field(default="measurement", alias="schema")
     object_type: ObjectType | None = None
+    source: Literal["run", "decisions"] = "run"
     figures: dict[str, float | int | None]
 
 

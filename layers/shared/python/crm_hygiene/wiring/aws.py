@@ -33,6 +33,7 @@ from crm_hygiene.settings import (
     AuditEnv,
     ChangeQueueEnv,
     CrmKindEnv,
+    DeadLettersEnv,
     DecisionMemoryEnv,
     EnrichQueueEnv,
     EnrichSettings,
@@ -40,6 +41,7 @@ from crm_hygiene.settings import (
     HealthEnv,
     IdempotencyEnv,
     MatchIndexEnv,
+    MeasurementEnv,
     MergeWorkflowEnv,
     PipelineSettings,
     ProvidersEnv,
@@ -58,6 +60,7 @@ from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.wiring.crm import crm_store, webhook_receiver
 
 if TYPE_CHECKING:
+    from crm_hygiene.adapters.aws.failures import AwsFailureFigures
     from crm_hygiene.adapters.aws.manifest import S3PartitionManifest
     from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
     from crm_hygiene.enrich.config import ProvidersConfig
@@ -151,6 +154,25 @@ class AwsDeps(Generic[Settings]):
         )
 
     @cached_property
+    def measurement(self) -> SnsSignalBus:
+        """A signal bus for measurement events alone (functions that send no other signal)."""
+        return SnsSignalBus(
+            self._client("sns"), {"measurement": self._env(MeasurementEnv).topic_measurement_arn}
+        )
+
+    @cached_property
+    def failures(self) -> AwsFailureFigures:
+        """Dead letters and failed merge workflows, for the console's figures."""
+        from crm_hygiene.adapters.aws.failures import AwsFailureFigures
+
+        return AwsFailureFigures(
+            self.sqs,
+            self._env(DeadLettersEnv).dead_letter_queues,
+            self._client("stepfunctions"),
+            self._env(MergeWorkflowEnv).merge_workflow_arn,
+        )
+
+    @cached_property
     def alerts(self) -> SnsAlertSink:
         return SnsAlertSink(self._client("sns"), self._env(AlertsEnv).topic_alerts_arn)
 
@@ -230,6 +252,8 @@ class AwsDeps(Generic[Settings]):
             health=self.health,
             quality=self.quality,
             alerts=self.alerts,
+            signals=self.measurement,
+            failures=self.failures,
         )
 
     @cached_property

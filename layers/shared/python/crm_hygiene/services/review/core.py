@@ -1,4 +1,4 @@
-"""The reviewer's use cases: list, look at, decide (one or many), roll back, and the figures.
+"""The reviewer's use cases: list, look at, decide (one or many), roll back (figures: ``metrics.py``).
 
 Merge decisions resume the waiting merge workflow through its stored task token; the token never
 leaves the server. Every decision is audited with the reviewer's identity.
@@ -6,7 +6,6 @@ leaves the server. Every decision is audited with the reviewer's identity.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,9 @@ from crm_hygiene.ports import (
     ChangeQueue,
     CrmStore,
     DecisionMemory,
+    FailureFigures,
     HealthStore,
+    SignalBus,
     Workflow,
     WorkQueue,
 )
@@ -56,6 +57,8 @@ class ReviewDeps:
     health: HealthStore
     quality: QualityStore | None = None
     alerts: AlertSink | None = None
+    signals: SignalBus | None = None  # measurement events of decisions (services/review/metrics.py)
+    failures: FailureFigures | None = None  # dead letters and failed merges for the console's figures
 
 
 def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer: str) -> ReviewItem:
@@ -71,16 +74,19 @@ def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer:
     if item.change_kind == "merge":
         return _decide_merge(deps, item, decision, reviewer)
     if isinstance(decision, Reject):
-        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note)
+        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note,
+                                        decided_by=reviewer, decided_as="rejected")  # fmt: skip
         deps.memory.remember_rejection(review_id, decision.note or "rejected", reviewer)
     elif isinstance(decision, EditAndApprove):
         if not item.is_change and item.field == "":
             raise Conflict(f"review {review_id} is a row-level finding: there is no field to edit")
         updated = deps.queue.transition(
-            item, "edited", reviewer=reviewer, note=decision.note, final_value=decision.value
-        )
+            item, "edited", reviewer=reviewer, note=decision.note, final_value=decision.value,
+            decided_by=reviewer, decided_as="edited",
+        )  # fmt: skip
     else:
-        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note)
+        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note,
+                                        decided_by=reviewer, decided_as="approved")  # fmt: skip
     _audit_decision(deps.audit, updated, reviewer)
     if updated.change_kind == "enrich" and deps.quality is not None:
         _count_outcome(deps.quality, updated)
@@ -107,7 +113,8 @@ def _decide_merge(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, 
         raise Conflict(f"merge {item.review_id} is not waiting in a workflow yet; try again shortly")
     if isinstance(decision, Reject):
         deps.workflow.fail(item.task_token, "Rejected", decision.note or "rejected by a reviewer")
-        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note)
+        updated = deps.queue.transition(item, "rejected", reviewer=reviewer, note=decision.note,
+                                        decided_by=reviewer, decided_as="rejected")  # fmt: skip
         # by the merge and by each pair in it: no later scan or entry check proposes any of them again
         members = item.proposal.members if item.proposal is not None else ()
         for key in (item.review_id, *pair_keys_of(item.object_type, members)):
@@ -117,7 +124,8 @@ def _decide_merge(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, 
     else:
         approval = MergeApproval(decision="approve", reviewer=reviewer, primary_id=primary)
         deps.workflow.resume(item.task_token, approval.model_dump(mode="json"))
-        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note)
+        updated = deps.queue.transition(item, "approved", reviewer=reviewer, note=decision.note,
+                                        decided_by=reviewer, decided_as="approved")  # fmt: skip
     _audit_decision(deps.audit, updated, reviewer)
     return updated
 
@@ -240,51 +248,6 @@ def item_detail(deps: ReviewDeps, review_id: str) -> tuple[ReviewItem, list[Audi
     """The item and the audit history of its record (what happened to it so far)."""
     item = deps.queue.get(review_id)
     return item, deps.audit.history(item.object_type, item.record_id)
-
-
-def metrics(deps: ReviewDeps, run_id: str | None = None, limit: int = 5000) -> dict[str, Any]:
-    """Queue figures: counts by status and kind; approval / rejection / rework rates among the items a
-    person decided; the blocked rate among all items."""
-    by_status: Counter[str] = Counter()
-    by_kind: Counter[str] = Counter()
-    outcome: Counter[str] = Counter()
-    cursor: str | None = None
-    seen = 0
-    while seen < limit:
-        page, cursor = deps.queue.list(run_id=run_id, limit=min(500, limit - seen), cursor=cursor)
-        for item in page:
-            by_status[item.status] += 1
-            by_kind[item.kind] += 1
-            if item.reviewer:
-                outcome[_human_outcome(item)] += 1
-        seen += len(page)
-        if cursor is None:
-            break
-    decided = sum(outcome.values())
-
-    def rate(n: int, d: int) -> float | None:
-        return round(n / d, 4) if d else None
-
-    return {
-        "items": seen,
-        "by_status": dict(by_status),
-        "by_kind": dict(by_kind),
-        "decided_by_people": decided,
-        "approval_rate": rate(outcome["approved"] + outcome["edited"], decided),
-        "rejection_rate": rate(outcome["rejected"], decided),
-        "rework_rate": rate(outcome["edited"], decided),
-        "blocked_rate": rate(by_status["blocked"], seen),
-        "conflicts": by_status["conflict"],
-        "truncated": cursor is not None,
-    }
-
-
-def _human_outcome(item: ReviewItem) -> str:
-    if item.status == "rejected":
-        return "rejected"
-    if item.is_change and item.final_value is not None and item.final_value != item.suggested_value:
-        return "edited"
-    return "approved"
 
 
 def health(deps: ReviewDeps) -> dict[str, Any]:

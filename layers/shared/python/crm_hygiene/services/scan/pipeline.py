@@ -21,6 +21,7 @@ from crm_hygiene.ports import (
     PartitionedCrmStore,
     PartitionManifest,
 )
+from crm_hygiene.services.review.metrics import measurement as decision_measurement
 from crm_hygiene.services.scan.batch import PipelineDeps, scan_batch
 from crm_hygiene.services.scan.core import ScanTotals, combine
 from crm_hygiene.types import SUMMARY_KEYS, ObjectType
@@ -143,6 +144,8 @@ def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
         from crm_hygiene.enrich.quality import quality_signals
 
         signals.extend(quality_signals(deps.quality, ProvidersConfig(), run_id))
+    # A run's own items hold no human decision yet: the whole queue's decision figures go out instead.
+    signals.extend(decision_measurement(deps.queue, [None]))
     deps.signals.publish(signals)
     oldest = deps.queue.oldest("queued")
     out["queue_oldest_age_seconds"] = (
