@@ -11,6 +11,7 @@ from constructs import Construct
 from infra import names
 from infra.components.api import ReviewApi
 from infra.components.functions import Functions
+from infra.components.jobs_workflow import JobsWorkflow
 from infra.components.merge_workflow import MergeWorkflow
 from infra.components.monitoring import Monitoring
 from infra.components.queues import Queues
@@ -59,6 +60,9 @@ class CrmHygieneStack(cdk.Stack):
         merge.grant_start(fns[names.SCAN_FN])
         merge.grant_start(fns[names.ENTRY_SCAN_FN])
         merge.grant_task_response(fns[names.REVIEW_API_FN])
+        merge.grant_task_response(fns[names.JOBS_FN])  # bulk decisions over 200 items decide merges too
+        jobs = JobsWorkflow(self, names.JOBS_WORKFLOW, config=config, jobs_fn=fns[names.JOBS_FN])
+        jobs.grant_start(fns[names.REVIEW_API_FN])
         api = ReviewApi(
             self,
             names.API,
@@ -74,10 +78,15 @@ class CrmHygieneStack(cdk.Stack):
             alerts=signals.alerts,
             dlqs=queues.dlqs,
             functions=fns.all,
-            workflows={names.SCAN_WORKFLOW: scan.state_machine, names.MERGE_WORKFLOW: merge.state_machine},
+            workflows={
+                names.SCAN_WORKFLOW: scan.state_machine,
+                names.MERGE_WORKFLOW: merge.state_machine,
+                names.JOBS_WORKFLOW: jobs.state_machine,
+            },
         )
         cdk.CfnOutput(self, names.OUTPUT_API_URL, value=api.url)
         cdk.CfnOutput(self, names.OUTPUT_SCAN_WORKFLOW_ARN, value=scan.state_machine.state_machine_arn)
         cdk.CfnOutput(self, names.OUTPUT_MERGE_WORKFLOW_ARN, value=merge.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, names.OUTPUT_JOBS_WORKFLOW_ARN, value=jobs.state_machine.state_machine_arn)
         cdk.CfnOutput(self, names.OUTPUT_AUDIT_BUCKET, value=storage.audit_bucket.bucket_name)
         cdk.CfnOutput(self, names.OUTPUT_SCHEDULE_RULE, value=schedules.rule.rule_name)

@@ -117,7 +117,7 @@ class HygieneFunction(Construct):
 
 
 class Functions(Construct):
-    """The seven functions of docs/pipeline.md, their layer, triggers from SQS, and their data grants."""
+    """The eight functions of docs/pipeline.md, their layer, triggers from SQS, and their data grants."""
 
     def __init__(
         self,
@@ -176,6 +176,13 @@ class Functions(Construct):
                 service="states",
                 resource="stateMachine",
                 resource_name=config.names.state_machine(names.MERGE_WORKFLOW),
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            ),
+            # From the name too: the jobs workflow invokes the jobs function (same reason).
+            names.ENV_JOBS_WORKFLOW_ARN: cdk.Stack.of(self).format_arn(
+                service="states",
+                resource="stateMachine",
+                resource_name=config.names.state_machine(names.JOBS_WORKFLOW),
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
             ),
         }
@@ -263,8 +270,17 @@ class Functions(Construct):
                 names.CHANGE_QUEUE_TABLE: write,
                 names.HEALTH_TABLE: write,  # review outcomes teach provider quality
                 names.DECISION_MEMORY_TABLE: write,
+                names.JOBS_TABLE: write,  # starts jobs, reports their progress
             },
             names.MERGE_REVIEW_FN: {names.CHANGE_QUEUE_TABLE: write},
+            # a job's worker does what the review API would, item by item
+            names.JOBS_FN: {
+                names.CRM_TABLE: write,
+                names.CHANGE_QUEUE_TABLE: write,
+                names.HEALTH_TABLE: write,
+                names.DECISION_MEMORY_TABLE: write,
+                names.JOBS_TABLE: write,
+            },
         }
         for function_id, tables in access.items():
             for table_id, mode in tables.items():
@@ -276,6 +292,7 @@ class Functions(Construct):
             names.APPLY_FN,
             names.REVIEW_API_FN,
             names.MERGE_REVIEW_FN,
+            names.JOBS_FN,
         )
         for function_id in audit_writers:
             self._storage.grant_audit_append(self[function_id])
@@ -298,6 +315,7 @@ class Functions(Construct):
             names.WEBHOOK_FN: (queues.scan_requests,),
             names.ENRICH_FN: (queues.apply,),
             names.REVIEW_API_FN: (queues.apply,),
+            names.JOBS_FN: (queues.apply,),
         }
         for function_id, targets in sends.items():
             for queue in targets:
@@ -334,6 +352,7 @@ class Functions(Construct):
             names.ENRICH_FN,
             names.APPLY_FN,
             names.REVIEW_API_FN,
+            names.JOBS_FN,
         )
         for variable, secret_name in config.crm_secrets.items():
             token = secretsmanager.Secret.from_secret_name_v2(self, f"CrmSecret{variable}", secret_name)
