@@ -75,8 +75,8 @@ def test_a_run_rollback_of_500_applied_changes_is_a_job_on_the_local_stack(local
     invocations = sum(e["type"] == "LambdaFunctionScheduled" for e in history)
     assert invocations >= 1
     print(  # noqa: T201 - the figures docs/pipeline.md quotes
-        f"\nrun rollback of {CHANGES} changes on the local stack: answered with the "
-        f"{answered:.2f} s (202), job done in {took:.1f} s, {state['chunks']} chunks in {invocations} worker "
+        f"\nrun rollback of {CHANGES} changes on the local stack: answered 202 in "
+        f"{answered:.2f} s, job done in {took:.1f} s, {state['chunks']} chunks in {invocations} worker "
         f"invocation(s), "
         f"progress samples {sorted(set(seen))}"
     )
