@@ -30,6 +30,7 @@ QUEUES: Final = "Queues"
 FUNCTIONS: Final = "Functions"
 SCAN_WORKFLOW: Final = "ScanWorkflow"
 MERGE_WORKFLOW: Final = "MergeWorkflow"
+JOBS_WORKFLOW: Final = "JobsWorkflow"
 API: Final = "ReviewApi"
 SCHEDULES: Final = "Schedules"
 MONITORING: Final = "Monitoring"
@@ -42,6 +43,7 @@ ENRICH_FN: Final = "EnrichFunction"
 APPLY_FN: Final = "ApplyFunction"
 REVIEW_API_FN: Final = "ReviewApiFunction"
 MERGE_REVIEW_FN: Final = "MergeReviewFunction"
+JOBS_FN: Final = "JobsFunction"
 
 # Table construct ids.
 CHANGE_QUEUE_TABLE: Final = "ChangeQueueTable"
@@ -51,6 +53,7 @@ HEALTH_TABLE: Final = "HealthTable"
 MATCH_INDEX_TABLE: Final = "MatchIndexTable"
 IDEMPOTENCY_TABLE: Final = "IdempotencyTable"
 CRM_TABLE: Final = "CrmTable"
+JOBS_TABLE: Final = "JobsTable"
 
 # Signal topics: construct id -> the topic's base name (the SNS ``signal`` schema family).
 SIGNAL_TOPICS: Final = {
@@ -74,6 +77,8 @@ ENV_HEALTH_TABLE: Final = "HEALTH_TABLE"
 ENV_MATCH_INDEX_TABLE: Final = "MATCH_INDEX_TABLE"
 ENV_IDEMPOTENCY_TABLE: Final = "IDEMPOTENCY_TABLE"
 ENV_CRM_TABLE: Final = "CRM_TABLE"
+ENV_JOBS_TABLE: Final = "JOBS_TABLE"
+ENV_JOBS_WORKFLOW_ARN: Final = "JOBS_WORKFLOW_ARN"
 ENV_APPLY_QUEUE_URL: Final = "APPLY_QUEUE_URL"
 ENV_ENRICH_QUEUE_URL: Final = "ENRICH_QUEUE_URL"
 ENV_SCAN_REQUESTS_QUEUE_URL: Final = "SCAN_REQUESTS_QUEUE_URL"
@@ -109,6 +114,7 @@ TABLE_ENV: Final = {
     MATCH_INDEX_TABLE: ENV_MATCH_INDEX_TABLE,
     IDEMPOTENCY_TABLE: ENV_IDEMPOTENCY_TABLE,
     CRM_TABLE: ENV_CRM_TABLE,
+    JOBS_TABLE: ENV_JOBS_TABLE,
 }
 QUEUE_ENV: Final = {
     "ApplyQueue": ENV_APPLY_QUEUE_URL,
@@ -120,6 +126,7 @@ QUEUE_ENV: Final = {
 OUTPUT_API_URL: Final = "ReviewApiUrl"
 OUTPUT_SCAN_WORKFLOW_ARN: Final = "ScanWorkflowArn"
 OUTPUT_MERGE_WORKFLOW_ARN: Final = "MergeWorkflowArn"
+OUTPUT_JOBS_WORKFLOW_ARN: Final = "JobsWorkflowArn"
 OUTPUT_AUDIT_BUCKET: Final = "AuditBucketName"
 OUTPUT_SCHEDULE_RULE: Final = "ScheduleRuleName"
 

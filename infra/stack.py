@@ -12,6 +12,7 @@ from infra import names
 from infra.components.access import ACCESS
 from infra.components.api import ReviewApi
 from infra.components.functions import Functions
+from infra.components.jobs_workflow import JobsWorkflow
 from infra.components.merge_workflow import MergeWorkflow
 from infra.components.monitoring import Monitoring
 from infra.components.queues import Queues
@@ -60,6 +61,10 @@ class CrmHygieneStack(cdk.Stack):
         for function_id, access in ACCESS.items():
             if access.merge_workflow:
                 merge.grant(fns[function_id], *access.merge_workflow)
+        jobs = JobsWorkflow(self, names.JOBS_WORKFLOW, config=config, jobs_fn=fns[names.JOBS_FN])
+        for function_id, access in ACCESS.items():
+            if access.jobs_workflow:
+                jobs.grant(fns[function_id], *access.jobs_workflow)
         api = ReviewApi(
             self,
             names.API,
@@ -75,10 +80,15 @@ class CrmHygieneStack(cdk.Stack):
             alerts=signals.alerts,
             dlqs=queues.dlqs,
             functions=fns.all,
-            workflows={names.SCAN_WORKFLOW: scan.state_machine, names.MERGE_WORKFLOW: merge.state_machine},
+            workflows={
+                names.SCAN_WORKFLOW: scan.state_machine,
+                names.MERGE_WORKFLOW: merge.state_machine,
+                names.JOBS_WORKFLOW: jobs.state_machine,
+            },
         )
         cdk.CfnOutput(self, names.OUTPUT_API_URL, value=api.url)
         cdk.CfnOutput(self, names.OUTPUT_SCAN_WORKFLOW_ARN, value=scan.state_machine.state_machine_arn)
         cdk.CfnOutput(self, names.OUTPUT_MERGE_WORKFLOW_ARN, value=merge.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, names.OUTPUT_JOBS_WORKFLOW_ARN, value=jobs.state_machine.state_machine_arn)
         cdk.CfnOutput(self, names.OUTPUT_AUDIT_BUCKET, value=storage.audit_bucket.bucket_name)
         cdk.CfnOutput(self, names.OUTPUT_SCHEDULE_RULE, value=schedules.rule.rule_name)

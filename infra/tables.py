@@ -60,6 +60,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         _key("block_key", "record_key"), {"by_record": _key("record_key", "block_key")}
     ),
     names.IDEMPOTENCY_TABLE: TableSpec(_key("id"), {}, ttl="expiration"),
+    names.JOBS_TABLE: TableSpec(_key("pk", "sk"), {}),
     names.CRM_TABLE: TableSpec(
         _key("pk"), {"by_type": _key("object_type", "record_id")}, stream="NEW_AND_OLD_IMAGES"
     ),

@@ -11,7 +11,8 @@ from review_routes import router
 
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.services.review.core import ReviewDeps
-from crm_hygiene.wiring.aws import review_deps
+from crm_hygiene.services.review.jobs import JobDeps
+from crm_hygiene.wiring.aws import job_deps, review_deps
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(router)
@@ -30,26 +31,38 @@ LINKS = {
         "RollbackDecidedChange": ("rollback_change", {"review_id": "$response.body#/review_id"}),
     },
 }
+# A job's 202 leads to its progress and results.
+JOB_LINKS = {
+    "GetJob": ("get_job", {"job_id": "$response.body#/job_id"}),
+    "GetJobResults": ("get_job_results", {"job_id": "$response.body#/job_id"}),
+}
+ACCEPTED_LINKS = {("/runs/{run_id}/rollback", "post"): JOB_LINKS, ("/reviews/decisions", "post"): JOB_LINKS}
 
 
 def openapi_schema() -> str:
     """The OpenAPI document (``make docs`` writes it to docs/review-api.openapi.json)."""
     schema = json.loads(app.get_openapi_json_schema(title="crm-hygiene review API", version="1.0.0"))
     schema = complete_openapi(schema)
-    for (path, method), links in LINKS.items():
-        ok = schema["paths"][path][method]["responses"]["200"]
-        ok["links"] = {
-            name: {"operationId": target, "parameters": params} for name, (target, params) in links.items()
-        }
+    for status, table in (("200", LINKS), ("202", ACCEPTED_LINKS)):
+        for (path, method), links in table.items():
+            ok = schema["paths"][path][method]["responses"][status]
+            ok["links"] = {
+                name: {"operationId": target, "parameters": params}
+                for name, (target, params) in links.items()
+            }
     return json.dumps(schema)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any, deps: ReviewDeps | None = None) -> dict[str, Any]:
+def lambda_handler(
+    event: dict[str, Any], context: Any, deps: ReviewDeps | None = None, jobs: JobDeps | None = None
+) -> dict[str, Any]:
     # The router shares the context of the app that included it last; when a process holds more than one
     # app (the local stack's executor and a test), bind it to this one before resolving.
     router.context = app.context
-    app.append_context(deps=deps or review_deps())
+    if deps is None and jobs is None:
+        deps, jobs = review_deps(), job_deps()
+    app.append_context(deps=deps or (jobs.review if jobs else None), jobs=jobs)
     return app.resolve(event, context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,12 +18,15 @@ from review_errors import STORE, Unauthenticated, responses
 
 from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidDecision, InvalidRequest, NotFound
 from crm_hygiene.models.audit import AuditEntry
+from crm_hygiene.models.jobs import Job, JobResults
 from crm_hygiene.models.review import ReviewDecision, ReviewItem, ReviewItemView
 from crm_hygiene.observability import logger
 from crm_hygiene.observability import metrics as cloudwatch
 from crm_hygiene.services.review import core as review
+from crm_hygiene.services.review import jobs
 from crm_hygiene.services.review import metrics as figures
 from crm_hygiene.services.review.core import DecisionResult, ReviewDeps
+from crm_hygiene.services.review.jobs import JobDeps
 from crm_hygiene.services.review.vocabulary import Vocabulary, vocabulary
 from crm_hygiene.types import ChangeStatus, ObjectType, QueueKind
 
@@ -37,6 +41,9 @@ ReviewId = Annotated[
 ]
 RunId = Annotated[
     str, PathParam(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="A run's id")
+]
+JobId = Annotated[
+    str, PathParam(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="A background job's id")
 ]
 
 
@@ -82,8 +89,9 @@ class BulkDecision(BaseModel):
 class BulkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # ~6 DynamoDB/SQS/Step Functions calls a decision: 200 fit in API Gateway's 29 s with room to spare
-    decisions: list[BulkDecision] = Field(min_length=1, max_length=200)
+    # ~6 DynamoDB/SQS/Step Functions calls a decision: up to jobs.SYNC_LIMIT (200) fit in API Gateway's
+    # 29 s with room to spare and are decided in the request; more become a background job
+    decisions: list[BulkDecision] = Field(min_length=1, max_length=jobs.BULK_LIMIT)
 
 
 class BulkResult(BaseModel):
@@ -93,6 +101,25 @@ class BulkResult(BaseModel):
 def _deps() -> ReviewDeps:
     deps: ReviewDeps = router.context["deps"]
     return deps
+
+
+def _jobs() -> JobDeps:
+    deps: JobDeps | None = router.context.get("jobs")
+    if deps is None:
+        raise HygieneError("background jobs are not configured for this API")
+    return deps
+
+
+def _accepted(job: Job) -> Response[Job]:
+    """202: the job runs in the background; ``GET /jobs/{job_id}`` (the Location) reports its progress."""
+    return Response(status_code=202, content_type="application/json", body=job,
+                    headers={"Location": f"/jobs/{job.job_id}"})  # fmt: skip
+
+
+ACCEPTED = (
+    "Accepted: the job (new, resumed, or the one already running for the same request), to follow at "
+    "GET /jobs/{job_id} (the Location header)"
+)
 
 
 def reviewer() -> str:
@@ -158,15 +185,22 @@ def decide(
 
 @router.post(
     "/reviews/decisions",
-    summary="Decide many items; one result per item, one failing item does not stop the others",
-    responses=responses(BulkResult, Unauthenticated, *STORE),
+    summary="Decide many items: up to 200 in the request (one result per item, one failing item does not "
+    "stop the others), more as a background job (202)",
+    responses={
+        **responses(BulkResult, Unauthenticated, *STORE),
+        202: responses(Job, status=HTTPStatus.ACCEPTED, description=ACCEPTED)[202],
+    },
     operation_id="decide_many",
 )
-def decide_many(request: Annotated[BulkRequest, Body(openapi_examples=BULK)]) -> BulkResult:
+def decide_many(request: Annotated[BulkRequest, Body(openapi_examples=BULK)]) -> Response[BulkResult | Job]:
     pairs = [(d.review_id, d.decision) for d in request.decisions]
+    if len(pairs) > jobs.SYNC_LIMIT:
+        job, _ = jobs.start_bulk_decisions(_jobs(), pairs, reviewer())
+        return _accepted(job)  # type: ignore[return-value]
     results = review.decide_many(_deps(), pairs, reviewer())
     _after_decisions(lambda: [_deps().queue.get(r.review_id) for r in results if r.status != "error"])
-    return BulkResult(results=results)
+    return Response(status_code=200, content_type="application/json", body=BulkResult(results=results))
 
 
 def _after_decisions(decided: Callable[[], list[ReviewItem]]) -> None:
@@ -194,12 +228,39 @@ def rollback_change(review_id: ReviewId) -> ReviewItemView:
 
 @router.post(
     "/runs/<run_id>/rollback",
-    summary="Roll back every applied change of a run; one result per change",
-    responses=responses(BulkResult, Unauthenticated, *STORE),
+    summary="Roll back every applied change of a run, newest first, as a background job (202)",
+    responses=responses(Job, Unauthenticated, *STORE, status=HTTPStatus.ACCEPTED, description=ACCEPTED),
     operation_id="rollback_run",
 )
-def rollback_run(run_id: RunId) -> BulkResult:
-    return BulkResult(results=review.rollback_run(_deps(), run_id, reviewer()))
+def rollback_run(run_id: RunId) -> Response[Job]:
+    job, _ = jobs.start_run_rollback(_jobs(), run_id, reviewer())
+    return _accepted(job)
+
+
+@router.get(
+    "/jobs/<job_id>",
+    summary="A background job: status, counts, checkpoint, timestamps, who started it",
+    responses=responses(Job, NotFound, *STORE),
+    operation_id="get_job",
+)
+def get_job(job_id: JobId) -> Job:
+    return jobs.get_job(_jobs(), job_id)
+
+
+@router.get(
+    "/jobs/<job_id>/results",
+    summary="A background job's per-item results so far, in plan order",
+    responses=responses(JobResults, NotFound, InvalidRequest, *STORE),
+    operation_id="get_job_results",
+)
+def get_job_results(
+    job_id: JobId,
+    cursor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=16, pattern=r"^[0-9]+$", description="next_cursor of the page before"),
+    ] = None,
+) -> JobResults:
+    return jobs.job_results(_jobs(), job_id, cursor)
 
 
 @router.get(

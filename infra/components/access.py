@@ -73,6 +73,8 @@ class Access:
     """Signal topics (construct ids) it publishes to: ``sns:Publish`` (+ the topics' KMS key)."""
     merge_workflow: tuple[str, ...] = ()
     """Step Functions actions on the merge workflow."""
+    jobs_workflow: tuple[str, ...] = ()
+    """Step Functions actions on the jobs workflow (the review API starts a job's worker)."""
     dead_letter_depth: bool = False
     """Reads the depth of the dead-letter queues (``sqs:GetQueueAttributes``) for the console."""
     snapshot: bool = False
@@ -142,13 +144,30 @@ ACCESS: Final[dict[str, Access]] = {
             names.CHANGE_QUEUE_TABLE: (GET, PUT, QUERY, SCAN),
             names.HEALTH_TABLE: (GET, UPDATE, PUT),  # /health aggregate; review outcomes teach quality
             names.DECISION_MEMORY_TABLE: (PUT,),  # remember_rejection
+            # start a job (plan + first checkpoint in one transaction), read its progress and results
+            names.JOBS_TABLE: (GET, PUT, QUERY, TRANSACT_WRITE, BATCH_WRITE),
         },
         audit=True,
         sends=("ApplyQueue",),
         publishes=("MeasurementTopic",),  # the figures of each decision batch
+        jobs_workflow=(START_EXECUTION,),  # a job's worker
         # resume / fail a waiting merge; count failed merges for /metrics
         merge_workflow=(*TASK_RESPONSE, LIST_EXECUTIONS),
         dead_letter_depth=True,
+    ),
+    # a job's worker does what the review API would, item by item (rollback_change, decide)
+    names.JOBS_FN: Access(
+        tables={
+            names.CRM_TABLE: (UPDATE,),  # rollback: write_fields
+            names.CHANGE_QUEUE_TABLE: (GET, PUT, QUERY, SCAN),  # get, transition; a run's applied items
+            names.HEALTH_TABLE: (GET, UPDATE, PUT),  # review outcomes teach provider quality
+            names.DECISION_MEMORY_TABLE: (PUT,),  # remember_rejection
+            # the job: read, claim, chunk results + checkpoint in one transaction, finish
+            names.JOBS_TABLE: (GET, PUT, QUERY, BATCH_WRITE, TRANSACT_WRITE),
+        },
+        audit=True,
+        sends=("ApplyQueue",),
+        merge_workflow=TASK_RESPONSE,  # bulk decisions over 200 items decide merges as the review API would
     ),
     names.MERGE_REVIEW_FN: Access(
         tables={names.CHANGE_QUEUE_TABLE: (GET, PUT, UPDATE)},  # put_new, set_task_token, get

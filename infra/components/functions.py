@@ -125,7 +125,7 @@ class HygieneFunction(Construct):
 
 
 class Functions(Construct):
-    """The seven functions of docs/pipeline.md, their layer, triggers from SQS, and their data grants."""
+    """The eight functions of docs/pipeline.md, their layer, triggers from SQS, and their data grants."""
 
     def __init__(
         self,
@@ -184,6 +184,13 @@ class Functions(Construct):
                 service="states",
                 resource="stateMachine",
                 resource_name=config.names.state_machine(names.MERGE_WORKFLOW),
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            ),
+            # From the name too: the jobs workflow invokes the jobs function (same reason).
+            names.ENV_JOBS_WORKFLOW_ARN: cdk.Stack.of(self).format_arn(
+                service="states",
+                resource="stateMachine",
+                resource_name=config.names.state_machine(names.JOBS_WORKFLOW),
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
             ),
         }

@@ -15,6 +15,7 @@ from crm_hygiene.settings import (
     EnrichSettings,
     EntryScanSettings,
     EnvModel,
+    JobsSettings,
     MergeReviewSettings,
     ReviewApiSettings,
     ScanSettings,
@@ -76,6 +77,9 @@ SPECS: dict[str, FunctionSpec] = {
         "review_api",
         MergeReviewSettings,
         description="Stores merge task tokens",
+    ),
+    names.JOBS_FN: FunctionSpec(
+        "jobs_handler.lambda_handler", "review_api", JobsSettings, 300, description="Runs background jobs"
     ),
 }
 

@@ -52,6 +52,7 @@ TABLE_ADAPTERS = {
     names.MATCH_INDEX_TABLE: ("match_index.py",),
     names.IDEMPOTENCY_TABLE: ("idempotency.py",),
     names.AUDIT_TABLE: ("audit_log.py",),
+    names.JOBS_TABLE: ("job_store.py",),
 }
 
 
@@ -96,7 +97,7 @@ def expected_actions(synth: Synth, function_id: str) -> set[str]:
         wanted.add(QUEUE_ATTRIBUTES)
     if access.publishes or issubclass(settings, AlertsEnv):
         wanted |= PUBLISH
-    wanted |= set(access.merge_workflow)
+    wanted |= set(access.merge_workflow) | set(access.jobs_workflow)
     if access.snapshot and config.distributed_map:
         wanted |= set(SNAPSHOT_ACTIONS)
     if settings is WebhookSettings or (issubclass(settings, CrmEnv) and config.crm_secrets):

@@ -90,8 +90,11 @@ def _policies_of_role(synth: Synth, role: str) -> set[str]:
 
 
 def test_only_the_review_api_may_answer_task_tokens_and_only_on_the_merge_workflow(synth, policies):
-    # Given every identity policy in the template
-    review_policies = _policies_of_role(synth, _role_of_function(synth, names.REVIEW_API_FN))
+    # Given every identity policy in the template; the jobs function is the review API's background
+    # worker (bulk decisions over 200 items, merges among them), so it answers tokens as the API does
+    review_policies = _policies_of_role(
+        synth, _role_of_function(synth, names.REVIEW_API_FN)
+    ) | _policies_of_role(synth, _role_of_function(synth, names.JOBS_FN))
     merge = _merge_workflow(synth)
     # When we look for any statement that could send a task response
     senders = [s for s in policies if _grants(s, sorted(TASK_RESPONSE))]
@@ -161,7 +164,9 @@ def test_the_variant_keeps_the_same_musts(variant):
             assert _grants(statement, AUDIT_BUCKET_FORBIDDEN) == []
         if "*" in as_list(statement["Resource"]):
             assert set(as_list(statement["Action"])) <= STAR_ALLOWED, statement
-    review_policies = _policies_of_role(variant, _role_of_function(variant, names.REVIEW_API_FN))
+    review_policies = _policies_of_role(
+        variant, _role_of_function(variant, names.REVIEW_API_FN)
+    ) | _policies_of_role(variant, _role_of_function(variant, names.JOBS_FN))
     assert {s["_policy"] for s in statements if _grants(s, sorted(TASK_RESPONSE))} <= review_policies
 
 
@@ -175,7 +180,7 @@ def test_the_providers_file_is_a_parameter_only_the_enrich_function_reads(synth,
     readers = {
         function_id
         for function_id in (names.SCAN_FN, names.ENTRY_SCAN_FN, names.WEBHOOK_FN, names.ENRICH_FN,
-                            names.APPLY_FN, names.REVIEW_API_FN, names.MERGE_REVIEW_FN)
+                            names.APPLY_FN, names.REVIEW_API_FN, names.MERGE_REVIEW_FN, names.JOBS_FN)
         for s in iam_statements(variant.resources)
         if s["_policy"] in _policies_of_role(variant, _role_of_function(variant, function_id))
         and mentions(s["Resource"], parameter)

@@ -21,6 +21,7 @@ FUNCTIONS = {
     "ApplyFunction": ("apply_handler.lambda_handler", 300, 1024),
     "ReviewApiFunction": ("review_api_handler.lambda_handler", 60, 1024),
     "MergeReviewFunction": ("merge_review_handler.lambda_handler", 60, 1024),
+    "JobsFunction": ("jobs_handler.lambda_handler", 300, 1024),
 }
 # docs/pipeline.md, "Environment variables": what each function always gets (conditional ones aside)
 _CRM = {"CRM_TABLE", "CRM_KIND"}
@@ -43,9 +44,13 @@ FUNCTION_ENV = {
     "ReviewApiFunction": _CRM | {
         "CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET", "DECISION_MEMORY_TABLE", "HEALTH_TABLE",
         "APPLY_QUEUE_URL", "MERGE_WORKFLOW_ARN", "TOPIC_ALERTS_ARN", "TOPIC_MEASUREMENT_ARN",
-        "DEAD_LETTER_QUEUE_URLS",
+        "DEAD_LETTER_QUEUE_URLS", "JOBS_TABLE", "JOBS_WORKFLOW_ARN",
     },
     "MergeReviewFunction": {"CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET"},
+    "JobsFunction": _CRM | {
+        "CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET", "DECISION_MEMORY_TABLE", "HEALTH_TABLE",
+        "APPLY_QUEUE_URL", "MERGE_WORKFLOW_ARN", "TOPIC_ALERTS_ARN", "JOBS_TABLE",
+    },
 }  # fmt: skip
 RUNTIME_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
 # docs/pipeline.md, "DynamoDB tables": table -> (key schema, GSIs)
@@ -74,6 +79,7 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], dict[str, list[tuple[str, st
         {"by_record": [("record_key", "HASH"), ("block_key", "RANGE")]},
     ),
     "idempotency": ([("id", "HASH", "S")], {}),
+    "jobs": ([("pk", "HASH", "S"), ("sk", "RANGE", "S")], {}),
     "crm": ([("pk", "HASH", "S")], {"by_type": [("object_type", "HASH"), ("record_id", "RANGE")]}),
 }
 SIGNAL_TOPICS = {
@@ -105,7 +111,7 @@ def _logical_id(synth: Synth, cfn_type: str, prop: str, value: Any) -> str:
 # ---- functions --------------------------------------------------------------------------------------
 
 
-def test_there_are_exactly_the_seven_contract_functions(synth):
+def test_there_are_exactly_the_eight_contract_functions(synth):
     assert len(synth.of_type("AWS::Lambda::Function")) == len(FUNCTIONS)
 
 
@@ -151,7 +157,7 @@ def test_the_merge_workflow_arn_in_the_environment_is_the_real_one(synth):
         for f in _functions(synth).values()
         if "MERGE_WORKFLOW_ARN" in f["Properties"]["Environment"]["Variables"]
     ]
-    assert len(starters) == 3  # scan, entry-scan, review-api
+    assert len(starters) == 4  # scan, entry-scan, review-api, jobs (bulk decisions on merges)
     for fn in starters:
         arn = json.dumps(fn["Properties"]["Environment"]["Variables"]["MERGE_WORKFLOW_ARN"])
         assert f":stateMachine:{name}" in arn
@@ -434,7 +440,7 @@ def test_alarms_cover_dlqs_functions_workflows_and_queue_age_and_all_notify_aler
     metrics = [(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")) for a in alarms.values()]
     assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 3
     assert metrics.count(("AWS/Lambda", "Errors")) == len(FUNCTIONS)
-    assert metrics.count(("AWS/States", "ExecutionsFailed")) == 2
+    assert metrics.count(("AWS/States", "ExecutionsFailed")) == 3  # scan, merge, jobs
     assert ("CrmHygiene", "QueueOldestAgeSeconds") in metrics
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": alerts}]

@@ -174,10 +174,36 @@ def test_distributed_map_reads_the_plan_manifest_from_the_snapshot_bucket(varian
     assert processor["States"]["ScanPartition"]["Parameters"]["action"] == "scan_partition"
 
 
-@pytest.mark.parametrize("workflow_id", ["ScanWorkflow", "MergeWorkflow"])
+@pytest.mark.parametrize("workflow_id", ["ScanWorkflow", "MergeWorkflow", "JobsWorkflow"])
 def test_workflows_are_standard_traced_and_logged_without_execution_data(synth, workflow_id):
     props = _machine(synth, workflow_id)["Properties"]
     assert props["StateMachineType"] == "STANDARD"
     assert props["TracingConfiguration"] == {"Enabled": True}
     assert props["LoggingConfiguration"]["Level"] == "ALL"
     assert props["LoggingConfiguration"]["IncludeExecutionData"] is False
+
+
+# ---- jobs -------------------------------------------------------------------------------------------
+
+
+def test_the_jobs_workflow_loops_on_the_worker_retries_it_and_marks_a_stopped_job_failed(synth):
+    jobs = definition(_machine(synth, "JobsWorkflow"))
+    states = jobs["States"]
+    run = states[jobs["StartAt"]]
+    assert jobs["StartAt"] == "RunJob"
+    assert run["Parameters"] == {"action": "run", "job_id.$": "$.job_id", "attempt.$": "$.attempt"}
+    # a crashed or timed-out worker is retried (from the job's checkpoint) before the job is given up
+    assert any("States.ALL" in r["ErrorEquals"] and r["MaxAttempts"] >= 2 for r in run["Retry"])
+    assert any("Throttled" in r["ErrorEquals"] for r in run["Retry"])
+    assert _catch(run, "States.ALL") == "MarkFailed"
+    mark = states["MarkFailed"]
+    assert mark["Parameters"]["action"] == "fail" and mark["Next"] == "JobFailed"
+    assert states["JobFailed"]["Type"] == "Fail"  # so the workflow-failure alarm sees it
+    done = states[run["Next"]]
+    [loop] = done["Choices"]
+    assert (loop["Variable"], loop["BooleanEquals"], loop["Next"], done["Default"]) == (
+        "$.done",
+        True,
+        "Finished",
+        "RunJob",
+    )

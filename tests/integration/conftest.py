@@ -37,6 +37,13 @@ def create_resources() -> dict[str, str]:
                            ("TOPIC_MEASUREMENT_ARN", "measurement"), ("TOPIC_ALERTS_ARN", "alerts")):  # fmt: skip
         env[variable] = sns.create_topic(Name=name)["TopicArn"]
     env["MERGE_WORKFLOW_ARN"] = "arn:aws:states:us-east-1:123456789012:stateMachine:merge"
+    # The jobs state machine's executions are recorded (the Lambda tasks need the local stack's
+    # executor: tests drive the jobs function with each execution's input instead)
+    env["JOBS_WORKFLOW_ARN"] = boto3.client("stepfunctions").create_state_machine(
+        name="jobs",
+        definition='{"StartAt": "Recorded", "States": {"Recorded": {"Type": "Pass", "End": true}}}',
+        roleArn="arn:aws:iam::123456789012:role/jobs",
+    )["stateMachineArn"]
     return env
 
 

@@ -56,7 +56,8 @@ def review_api(deps: AwsDeps[PipelineSettings], port: int = 0) -> Iterator[HttpF
     """The review API handler behind the local HTTP front (what ``crm-hygiene demo`` serves, minus Lambda)."""
     from review_api_handler import lambda_handler
 
-    front = HttpFront(in_process(partial(lambda_handler, deps=deps.review())), port).start()
+    # jobs' workers are not run here: a job a request starts stays queued (its execution is recorded)
+    front = HttpFront(in_process(partial(lambda_handler, jobs=deps.jobs())), port).start()
     try:
         yield front
     finally:

@@ -214,13 +214,22 @@ def test_review_api_decisions_rollback_and_figures(
 
 def test_rollback_of_a_whole_run_restores_every_applied_value(aws: dict[str, str], deps: AwsDeps,
                                                               seeded: list[Record]) -> None:  # fmt: skip
+    from jobs_handler import lambda_handler as jobs_lambda
+
     before = {r.record_id: dict(r.fields) for r in seeded}
     summary = run_scan(deps)
     apply_all(deps, aws)
-    status, result = call(deps, "POST", f"/runs/{summary['run_id']}/rollback")
-    assert (
-        status == 200 and result["results"] and all(r["status"] == "rolled_back" for r in result["results"])
+    # the rollback is a job (tests/integration/test_jobs.py): 202, then the jobs workflow runs the worker
+    jobs = deps.jobs()
+    response = review_lambda(
+        api_event("POST", f"/runs/{summary['run_id']}/rollback"), FakeContext(), jobs=jobs
     )
+    assert response["statusCode"] == 202
+    step = {"action": "run", "job_id": json.loads(response["body"])["job_id"], "attempt": 1}
+    while not (result := jobs_lambda(step, FakeContext(), deps=jobs))["done"]:
+        pass
+    job = jobs.jobs.get(step["job_id"])
+    assert result["status"] == "succeeded" and job.done > 0 and job.errors == 0
     for record_id, fields in before.items():
         [record] = deps.crm.get_records("contact", [record_id])
         assert {k: record.get(k) for k in fields if k not in ("updated_at",)} == {
@@ -232,6 +241,9 @@ def test_review_page_and_openapi() -> None:
     from review_api_handler import openapi_schema
 
     schema = json.loads(openapi_schema())
-    assert {"/reviews", "/reviews/{review_id}/decision", "/runs/{run_id}/rollback"} <= set(schema["paths"])
+    assert {"/reviews", "/reviews/{review_id}/decision", "/runs/{run_id}/rollback", "/jobs/{job_id}",
+            "/jobs/{job_id}/results"} <= set(schema["paths"])  # fmt: skip
+    assert "202" in schema["paths"]["/runs/{run_id}/rollback"]["post"]["responses"]
+    assert {"200", "202"} <= set(schema["paths"]["/reviews/decisions"]["post"]["responses"])
     html = Path(__file__).parents[2].joinpath("functions/review_api/static/index.html").read_text()
     assert "review queue" in html

@@ -21,11 +21,12 @@ from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.health import HealthScore
+from crm_hygiene.models.jobs import Job, JobItemResult, JobTask
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem, advance
 from crm_hygiene.models.signals import Signal
 from crm_hygiene.normalize.date import parse_instant
-from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
+from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId
 
 
 @dataclass
@@ -312,3 +313,87 @@ class InMemoryCrmStore:
             name: FieldInfo(field=name, crm_name=name, writable=name not in self.read_only)
             for name in CANONICAL_FIELDS[object_type]
         }
+
+
+@dataclass
+class InMemoryJobStore:
+    """``JobStore`` in dicts, with the DynamoDB adapter's conditions (version-checked headers)."""
+
+    jobs: dict[str, Job] = field(default_factory=dict)
+    plans: dict[str, dict[int, list[JobTask]]] = field(default_factory=lambda: defaultdict(dict))
+    results_by_chunk: dict[str, dict[int, list[JobItemResult]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    subjects: dict[tuple[JobKind, str], str] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def create(self, job: Job, *, replaces: str | None, plan: Sequence[Sequence[JobTask]] | None) -> Job:
+        with self._lock:
+            if self.subjects.get((job.kind, job.subject)) != replaces or job.job_id in self.jobs:
+                raise Conflict(f"another {job.kind} job on this subject started meanwhile")
+            if plan is not None:
+                job = self._plan(job, plan)
+            self.jobs[job.job_id] = job
+            self.subjects[(job.kind, job.subject)] = job.job_id
+            return job
+
+    def current(self, kind: JobKind, subject: str) -> Job | None:
+        job_id = self.subjects.get((kind, subject))
+        return self.jobs[job_id] if job_id is not None else None
+
+    def get(self, job_id: str) -> Job:
+        try:
+            return self.jobs[job_id]
+        except KeyError:
+            raise NotFound(f"job {job_id} does not exist") from None
+
+    def update(self, job: Job, **changes: Any) -> Job:
+        updated = job.model_copy(update={**changes, "version": job.version + 1})
+        with self._lock:
+            stored = self.jobs.get(job.job_id)
+            if stored is None:
+                raise NotFound(f"job {job.job_id} does not exist")
+            if stored.version != job.version:
+                raise Conflict(f"job {job.job_id} changed since it was read")
+            self.jobs[job.job_id] = updated
+        return updated
+
+    def put_plan(self, job: Job, plan: Sequence[Sequence[JobTask]]) -> Job:
+        with self._lock:
+            planned = self._plan(job, plan)
+            return self.update(job, total=planned.total, chunks=planned.chunks)
+
+    def _plan(self, job: Job, plan: Sequence[Sequence[JobTask]]) -> Job:
+        self.plans[job.job_id] = {i: list(tasks) for i, tasks in enumerate(plan)}
+        return job.model_copy(update={"total": sum(len(c) for c in plan), "chunks": len(plan)})
+
+    def chunk(self, job_id: str, index: int) -> list[JobTask]:
+        try:
+            return list(self.plans[job_id][index])
+        except KeyError:
+            raise NotFound(f"job {job_id} has no chunk {index}") from None
+
+    def complete_chunk(self, job: Job, index: int, results: Sequence[JobItemResult], **changes: Any) -> Job:
+        with self._lock:
+            if job.next_chunk != index:
+                raise Conflict(f"job {job.job_id} is at chunk {job.next_chunk}, not {index}")
+            done = sum(r.outcome == "done" for r in results)
+            updated = self.update(job, next_chunk=index + 1, done=job.done + done,
+                                  errors=job.errors + len(results) - done, **changes)  # fmt: skip
+            self.results_by_chunk[job.job_id][index] = list(results)
+            return updated
+
+    def results(self, job_id: str, first_chunk: int, chunks: int) -> list[list[JobItemResult]]:
+        stored = self.results_by_chunk.get(job_id, {})
+        return [list(stored[i]) for i in range(first_chunk, first_chunk + chunks) if i in stored]
+
+
+@dataclass
+class ListJobRunner:
+    """``JobRunner`` that only records which job attempts were started (tests run the worker)."""
+
+    started: list[tuple[str, int]] = field(default_factory=list)
+
+    def start(self, job_id: str, attempt: int) -> None:
+        if (job_id, attempt) not in self.started:
+            self.started.append((job_id, attempt))

@@ -16,12 +16,13 @@ from crm_hygiene.models.alerts import Alert
 from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.health import HealthScore
+from crm_hygiene.models.jobs import Job, JobItemResult, JobTask
 from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.models.messages import Partition
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.models.signals import Signal
-from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
+from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId
 
 if TYPE_CHECKING:  # numpy: only where matching runs
     from crm_hygiene.dedup.snapshot import MatchSnapshot
@@ -299,4 +300,59 @@ class PartitionManifest(Protocol):
 
     def read(self, key: str) -> list[Partition]:
         """The partitions stored under ``key`` (what the map's item reader sees)."""
+        ...
+
+
+class JobStore(Protocol):
+    """Background jobs (``services/review/jobs.py``): headers, plans in chunks, per-item results.
+
+    Every write of a header is conditional on the ``version`` it was read at (``Conflict`` when
+    another worker or request wrote it since); a chunk's results and the checkpoint past it are
+    stored together or not at all. tests/contract/test_job_store.py holds every implementation to this.
+    """
+
+    def create(self, job: Job, *, replaces: str | None, plan: Sequence[Sequence[JobTask]] | None) -> Job:
+        """Stores a new job (with its plan, if known) as the current job of its kind and subject.
+
+        Raises:
+            Conflict: the subject's current job is no longer ``replaces`` (None: it has none): another
+                request started one meanwhile.
+        """
+        ...
+
+    def current(self, kind: JobKind, subject: str) -> Job | None:
+        """The latest job of ``kind`` on ``subject``, if any."""
+        ...
+
+    def get(self, job_id: str) -> Job:
+        """The job; raises ``NotFound``."""
+        ...
+
+    def update(self, job: Job, **changes: Any) -> Job:
+        """The job with ``changes`` and its version bumped, stored if still at ``job.version``."""
+        ...
+
+    def put_plan(self, job: Job, plan: Sequence[Sequence[JobTask]]) -> Job:
+        """Stores the plan's chunks, then the header with ``total`` and ``chunks`` (version-checked)."""
+        ...
+
+    def chunk(self, job_id: str, index: int) -> list[JobTask]:
+        """The tasks of chunk ``index``; raises ``NotFound``."""
+        ...
+
+    def complete_chunk(self, job: Job, index: int, results: Sequence[JobItemResult], **changes: Any) -> Job:
+        """Stores chunk ``index``'s results and moves the checkpoint past it (counts added), atomically;
+        ``Conflict`` if the header changed since ``job`` was read or ``index`` is not the checkpoint."""
+        ...
+
+    def results(self, job_id: str, first_chunk: int, chunks: int) -> list[list[JobItemResult]]:
+        """The results of chunks ``first_chunk`` .. ``first_chunk + chunks - 1`` that are done."""
+        ...
+
+
+class JobRunner(Protocol):
+    """Starts a job's background worker (the jobs state machine in AWS)."""
+
+    def start(self, job_id: str, attempt: int) -> None:
+        """Starts the worker for ``attempt`` of the job (idempotent per job and attempt)."""
         ...

@@ -92,6 +92,18 @@ class MeasurementEnv(EnvModel):
     topic_measurement_arn: str = Field(alias="TOPIC_MEASUREMENT_ARN", min_length=1)
 
 
+class JobsEnv(EnvModel):
+    """The jobs table: background jobs (a run's rollback, large bulk decisions), their plans and results."""
+
+    jobs_table: str = Field(alias="JOBS_TABLE", min_length=1)
+
+
+class JobsWorkflowEnv(EnvModel):
+    """The jobs state machine, which runs a job's worker (started by the review API)."""
+
+    jobs_workflow_arn: str = Field(alias="JOBS_WORKFLOW_ARN", min_length=1)
+
+
 class SignalsEnv(MeasurementEnv):
     """The four signal topics (one ``SignalBus`` publishes to whichever a signal belongs to)."""
 
@@ -203,8 +215,24 @@ class ReviewApiSettings(
     AlertsEnv,
     MeasurementEnv,
     DeadLettersEnv,
+    JobsEnv,
+    JobsWorkflowEnv,
 ):
-    """The review API function."""
+    """The review API function (it starts jobs and reports them)."""
+
+
+class JobsSettings(
+    CrmEnv,
+    ChangeQueueEnv,
+    AuditEnv,
+    DecisionMemoryEnv,
+    HealthEnv,
+    ApplyQueueEnv,
+    MergeWorkflowEnv,
+    AlertsEnv,
+    JobsEnv,
+):
+    """The jobs function: a job's worker does what the review API would, item by item."""
 
 
 class MergeReviewSettings(ChangeQueueEnv, AuditEnv):
@@ -230,6 +258,8 @@ class PipelineSettings(
     ScanPlanEnv,
     WebhookEnv,
     DeadLettersEnv,
+    JobsEnv,
+    JobsWorkflowEnv,
 ):
     """Everything the stack's functions read together: for tools that talk to the whole stack (the
     local demo, tests), never a function's own settings."""

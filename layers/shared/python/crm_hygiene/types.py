@@ -238,3 +238,56 @@ FieldFormat = Literal[
     "text",
     "identifier",
 ]
+
+JobKind = Literal["rollback_run", "bulk_decisions"]
+"""What a background job does (meanings: ``JOB_KINDS``; ``services/review/jobs.py``)."""
+JOB_KINDS: Mapping[JobKind, str] = MappingProxyType(
+    {
+        "rollback_run": "roll back every applied change of a run, newest first",
+        "bulk_decisions": "apply a reviewer's decisions on more items than one request may decide",
+    }
+)
+
+JobStatus = Literal["queued", "running", "succeeded", "partly_failed", "failed"]
+"""Where a background job is (meanings: ``JOB_STATUSES``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatusMeaning:
+    """What a job status means.
+
+    Attributes:
+        label: Human text.
+        active: The job holds its subject: a second request for the same run (or the same decisions)
+            gets this job back instead of a new one.
+        finished: Every item has its result; nothing will run again.
+    """
+
+    label: str
+    active: bool = False
+    finished: bool = False
+
+
+JOB_STATUSES: Mapping[JobStatus, JobStatusMeaning] = MappingProxyType(
+    {
+        "queued": JobStatusMeaning("waiting for the worker", active=True),
+        "running": JobStatusMeaning("running", active=True),
+        "succeeded": JobStatusMeaning("every item done", finished=True),
+        "partly_failed": JobStatusMeaning("finished; some items have errors", finished=True),
+        # not finished: the worker stopped (its retries exhausted); a new request resumes it at its checkpoint
+        "failed": JobStatusMeaning("stopped before the end; a new request resumes it"),
+    }
+)
+
+JobItemReason = Literal["not_found", "not_applicable", "conflict", "gone", "invalid", "error"]
+"""Why one item of a job ended in error (meanings: ``JOB_ITEM_REASONS``)."""
+JOB_ITEM_REASONS: Mapping[JobItemReason, str] = MappingProxyType(
+    {
+        "not_found": "no such review item",
+        "not_applicable": "the item is not in a state this job acts on (not applied, or already decided)",
+        "conflict": "the CRM or the item changed meanwhile (the CRM no longer holds the value written)",
+        "gone": "the merge workflow no longer waits for this decision",
+        "invalid": "the decision cannot apply to this item",
+        "error": "another error (the message says which)",
+    }
+)

@@ -94,10 +94,11 @@ def wait_for(execution_arn: str, timeout: float = 600) -> dict[str, Any]:
 
 def settle(deps: AwsDeps, timeout: float = 120) -> None:
     """Waits until the work a scan or a review set off has landed: the apply and enrich queues drained,
-    and every running merge workflow waiting for a person (they all run on their own)."""
+    every running merge workflow waiting for a person (they all run on their own), and no background
+    job (a run's rollback, large bulk decisions) still running."""
     deadline = time.monotonic() + timeout
     while True:
-        pending = _busy_queues(deps) + _merges_not_in_review(deps)
+        pending = _busy_queues(deps) + _merges_not_in_review(deps) + _running_jobs(deps)
         if not pending:
             return
         if time.monotonic() > deadline:
@@ -131,6 +132,12 @@ def _merges_not_in_review(deps: AwsDeps) -> list[str]:
         if item is None or item.status != "queued" or item.task_token is None:
             waiting.append(execution["name"])
     return waiting
+
+
+def _running_jobs(deps: AwsDeps) -> list[str]:
+    pages = boto3.client("stepfunctions").get_paginator("list_executions")
+    running = pages.paginate(stateMachineArn=deps.settings.jobs_workflow_arn, statusFilter="RUNNING")
+    return [e["name"] for page in running for e in page["executions"]]
 
 
 def queue_counts(deps: AwsDeps) -> Counter[str]:

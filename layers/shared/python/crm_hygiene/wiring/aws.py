@@ -26,6 +26,7 @@ from crm_hygiene.adapters.aws.workflow import StepFunctionsWorkflow
 from crm_hygiene.errors import HygieneError, StandardError
 from crm_hygiene.ports import CrmStore, MatchIndexStore
 from crm_hygiene.services.review.core import ReviewDeps
+from crm_hygiene.services.review.jobs import JobDeps
 from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.settings import (
     AlertsEnv,
@@ -40,6 +41,9 @@ from crm_hygiene.settings import (
     EnvModel,
     HealthEnv,
     IdempotencyEnv,
+    JobsEnv,
+    JobsSettings,
+    JobsWorkflowEnv,
     MatchIndexEnv,
     MeasurementEnv,
     MergeWorkflowEnv,
@@ -61,6 +65,8 @@ from crm_hygiene.wiring.crm import crm_store, webhook_receiver
 
 if TYPE_CHECKING:
     from crm_hygiene.adapters.aws.failures import AwsFailureFigures
+    from crm_hygiene.adapters.aws.job_runner import StepFunctionsJobRunner
+    from crm_hygiene.adapters.aws.job_store import DynamoJobStore
     from crm_hygiene.adapters.aws.manifest import S3PartitionManifest
     from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
     from crm_hygiene.enrich.config import ProvidersConfig
@@ -257,6 +263,26 @@ class AwsDeps(Generic[Settings]):
         )
 
     @cached_property
+    def job_store(self) -> DynamoJobStore:
+        from crm_hygiene.adapters.aws.job_store import DynamoJobStore
+
+        return DynamoJobStore(self.dynamodb.Table(self._env(JobsEnv).jobs_table))
+
+    @cached_property
+    def job_runner(self) -> StepFunctionsJobRunner:
+        from crm_hygiene.adapters.aws.job_runner import StepFunctionsJobRunner
+
+        return StepFunctionsJobRunner(
+            self._client("stepfunctions"), self._env(JobsWorkflowEnv).jobs_workflow_arn
+        )
+
+    def jobs(self) -> JobDeps:
+        """Background jobs: the review use case's ports, the jobs table, and (where the settings name
+        the jobs state machine: the review API) the runner that starts a job's worker."""
+        runner = self.job_runner if isinstance(self.settings, JobsWorkflowEnv) else None
+        return JobDeps(review=self.review(), jobs=self.job_store, runner=runner)
+
+    @cached_property
     def scan_partitions(self) -> int:
         return self._env(ScanPlanEnv).scan_partitions
 
@@ -354,8 +380,21 @@ def review_deps() -> ReviewDeps:
     return aws_deps(ReviewApiSettings).review()
 
 
+@lru_cache(maxsize=1)
+def job_deps() -> JobDeps:
+    """The review API's jobs (it starts them and reports them), sharing its review deps."""
+    deps = aws_deps(ReviewApiSettings)
+    return JobDeps(review=review_deps(), jobs=deps.job_store, runner=deps.job_runner)
+
+
+@lru_cache(maxsize=1)
+def job_worker_deps() -> JobDeps:
+    """The jobs function's deps: a worker starts no jobs."""
+    return aws_deps(JobsSettings).jobs()
+
+
 def clear_deps() -> None:
     """Forgets every cached settings and deps object (tests that change the environment)."""
-    for factory in (_deps, enrich_deps, review_deps):
+    for factory in (_deps, enrich_deps, review_deps, job_deps, job_worker_deps):
         factory.cache_clear()
     clear_settings()
