@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from review_api_handler import lambda_handler as review_lambda
+
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.signals import MeasurementSignal
 from crm_hygiene.wiring.aws import AwsDeps
+from tests.events.factory import FakeContext, api_event
 from tests.integration.conftest import drain, subscribe
 from tests.integration.test_pipeline_handlers import apply_all, call, run_scan, seeded  # noqa: F401
 
@@ -46,10 +49,19 @@ def test_rolling_back_a_run_leaves_the_number_of_human_decisions_unchanged(
     for review_id, decision in decisions:
         assert call(deps, "POST", f"/reviews/{review_id}/decision", decision)[0] == 200
     apply_all(deps, aws)
-    # When the whole run is rolled back (a person again, but not a decision)
-    status, rolled = call(deps, "POST", f"/runs/{run_id}/rollback")
-    assert status == 200
-    rolled_back = [r for r in rolled["results"] if r["status"] == "rolled_back"]
+    # When the whole run is rolled back (a person again, but not a decision): a job, worked to the end
+    from jobs_handler import lambda_handler as jobs_lambda
+
+    jobs = deps.jobs()
+    response = review_lambda(api_event("POST", f"/runs/{run_id}/rollback"), FakeContext(), jobs=jobs)
+    assert response["statusCode"] == 202
+    step = {"action": "run", "job_id": json.loads(response["body"])["job_id"], "attempt": 1}
+    while not jobs_lambda(step, FakeContext(), deps=jobs)["done"]:
+        pass
+    job = jobs.jobs.get(step["job_id"])
+    rolled_back = [
+        r for chunk in jobs.jobs.results(job.job_id, 0, job.chunks or 0) for r in chunk if r.outcome == "done"
+    ]
     assert len(rolled_back) >= 2  # the edited change and the run's auto-applied ones
     # Then GET /metrics still counts 11 decisions by people, with rates over those 11 only
     status, figures = call(deps, "GET", "/metrics", query={"run_id": run_id})
