@@ -203,8 +203,9 @@ class ReviewApiSettings(
     AlertsEnv,
     MeasurementEnv,
     DeadLettersEnv,
+    StandardEnv,
 ):
-    """The review API function."""
+    """The review API function (the standard checks a reviewer's edited values as a scan would)."""
 
 
 class MergeReviewSettings(ChangeQueueEnv, AuditEnv):
