@@ -272,8 +272,8 @@ def _write_winners(
 ) -> int:
     """Sets the survivor's fields to the chosen winners, optimistically; conflicts are left as they are.
 
-    A field differing from its winner is written; so is one whose ``applying`` intent has no ``applied``
-    outcome yet (a repeat after a crash: the write finds the value there, and the outcome is written)."""
+    A field differing from its winner is written; so is one with an ``applying`` intent already (a repeat
+    after a crash: the write finds the value there, and its outcome is appended, once)."""
     object_type = step.object_type
     records = crm.get_records(object_type, [survivor])
     if not records or not winners:
@@ -281,7 +281,9 @@ def _write_winners(
     current = records[0]
     done = {e.entry_id for e in audit.history(object_type, survivor) if e.entry_id}
     canonical = CANONICAL_FIELDS[object_type]  # custom columns stay as the CRM's own merge left them
-    pending = {n for n in winners if step.id("applying", n) in done and step.id("applied", n) not in done}
+    # written before (a repeat): written again, found in the CRM, its outcome appended again (a no-op in
+    # the table, a retry of the archive put if that is what failed)
+    pending = {n for n in winners if step.id("applying", n) in done}
     writes = [
         FieldWrite(
             record_id=survivor,

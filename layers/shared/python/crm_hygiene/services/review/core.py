@@ -364,6 +364,8 @@ def rollback_change(deps: ReviewDeps, review_id: str, reviewer: str) -> ReviewIt
     anywhere finds the item still ``applied`` and the CRM already holding the old value, and ends the same.
     """
     item = deps.queue.get(review_id)
+    if item.status == "rolled_back":
+        return item  # a repeat (the first one's answer was lost): it is done
     if item.status != "applied":
         raise Conflict(f"review {review_id} is {item.status}; only applied changes can be rolled back")
     written = item.value_to_write
