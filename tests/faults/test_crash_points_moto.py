@@ -17,7 +17,7 @@ from crm_hygiene.adapters.aws.audit_log import DynamoAuditLog, _from_item
 from crm_hygiene.adapters.aws.change_queue import DynamoChangeQueue
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
 from crm_hygiene.models.audit import AuditEntry
-from tests.faults.harness import WHEN, FaultyAlerts, Faults, FaultyS3
+from tests.faults.harness import WHEN, Faults, FaultyAlerts, FaultyS3
 from tests.faults.scenarios import ADA, SCENARIOS, World, run, wrap
 from tests.integration.conftest import create_resources
 
@@ -57,7 +57,9 @@ def moto_world() -> Callable[[Faults], World]:
         crm = DynamoCrmStore(ddb.Table(names["CRM_TABLE"]))
         crm.put_records([ADA])
         audit = DynamoAuditLog(audit_table, FaultyS3(s3, faults), bucket)
-        world = wrap(faults, crm, DynamoChangeQueue(ddb.Table(names["CHANGE_QUEUE_TABLE"])), audit, entries, archived)
+        world = wrap(
+            faults, crm, DynamoChangeQueue(ddb.Table(names["CHANGE_QUEUE_TABLE"])), audit, entries, archived
+        )
         world.alerts = FaultyAlerts(SnsAlertSink(boto3.client("sns"), names["TOPIC_ALERTS_ARN"]), faults)
         return world
 
