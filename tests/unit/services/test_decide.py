@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from crm_hygiene.errors import InvalidDecision, InvalidValue, Throttled
+from crm_hygiene.errors import Conflict, InvalidDecision, InvalidValue, Throttled
 from crm_hygiene.memory import (
     InMemoryAuditLog,
     InMemoryChangeQueue,
@@ -316,3 +316,12 @@ def test_repeating_a_decision_finishes_it_instead_of_answering_409(deps: ReviewD
     again = decide(deps, "r", Approve(decision="approve"), "ana")
     assert again.status == "approved" and len(deps.apply_queue.messages) == 1
     assert [e.action for e in deps.audit.by_change("r")] == ["approved"]  # one decision, one entry
+
+
+def test_repeating_an_edit_is_recognised_after_normalizing(deps: ReviewDeps) -> None:
+    deps.queue.put_new([item("n", "country", change_kind="normalize", current="US", suggested="US")])
+    decide(deps, "n", EditAndApprove(decision="edit_and_approve", value="germany"), "ana")
+    again = decide(deps, "n", EditAndApprove(decision="edit_and_approve", value="Germany"), "ana")
+    assert again.final_value == "DE"
+    with pytest.raises(Conflict):  # another value on an item waiting for apply is not a repeat
+        decide(deps, "n", EditAndApprove(decision="edit_and_approve", value="France"), "ana")

@@ -45,7 +45,16 @@ def record_key(object_type: ObjectType, record_id: RecordId) -> str:
 
 
 class _AuditFields(BaseModel):
-    """What happened to which field of which record, by whom, and why."""
+    """What happened to which field of which record, by whom, and why.
+
+    Attributes:
+        action: A status reached, ``merged``, or an intent (``INTENT_ACTIONS``) written before the effect.
+        entry_id: Deterministic id of the step (``entry_id()``): an ``AuditLog`` appends an id once, so
+            a redelivered step never writes a second entry ("" on entries from before it existed).
+        confidence: The change's confidence, when there is one.
+        source: Where the change came from (provider, rule, reviewer, system).
+        reviewer: The person who decided the change (None for a change that applied by itself).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -137,7 +137,7 @@ def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer:
     item = deps.queue.get(review_id)
     leads_to = _LEADS_TO[type(decision)]
     if item.status not in DECIDABLE:
-        if item.status == leads_to and _same(item, decision):
+        if item.status == leads_to and _same(deps, item, decision):
             return _effects(deps, item, repeat=True)  # a repeat: finish what the first one began
         raise Conflict(f"review {review_id} is {item.status}, not awaiting a decision")
     if item.change_kind == "merge":
@@ -150,15 +150,18 @@ def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer:
     return _effects(deps, updated)
 
 
-def _same(item: ReviewItem, decision: ReviewDecision) -> bool:
+def _same(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision) -> bool:
     """Whether ``decision`` is the one that put ``item`` in its state (so sending it again is a retry)."""
     if isinstance(decision, EditAndApprove):
-        return item.final_value is not None and decision.value.strip() in (
-            item.final_value,
-            item.final_value.strip(),
-        )
+        if item.final_value is None or not item.field:
+            return False
+        try:
+            value = check_value(deps.standard, item.object_type, item.field, decision.value)
+        except InvalidValue:
+            return False
+        return item.final_value in (value, decision.value)
     if isinstance(decision, Approve) and decision.primary_id is not None:
-        return False  # a merge approval naming a primary is never re-sent to a finished workflow
+        return decision.primary_id == item.final_value  # a merge approval naming the same primary
     return True
 
 
