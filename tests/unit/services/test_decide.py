@@ -325,3 +325,16 @@ def test_repeating_an_edit_is_recognised_after_normalizing(deps: ReviewDeps) -> 
     assert again.final_value == "DE"
     with pytest.raises(Conflict):  # another value on an item waiting for apply is not a repeat
         decide(deps, "n", EditAndApprove(decision="edit_and_approve", value="France"), "ana")
+
+
+def test_a_restore_is_alerted_once_across_the_retries_of_its_write(deps: ReviewDeps) -> None:
+    crm = Restoring()
+    crm.add([CONTACT])
+    deps.queue.put_new([item("s", "lifecycle_stage", change_kind="normalize", current="customer",
+                             suggested="lead", status="approved")])  # fmt: skip
+    for receive in range(1, MAX_RECEIVES + 1):
+        apply_changes(["s"], queue=deps.queue, crm=crm, audit=deps.audit, alerts=deps.alerts,
+                      last_attempt=receive == MAX_RECEIVES)  # fmt: skip
+    assert isinstance(deps.alerts, ListAlertSink)
+    assert sorted(a.kind for a in deps.alerts.raised) == ["apply_failed", "restore_needed"]
+    assert deps.queue.get("restore-s").status == "queued"

@@ -230,11 +230,12 @@ def _settle(run: _Apply, item: ReviewItem, write: FieldWrite, result: WriteResul
 
 
 def _raise_alerts(run: _Apply, item: ReviewItem, result: WriteResult, status: Settled, retry: bool) -> None:
-    """The restore item and alerts, before the transition: a crash here is redelivered and repeats
-    them (the item is idempotent by id; an alert may then be sent twice, never lost)."""
+    """The alerts and the restore item, before the transition: a crash here is redelivered and repeats
+    them (an alert may then go out twice, never be lost). A restore is alerted until its item is
+    queued (alert first, then the item), so the retries of a write do not repeat it."""
     alerts: list[Alert] = []
-    if result.restore is not None:
-        run.queue.put_new([_restore_item(item, result)])
+    restore = result.restore is not None and not _queued(run.queue, _restore_id(item))
+    if restore:
         alerts.append(
             Alert(
                 kind="restore_needed",
@@ -262,6 +263,16 @@ def _raise_alerts(run: _Apply, item: ReviewItem, result: WriteResult, status: Se
         )
     if alerts and run.alerts is not None:
         run.alerts.raise_alerts(alerts)
+    if restore:
+        run.queue.put_new([_restore_item(item, result)])
+
+
+def _queued(queue: ChangeQueue, review_id: str) -> bool:
+    try:
+        queue.get(review_id)
+    except NotFound:
+        return False
+    return True
 
 
 def _restore_id(item: ReviewItem) -> str:

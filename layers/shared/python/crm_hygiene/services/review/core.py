@@ -28,6 +28,7 @@ change, like the apply step (``services/apply/core.py``). The crash-point table 
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -347,10 +348,11 @@ def error_result(review_id: str, exc: Exception) -> DecisionResult:
     """One item's error as a result: typed code; the message for our own errors only (an unexpected
     error's text may hold backend details or values, so it is logged by type and replaced)."""
     code = next((c for t, c in _ERROR_CODES if isinstance(exc, t)), None)
-    if code is None:
-        logger.exception(
-            "decision failed unexpectedly", extra={"review_id": review_id, "error": type(exc).__name__}
-        )
+    if code is None:  # logged by type and place only: an exception's text may hold record values
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else "?"
+        extra = {"review_id": review_id, "error": type(exc).__name__, "at": at}
+        logger.error("decision failed unexpectedly", extra=extra)
         return DecisionResult(review_id=review_id, status="error", error="internal error", error_code="error")
     if isinstance(exc, InvalidValue):
         return DecisionResult(review_id=review_id, status="error", error=f"InvalidValue: {exc}",
@@ -371,6 +373,8 @@ def rollback_change(deps: ReviewDeps, review_id: str, reviewer: str) -> ReviewIt
         return item  # a repeat (the first one's answer was lost): it is done
     if item.status != "applied":
         raise Conflict(f"review {review_id} is {item.status}; only applied changes can be rolled back")
+    if not item.is_change or item.change_kind == "merge":
+        raise Conflict(f"review {review_id} is a {item.change_kind}: only field changes can be rolled back")
     written = item.value_to_write
     write = FieldWrite(
         record_id=item.record_id,
@@ -420,8 +424,6 @@ def rollback_run(deps: ReviewDeps, run_id: str, reviewer: str) -> list[DecisionR
             break
     results = []
     for item in sorted(applied, key=lambda i: i.updated_at, reverse=True):
-        if item.change_kind == "merge":
-            continue  # a merge is not a field write: the CRM's merge is not undone by a field rollback
         try:
             rollback_change(deps, item.review_id, reviewer)
             results.append(DecisionResult(review_id=item.review_id, status="rolled_back"))
