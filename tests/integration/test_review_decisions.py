@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from apply_handler import lambda_handler as apply_lambda
 from review_api_handler import lambda_handler as review_lambda
 
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
+from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.messages import ApplyMessage
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
@@ -114,3 +116,32 @@ def test_the_apply_queue_redrive_count_is_the_queues() -> None:
     from infra.components.queues import MAX_RECEIVE_COUNT
 
     assert MAX_RECEIVES == MAX_RECEIVE_COUNT  # the last receive settles failed instead of dead-lettering
+
+
+def test_bulk_with_a_backend_error_on_one_item_still_answers_200(
+    aws: dict[str, str], deps: AwsDeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given one item whose read fails with a backend error (what answered 400 after the others applied)
+    assert isinstance(deps.crm, DynamoCrmStore)
+    deps.crm.put_records([ADA])
+    deps.queue.put_new([finding("ok", "company", change_kind="normalize", current_value="Analytical Engines",
+                                suggested_value="Analytical Engines Ltd")])  # fmt: skip
+    read = deps.queue.get
+
+    def flaky(review_id: str) -> ReviewItem:
+        if review_id == "broken":
+            raise HygieneError("ValidationException: table crm-hygiene-dev-change-queue, key review_id")
+        return read(review_id)
+
+    monkeypatch.setattr(deps.queue, "get", flaky)
+    status, body = call(deps, "POST", "/reviews/decisions", {"decisions": [
+        {"review_id": "ok", "decision": {"decision": "approve"}},
+        {"review_id": "broken", "decision": {"decision": "approve"}}]})  # fmt: skip
+    # Then the call answers 200 with one result each; the backend's text does not reach the reviewer
+    assert status == 200
+    assert [(r["status"], r["error_code"]) for r in body["results"]] == [
+        ("approved", None),
+        ("error", "error"),
+    ]
+    assert "ValidationException" not in json.dumps(body)
+    assert [json.loads(b)["review_id"] for b in drain(aws["APPLY_QUEUE_URL"])] == ["ok"]
