@@ -76,6 +76,8 @@ def test_an_invalid_value_is_a_422_naming_the_field_and_the_rule(aws: dict[str, 
         deps, "POST", "/reviews/country/decision", {"decision": "edit_and_approve", "value": "Narnia"}
     )
     assert status == 422 and "country" in body["message"] and "format.country_alpha2" in body["message"]
+    [detail] = body["details"]
+    assert (detail["location"], detail["rule"]) == (["field", "country"], "format.country_alpha2")
     assert deps.queue.get("country").status == "queued" and drain(aws["APPLY_QUEUE_URL"]) == []
 
 
