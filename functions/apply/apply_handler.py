@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from crm_hygiene.errors import HygieneError
 from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.observability import logger, metrics, tracer
-from crm_hygiene.services.apply.core import ApplyOutcome, apply_changes
+from crm_hygiene.services.apply.core import MAX_RECEIVES, ApplyOutcome, apply_changes
 from crm_hygiene.services.merge.core import perform_merge
 from crm_hygiene.settings import ApplySettings
 from crm_hygiene.wiring.aws import AwsDeps, aws_deps
@@ -23,7 +23,14 @@ class RetryLater(HygieneError):
 
 def _apply_one(record: ApplyRecord, deps: AwsDeps[ApplySettings]) -> ApplyOutcome:
     message = record.body
-    report = apply_changes([message.review_id], queue=deps.queue, crm=deps.crm, audit=deps.audit)
+    report = apply_changes(
+        [message.review_id],
+        queue=deps.queue,
+        crm=deps.crm,
+        audit=deps.audit,
+        alerts=deps.alerts,
+        last_attempt=int(record.attributes.ApproximateReceiveCount) >= MAX_RECEIVES,
+    )
     outcome = report.outcomes.get(message.review_id, "missing")
     metrics.add_metric(name=f"Apply_{outcome}", unit="Count", value=1)
     if outcome == "retry":

@@ -42,7 +42,7 @@ def test_rolling_back_a_run_leaves_the_number_of_human_decisions_unchanged(
     changes, flags = _queued(deps)
     assert len(changes) >= 1 and len(flags) >= 10
     decisions = (
-        [(changes[0]["review_id"], {"decision": "edit_and_approve", "value": "Edited Value"})]
+        [(changes[0]["review_id"], {"decision": "edit_and_approve", "value": changes[0]["suggested_value"]})]
         + [(f["review_id"], {"decision": "reject", "note": "fine as is"}) for f in flags[:3]]
         + [(f["review_id"], {"decision": "approve"}) for f in flags[3:10]]
     )

@@ -103,3 +103,21 @@ class BackendError(HygieneError):
     def __init__(self, message: str, *, service_code: str = "") -> None:
         super().__init__(message)
         self.service_code = service_code
+
+
+class InvalidValue(InvalidDecision):
+    """A reviewer's value that the standard refuses for its field (format, length, a spreadsheet
+    formula, a placeholder, control characters); refused before anything changes.
+
+    Attributes:
+        field: The field the value was meant for.
+        rule: Which rule refused it (``format.country_alpha2``, ``length``, ``formula``, ...).
+        message: Why, in words.
+    """
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        self.field = field
+        self.rule = rule
+        self.message = message
+        detail = Detail(location=("field", field), rule=rule, message=message)
+        super().__init__(f"{field}: {message} (rule {rule})", details=(detail,))

@@ -114,6 +114,10 @@ class InMemoryAuditLog:
         with self._lock:
             for draft in drafts:
                 chain = self.entries[record_key(draft.object_type, draft.record_id)]
+                done = next((e for e in chain if draft.entry_id and e.entry_id == draft.entry_id), None)
+                if done is not None:  # idempotent by entry id: a redelivered step appends nothing
+                    written.append(done)
+                    continue
                 entry = draft.entry(len(chain) + 1, chain[-1].hash if chain else GENESIS)
                 chain.append(entry)
                 written.append(entry)

@@ -217,8 +217,10 @@ class ReviewApiSettings(
     DeadLettersEnv,
     JobsEnv,
     JobsWorkflowEnv,
+    StandardEnv,
 ):
-    """The review API function (it starts jobs and reports them)."""
+    """The review API function (it starts jobs and reports them; the standard checks a reviewer's
+    edited values as a scan would)."""
 
 
 class JobsSettings(
@@ -231,6 +233,7 @@ class JobsSettings(
     MergeWorkflowEnv,
     AlertsEnv,
     JobsEnv,
+    StandardEnv,
 ):
     """The jobs function: a job's worker does what the review API would, item by item."""
 

@@ -44,7 +44,10 @@ FindingKind = Literal[
 """What a check found wrong with a record (meanings: ``FINDING_MEANINGS``)."""
 FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 
-ChangeKind = Literal["normalize", "enrich", "fill_derived", "flag", "merge"]
+ChangeKind = Literal["normalize", "enrich", "fill_derived", "flag", "merge", "restore"]
+"""What applying an item does: write a normalized, enriched or derived value; nothing until a person
+gives a value (``flag``: a finding); merge records; or put back a value a failed multi-step write
+left out (``restore``: raised by the apply step, high priority)."""
 
 # The `kind` column of the review queue: a finding kind, or what a proposal is about.
 QueueKind = Literal[FindingKind, "duplicate", "enrich", "job_change"]

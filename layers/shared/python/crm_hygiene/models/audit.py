@@ -11,9 +11,33 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
 
-AuditAction = Literal[ChangeStatus, "merged"]
-"""What an audit entry records: a change reaching a status, or a merge carried out."""
+AuditAction = Literal[ChangeStatus, "merged", "applying", "merging", "rolling_back"]
+"""What an audit entry records: a change reaching a status, a merge carried out, or an intent: the
+effect about to be made on the CRM (``applying``, ``merging``, ``rolling_back``), written before the
+CRM is touched. An intent without a later outcome entry is a step that crashed and will be resumed
+(``docs/pipeline.md``, "Change lifecycle")."""
+INTENT_ACTIONS: frozenset[str] = frozenset({"applying", "merging", "rolling_back"})
 GENESIS = "0" * 64
+
+SourceKind = Literal["provider", "rule", "reviewer", "system"]
+"""Who proposed what an entry records: an enrichment provider, a scan rule (normalizer, derivation,
+dedup), a reviewer's own value, or the system itself (a restore, a rollback)."""
+
+
+class AuditSource(BaseModel):
+    """Where a change came from, structured (``kind`` + ``name``: ``provider`` + ``clearbit``, ``rule`` +
+    ``normalize.phone``, ``reviewer`` + the reviewer's id)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: SourceKind
+    name: str
+
+
+def entry_id(change_id: str, action: str, version: int, part: str = "") -> str:
+    """The deterministic id of one entry: the same step of the same change at the same item version
+    always gets the same id, so a redelivered step appends nothing twice (``AuditLog.append``)."""
+    return f"{change_id}:{action}:v{version}" + (f":{part}" if part else "")
 
 
 def record_key(object_type: ObjectType, record_id: RecordId) -> str:
@@ -21,7 +45,16 @@ def record_key(object_type: ObjectType, record_id: RecordId) -> str:
 
 
 class _AuditFields(BaseModel):
-    """What happened to which field of which record, by whom, and why."""
+    """What happened to which field of which record, by whom, and why.
+
+    Attributes:
+        action: A status reached, ``merged``, or an intent (``INTENT_ACTIONS``) written before the effect.
+        entry_id: Deterministic id of the step (``entry_id()``): an ``AuditLog`` appends an id once, so
+            a redelivered step never writes a second entry ("" on entries from before it existed).
+        confidence: The change's confidence, when there is one.
+        source: Where the change came from (provider, rule, reviewer, system).
+        reviewer: The person who decided the change (None for a change that applied by itself).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -36,6 +69,15 @@ class _AuditFields(BaseModel):
     change_id: str = ""
     review_id: str = ""
     run_id: str = ""
+    # Added for "audit before effect" (issue 10). Entries written before carry none of them and
+    # their hash never covered them: ``digest`` leaves them out while they hold their default.
+    entry_id: str = ""
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    source: AuditSource | None = None
+    reviewer: str | None = None
+
+
+_ADDED_FIELDS: dict[str, object] = {"entry_id": "", "confidence": None, "source": None, "reviewer": None}
 
 
 class AuditEntry(_AuditFields):
@@ -54,6 +96,9 @@ class AuditEntry(_AuditFields):
 
     def digest(self) -> str:
         body = self.model_dump(mode="json", exclude={"hash"})
+        for name, default in _ADDED_FIELDS.items():  # entries older than these fields still verify
+            if body.get(name) == default:
+                del body[name]
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -36,7 +36,8 @@ TRANSITIONS: dict[ChangeStatus, frozenset[ChangeStatus]] = {
     "approved": frozenset({"applied", "conflict", "failed"}),
     "edited": frozenset({"applied", "conflict", "failed"}),
     "conflict": frozenset({"approved", "rejected", "edited"}),
-    "failed": frozenset({"approved", "applied", "conflict", "failed"}),
+    # a failed item is retried by redelivery (failed -> applied | conflict | failed) or re-decided
+    "failed": frozenset({"approved", "rejected", "edited", "applied", "conflict", "failed"}),
     "applied": frozenset({"rolled_back"}),
     "rejected": frozenset(),
     "suppressed": frozenset(),
@@ -76,6 +77,7 @@ class _ReviewFields(BaseModel):
     note: str | None = None
     final_value: str | None = None
     proposal: MergeProposal | None = None
+    priority: Literal["high", "normal"] = "normal"
     version: int = 0
 
 
@@ -88,7 +90,11 @@ class ReviewItem(_ReviewFields):
         final_value: What was (or will be) written: the suggestion, or a reviewer's edit.
         decided_by / decided_as: Who decided it and what they decided (a human decision only; the
             last one when an item was re-decided). ``reviewer`` is whoever last acted on it.
+        current_value: The value the change expects the CRM to hold (its write is optimistic): the
+            value when proposed, the CRM's value read when a reviewer gave a finding a value, or the
+            CRM's value found by a conflicting write (re-approving then writes against it).
         proposal: For merges, the proposal (members, suggested primary, field winners, evidence).
+        priority: ``high`` for an item a person must see first (a value a failed write must get back).
         task_token: The merge workflow's token while it waits; never leaves the server.
         version: Bumped on every status change (optimistic concurrency between reviewers).
     """
@@ -97,8 +103,14 @@ class ReviewItem(_ReviewFields):
 
     @property
     def is_change(self) -> bool:
-        """Whether approving it writes a value (flags only ask a person to look)."""
-        return self.change_kind != "flag"
+        """Whether approving it writes a value: a flag (a finding) only asks a person to look, until
+        the person gives it a value (edit-and-approve), which makes it the change it implies."""
+        return self.change_kind != "flag" or self.final_value is not None
+
+    @property
+    def value_to_write(self) -> str:
+        """What applying it writes: the reviewer's value, else the suggestion."""
+        return self.final_value if self.final_value is not None else self.suggested_value
 
     def view(self) -> ReviewItemView:
         return ReviewItemView.model_validate(self.model_dump(exclude={"task_token"}))

@@ -248,6 +248,7 @@ class AwsDeps(Generic[Settings]):
         )
 
     def review(self) -> ReviewDeps:
+        standard, _ = self.standard  # edits are checked against the deployment's standard (or the default)
         return ReviewDeps(
             queue=self.queue,
             audit=self.audit,
@@ -260,6 +261,7 @@ class AwsDeps(Generic[Settings]):
             alerts=self.alerts,
             signals=self.measurement,
             failures=self.failures,
+            standard=standard,
         )
 
     @cached_property

@@ -7,10 +7,10 @@ free, so two writers can never fork or overwrite a chain; the loser re-reads and
 
 from __future__ import annotations
 
+import hashlib
 import json
-import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -30,6 +30,8 @@ _SPARSE = ("change_id", "review_id", "run_id")
 
 def _to_item(entry: AuditEntry) -> dict[str, Any]:
     data = entry.model_dump(mode="json", exclude_none=True)
+    if "confidence" in data:
+        data["confidence"] = repr(entry.confidence)  # DynamoDB takes no floats; repr round-trips exactly
     return {k: v for k, v in data.items() if not (k in _SPARSE and v == "")}
 
 
@@ -58,10 +60,28 @@ class DynamoAuditLog:
         items = response.get("Items", [])
         return _from_item(items[0]) if items else None
 
+    def _written(self, key: str, wanted: str) -> tuple[AuditEntry | None, AuditEntry | None]:
+        """The entry of ``key``'s chain with entry id ``wanted`` (None: not written yet), and the
+        chain's last entry, from one consistent read of the chain (chains are per record: short)."""
+        condition = Key("record_key").eq(key)
+        last = None
+        for entry in self._query_all(KeyConditionExpression=condition, ConsistentRead=True):
+            if entry.entry_id == wanted:
+                return entry, entry
+            last = entry
+        return None, last
+
     def _append_one(self, draft: AuditDraft) -> AuditEntry:
         key = record_key(draft.object_type, draft.record_id)
         for _ in range(MAX_RACES):
-            last = self._last(key)
+            if draft.entry_id:
+                # Idempotent by entry id: the check and the conditional put below see the same chain,
+                # so of two writers of one id the second either finds it or loses the put and re-reads.
+                done, last = self._written(key, draft.entry_id)
+                if done is not None:
+                    return done
+            else:
+                last = self._last(key)
             entry = draft.entry(last.seq + 1 if last else 1, last.hash if last else GENESIS)
             try:
                 with aws_errors():
@@ -81,11 +101,15 @@ class DynamoAuditLog:
         return entries
 
     def _archive(self, entries: list[AuditEntry]) -> None:
+        """Puts the entries (new ones and those a redelivered append found written) under a key
+        derived from them: a retry after a failed put archives what the table already holds, and a
+        repeat writes the same object again instead of a second copy."""
         if self._s3 is None or not self._bucket:
             return
-        now = datetime.now(UTC)
+        first = min(e.at for e in entries).astimezone(UTC)
         run = entries[0].run_id or "adhoc"
-        key = f"audit/{now:%Y/%m/%d}/{run}/{now:%H%M%S}-{uuid.uuid4().hex[:12]}.jsonl"
+        ids = "\n".join(f"{e.record_key}#{e.seq}#{e.hash}" for e in entries)
+        key = f"audit/{first:%Y/%m/%d}/{run}/{hashlib.sha256(ids.encode()).hexdigest()[:32]}.jsonl"
         body = "".join(json.dumps(e.model_dump(mode="json"), separators=(",", ":")) + "\n" for e in entries)
         with aws_errors():
             self._s3.put_object(

@@ -9,6 +9,16 @@ When the reviewer kept another member than the suggested primary, the field winn
 around that member, from the members' values in the CRM at merge time (``winners_for``): the
 proposal's winners were chosen around the suggested primary (its owner, its lifecycle stage) and the
 proposal does not hold the members' values, which may have changed during the review anyway.
+
+**Audit before effect.** A merge writes ``merging`` (its intent: the members and the survivor) before
+the CRM's first merge call, one ``merged`` entry right after each member's merge, an ``applying``
+intent before the field winners are written and one ``applied`` outcome per field written, and only
+then settles the item ``applied``. Entry ids are deterministic (review id, action, the item's version,
+the member or field), and every step can be repeated: the CRM's merge of an already merged member
+answers "already merged", a winner already written is found in the CRM, and a field whose intent has
+no outcome yet is written (or found written) and given its outcome. So re-running the Merge task
+after a crash at any step (Step Functions' retry, a redrive) ends with every merge and write audited
+once and nothing merged or written twice.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from crm_hygiene.dedup.survivorship import survive
 from crm_hygiene.errors import HygieneError, NotFound
-from crm_hygiene.models.audit import AuditDraft
+from crm_hygiene.models.audit import AuditAction, AuditDraft, AuditSource, entry_id
 from crm_hygiene.models.crm import FieldWrite
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.merge import FieldWinner, MergeProposal, merge_text
@@ -99,27 +109,30 @@ def register_review(task: MergeTask, *, queue: ChangeQueue, audit: AuditLog) -> 
     """Queues the merge for a reviewer (idempotent) and stores the workflow's task token on it."""
     if not task.task_token:
         raise HygieneError("a merge review needs the workflow's task token")
-    added = enqueue([merge_item(task, "queued")], task.run_id, queue=queue, apply_queue=None).added
+    enqueue([merge_item(task, "queued")], task.run_id, queue=queue, apply_queue=None)
     queue.set_task_token(task.review_id, task.task_token)
-    if added:
-        item = added[0]
-        audit.append(
-            [
-                AuditDraft(
-                    actor="system:merge",
-                    action="queued",
-                    object_type=item.object_type,
-                    record_id=item.record_id,
-                    field="",
-                    after=item.suggested_value,
-                    reason="merge proposed; waiting for a reviewer",
-                    change_id=item.review_id,
-                    review_id=item.review_id,
-                    run_id=item.run_id,
-                )
-            ]
-        )
-    return queue.get(task.review_id)
+    item = queue.get(task.review_id)
+    # once per merge (by entry id), also when a retry finds the item queued by an attempt that failed here
+    audit.append(
+        [
+            AuditDraft(
+                actor="system:merge",
+                action="queued",
+                object_type=item.object_type,
+                record_id=item.record_id,
+                field="",
+                after=item.suggested_value,
+                reason="merge proposed; waiting for a reviewer",
+                change_id=item.review_id,
+                review_id=item.review_id,
+                run_id=item.run_id,
+                entry_id=entry_id(item.review_id, "queued", 0),
+                confidence=item.confidence,
+                source=_SOURCE,
+            )
+        ]
+    )
+    return item
 
 
 class MergeOutcome(BaseModel):
@@ -153,31 +166,22 @@ def perform_merge(
         )
     object_type = task.proposal.object_type
     winners = winners_for(task, crm, standard)  # before merging: the CRM then holds the survivor alone
-    survivor, merged, drafts = task.primary, [], []
-    actor = f"user:{item.reviewer}" if item.reviewer else "system:merge"
-    for member in task.proposal.members:
-        if member == task.primary:
-            continue
+    step = _Step(item, object_type, f"user:{item.decided_by}" if item.decided_by else "system:merge")
+    others = [m for m in task.proposal.members if m != task.primary]
+    audit.append(
+        [step.draft("merging", item.record_id, "", ", ".join(others), task.primary,
+                    f"about to merge {', '.join(others)} into {task.primary}")]
+    )  # fmt: skip
+    survivor, merged = task.primary, []
+    for member in others:
         result = crm.merge(object_type, survivor, member)
         merged.append(member)
-        drafts.append(
-            AuditDraft(
-                actor=actor,
-                action="merged",
-                object_type=object_type,
-                record_id=member,
-                field="",
-                before=member,
-                after=result.surviving_id,
-                reason=f"merged into {result.surviving_id}",
-                change_id=item.review_id,
-                review_id=item.review_id,
-                run_id=item.run_id,
-            )
-        )
+        audit.append(
+            [step.draft("merged", member, "", member, result.surviving_id,
+                        f"merged into {result.surviving_id}", part=member)]
+        )  # fmt: skip
         survivor = result.surviving_id
-    written = _write_winners(crm, object_type, winners, survivor, item, drafts, actor)
-    audit.append(drafts)
+    written = _write_winners(crm, audit, winners, survivor, step)
     queue.transition(
         item, "applied", final_value=survivor, note=f"merged {len(merged)} record(s) into {survivor}"
     )
@@ -221,50 +225,88 @@ def _item_for(task: MergeTask, queue: ChangeQueue) -> ReviewItem:
         return queue.get(task.review_id)
 
 
+_SOURCE = AuditSource(kind="rule", name="dedup")
+
+
+class _Step:
+    """The audit drafts of one merge: same change, actor, reviewer and item version for every step."""
+
+    def __init__(self, item: ReviewItem, object_type: ObjectType, actor: str) -> None:
+        self.item, self.object_type, self.actor = item, object_type, actor
+
+    def draft(
+        self,
+        action: AuditAction,
+        record_id: RecordId,
+        name: FieldName,
+        before: str | None,
+        after: str | None,
+        reason: str,
+        part: str = "",
+    ) -> AuditDraft:
+        item = self.item
+        return AuditDraft(
+            actor=self.actor,
+            action=action,
+            object_type=self.object_type,
+            record_id=record_id,
+            field=name,
+            before=before,
+            after=after,
+            reason=reason,
+            change_id=item.review_id,
+            review_id=item.review_id,
+            run_id=item.run_id,
+            entry_id=self.id(action, part),
+            confidence=item.confidence,
+            source=_SOURCE,
+            reviewer=item.decided_by,
+        )
+
+    def id(self, action: AuditAction, part: str) -> str:
+        return entry_id(self.item.review_id, action, self.item.version, part)
+
+
 def _write_winners(
-    crm: CrmStore,
-    object_type: ObjectType,
-    winners: Mapping[FieldName, str],
-    survivor: RecordId,
-    item: ReviewItem,
-    drafts: list[AuditDraft],
-    actor: str,
+    crm: CrmStore, audit: AuditLog, winners: Mapping[FieldName, str], survivor: RecordId, step: _Step
 ) -> int:
-    """Sets the survivor's fields to the chosen winners, optimistically; conflicts are left as they are."""
+    """Sets the survivor's fields to the chosen winners, optimistically; conflicts are left as they are.
+
+    A field differing from its winner is written; so is one with an ``applying`` intent already (a repeat
+    after a crash: the write finds the value there, and its outcome is appended, once)."""
+    object_type = step.object_type
     records = crm.get_records(object_type, [survivor])
     if not records or not winners:
         return 0
     current = records[0]
+    done = {e.entry_id for e in audit.history(object_type, survivor) if e.entry_id}
     canonical = CANONICAL_FIELDS[object_type]  # custom columns stay as the CRM's own merge left them
+    # written before (a repeat): written again, found in the CRM, its outcome appended again (a no-op in
+    # the table, a retry of the archive put if that is what failed)
+    pending = {n for n in winners if step.id("applying", n) in done}
     writes = [
         FieldWrite(
             record_id=survivor,
             field=name,
             expected_old=current.get(name),
             new_value=value,
-            change_id=f"{item.review_id}:{name}",
+            change_id=f"{step.item.review_id}:{name}",
         )
         for name, value in winners.items()
-        if name in canonical and name != "record_id" and current.get(name) != value
+        if name in canonical and name != "record_id" and (current.get(name) != value or name in pending)
     ]
-    written = 0
-    for write, result in zip(writes, crm.write_fields(object_type, writes), strict=True):
-        if result.status == "applied":
-            written += 1
-            drafts.append(
-                AuditDraft(
-                    actor=actor,
-                    action="applied",
-                    object_type=object_type,
-                    record_id=survivor,
-                    field=write.field,
-                    before=write.expected_old,
-                    after=write.new_value,
-                    reason="field winner of the merge",
-                    change_id=item.review_id,
-                    review_id=item.review_id,
-                    run_id=item.run_id,
-                )
-            )
-        # a conflict (the field changed meanwhile) keeps the survivor's value: the merge itself stands
-    return written
+    if not writes:
+        return 0
+    audit.append(
+        [step.draft("applying", survivor, w.field, w.expected_old, w.new_value, "field winner of the merge",
+                    part=w.field) for w in writes]
+    )  # fmt: skip
+    applied = [
+        w for w, r in zip(writes, crm.write_fields(object_type, writes), strict=True) if r.status == "applied"
+    ]
+    # a conflict (the field changed meanwhile) keeps the survivor's value: the merge itself stands
+    audit.append(
+        [step.draft("applied", survivor, w.field, w.expected_old, w.new_value, "field winner of the merge",
+                    part=w.field) for w in applied]
+    )  # fmt: skip
+    return len(applied)
