@@ -12,6 +12,7 @@ from constructs import IConstruct
 
 from crm_hygiene.settings import (
     ApplySettings,
+    AuditVerifySettings,
     EnrichSettings,
     EntryScanSettings,
     EnvModel,
@@ -76,6 +77,13 @@ SPECS: dict[str, FunctionSpec] = {
         "review_api",
         MergeReviewSettings,
         description="Stores merge task tokens",
+    ),
+    names.AUDIT_VERIFY_FN: FunctionSpec(
+        "audit_verify_handler.lambda_handler",
+        "audit",
+        AuditVerifySettings,
+        900,
+        description="Verifies the audit trail and signs the digest of every chain head",
     ),
 }
 

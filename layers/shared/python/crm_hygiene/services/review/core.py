@@ -34,6 +34,7 @@ from crm_hygiene.types import OBJECT_TYPES, ChangeStatus
 
 if TYPE_CHECKING:
     from crm_hygiene.enrich.quality import QualityStore
+    from crm_hygiene.services.audit.core import IntegrityDeps
 
 DECIDABLE: frozenset[ChangeStatus] = frozenset({"queued", "blocked", "conflict"})
 
@@ -59,6 +60,7 @@ class ReviewDeps:
     alerts: AlertSink | None = None
     signals: SignalBus | None = None  # measurement events of decisions (services/review/metrics.py)
     failures: FailureFigures | None = None  # dead letters and failed merges for the console's figures
+    integrity: IntegrityDeps | None = None  # audit verification (GET /audit/verify, verified history)
 
 
 def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer: str) -> ReviewItem:
