@@ -59,6 +59,12 @@ class StackConfig(BaseModel):
     schedule: str = Field("cron(0 6 ? * MON *)", pattern=r"^(cron|rate)\(.+\)$")
     audit_retention_days: int = Field(365, ge=1, le=36_500)
     audit_retention_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    # The scheduled audit verification, which also signs the next digest of every chain head.
+    audit_verify_schedule: str = Field("rate(1 day)", pattern=r"^(cron|rate)\(.+\)$")
+    # The newest digest older than this is reported (a digest deleted without a trace): 2 x the schedule.
+    audit_digest_max_age_seconds: int = Field(2 * 86_400, ge=120)
+    # A stack upgraded from unkeyed (SHA-256) audit entries accepts them once its first digest pins them.
+    audit_allow_legacy: bool = False
     review_timeout_seconds: int = Field(7 * 86_400, ge=60, le=MAX_REVIEW_TIMEOUT_SECONDS)
     scan_partitions: int = Field(4, ge=1, le=1_000)
     scan_max_concurrency: int = Field(4, ge=1, le=1_000)

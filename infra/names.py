@@ -44,6 +44,7 @@ APPLY_FN: Final = "ApplyFunction"
 REVIEW_API_FN: Final = "ReviewApiFunction"
 MERGE_REVIEW_FN: Final = "MergeReviewFunction"
 JOBS_FN: Final = "JobsFunction"
+AUDIT_VERIFY_FN: Final = "AuditVerifyFunction"
 
 # Table construct ids.
 CHANGE_QUEUE_TABLE: Final = "ChangeQueueTable"
@@ -72,6 +73,10 @@ WORK_QUEUES: Final = {"ApplyQueue": "apply", "EnrichQueue": "enrich", "ScanReque
 ENV_CHANGE_QUEUE_TABLE: Final = "CHANGE_QUEUE_TABLE"
 ENV_AUDIT_TABLE: Final = "AUDIT_TABLE"
 ENV_AUDIT_BUCKET: Final = "AUDIT_BUCKET"
+ENV_AUDIT_KEY_SECRET_NAME: Final = "AUDIT_KEY_SECRET_NAME"
+ENV_AUDIT_DIGEST_KEY_ID: Final = "AUDIT_DIGEST_KEY_ID"
+ENV_AUDIT_ALLOW_LEGACY: Final = "AUDIT_ALLOW_LEGACY"
+ENV_AUDIT_DIGEST_MAX_AGE_SECONDS: Final = "AUDIT_DIGEST_MAX_AGE_SECONDS"
 ENV_DECISION_MEMORY_TABLE: Final = "DECISION_MEMORY_TABLE"
 ENV_HEALTH_TABLE: Final = "HEALTH_TABLE"
 ENV_MATCH_INDEX_TABLE: Final = "MATCH_INDEX_TABLE"
@@ -128,6 +133,9 @@ OUTPUT_SCAN_WORKFLOW_ARN: Final = "ScanWorkflowArn"
 OUTPUT_MERGE_WORKFLOW_ARN: Final = "MergeWorkflowArn"
 OUTPUT_JOBS_WORKFLOW_ARN: Final = "JobsWorkflowArn"
 OUTPUT_AUDIT_BUCKET: Final = "AuditBucketName"
+OUTPUT_AUDIT_TABLE: Final = "AuditTableName"
+OUTPUT_AUDIT_KEY_SECRET: Final = "AuditKeySecretName"
+OUTPUT_AUDIT_DIGEST_KEY: Final = "AuditDigestKeyArn"
 OUTPUT_SCHEDULE_RULE: Final = "ScheduleRuleName"
 
 WEBHOOK_PATH: Final = ("webhooks", "{crm}")  # {crm}: a CRM kind (crm_hygiene.models.crm.CRM_KINDS)
@@ -175,6 +183,19 @@ class Names:
     @property
     def schedule_rule(self) -> str:
         return self.of("scheduled-scan")
+
+    @property
+    def audit_verify_rule(self) -> str:
+        return self.of("audit-verify")
+
+    @property
+    def audit_key_secret(self) -> str:
+        """The secret holding the audit MAC keyring (``{"current": "k1", "k1": ...}``)."""
+        return f"{APP}/{self.stage}/audit-key"
+
+    @property
+    def audit_digest_key_alias(self) -> str:
+        return f"alias/{self.of('audit-digest')}"
 
     @property
     def signals_key_alias(self) -> str:

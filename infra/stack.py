@@ -72,7 +72,13 @@ class CrmHygieneStack(cdk.Stack):
             review_fn=fns[names.REVIEW_API_FN],
             webhook_fn=fns[names.WEBHOOK_FN],
         )
-        schedules = Schedules(self, names.SCHEDULES, config=config, scan_workflow=scan.state_machine)
+        schedules = Schedules(
+            self,
+            names.SCHEDULES,
+            config=config,
+            scan_workflow=scan.state_machine,
+            audit_verify_fn=fns[names.AUDIT_VERIFY_FN].function,
+        )
         Monitoring(
             self,
             names.MONITORING,
@@ -92,3 +98,6 @@ class CrmHygieneStack(cdk.Stack):
         cdk.CfnOutput(self, names.OUTPUT_JOBS_WORKFLOW_ARN, value=jobs.state_machine.state_machine_arn)
         cdk.CfnOutput(self, names.OUTPUT_AUDIT_BUCKET, value=storage.audit_bucket.bucket_name)
         cdk.CfnOutput(self, names.OUTPUT_SCHEDULE_RULE, value=schedules.rule.rule_name)
+        cdk.CfnOutput(self, names.OUTPUT_AUDIT_TABLE, value=storage.table(names.AUDIT_TABLE).table_name)
+        cdk.CfnOutput(self, names.OUTPUT_AUDIT_KEY_SECRET, value=config.names.audit_key_secret)
+        cdk.CfnOutput(self, names.OUTPUT_AUDIT_DIGEST_KEY, value=storage.digest_key.key_arn)

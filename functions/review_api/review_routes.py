@@ -16,12 +16,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 from review_errors import STORE, Unauthenticated, responses
 
+from crm_hygiene.audit.verify import VerificationReport
 from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidDecision, InvalidRequest, NotFound
-from crm_hygiene.models.audit import AuditEntry
 from crm_hygiene.models.jobs import Job, JobResults
 from crm_hygiene.models.review import ReviewDecision, ReviewItem, ReviewItemView
 from crm_hygiene.observability import logger
 from crm_hygiene.observability import metrics as cloudwatch
+from crm_hygiene.services.audit.core import CheckedEntry, check_history, verify
 from crm_hygiene.services.review import core as review
 from crm_hygiene.services.review import jobs
 from crm_hygiene.services.review import metrics as figures
@@ -76,7 +77,10 @@ class ReviewPage(BaseModel):
 
 class ReviewDetail(BaseModel):
     item: ReviewItemView
-    history: list[AuditEntry]
+    history: list[CheckedEntry]
+    audit_warnings: list[str] = Field(
+        default_factory=list, description="Set when an entry of the history does not verify"
+    )
 
 
 class BulkDecision(BaseModel):
@@ -160,13 +164,44 @@ def list_reviews(
 
 @router.get(
     "/reviews/<review_id>",
-    summary="One item and the audit history of its record",
+    summary="One item and the audit history of its record, each entry with its verification",
     responses=responses(ReviewDetail, NotFound, *STORE),
     operation_id="get_review",
 )
 def get_review(review_id: ReviewId) -> ReviewDetail:
-    item, history = review.item_detail(_deps(), review_id)
-    return ReviewDetail(item=item.view(), history=history)
+    deps = _deps()
+    item, history = review.item_detail(deps, review_id)
+    if deps.integrity is None:
+        unchecked = [
+            CheckedEntry(**e.model_dump(), verified=None, verification="not checked") for e in history
+        ]
+        warning = ["audit verification is not configured"]
+        return ReviewDetail(item=item.view(), history=unchecked, audit_warnings=warning)
+    checked, warnings = check_history(deps.integrity, history)
+    return ReviewDetail(item=item.view(), history=checked, audit_warnings=warnings)
+
+
+@router.get(
+    "/audit/verify",
+    summary="Verify the whole audit trail against its keyed MACs and signed digests",
+    responses={
+        200: {"description": "Every chain and digest verifies",
+              "content": {"application/json": {"model": VerificationReport}}},
+        409: {"description": "Something does not verify: the report lists each problem",
+              "content": {"application/json": {"model": VerificationReport}}},
+    },
+    operation_id="verify_audit",
+)  # fmt: skip
+def verify_audit() -> Response[str]:
+    integrity = _deps().integrity
+    if integrity is None:
+        raise HygieneError("audit verification is not configured")
+    report = verify(integrity)
+    return Response(
+        status_code=200 if report.ok else 409,
+        content_type="application/json",
+        body=report.model_dump_json(),
+    )
 
 
 @router.post(

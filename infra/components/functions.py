@@ -22,7 +22,15 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from crm_hygiene.settings import AlertsEnv, CrmEnv, EnvModel, ProvidersEnv, StandardEnv
+from crm_hygiene.settings import (
+    AlertsEnv,
+    AuditDigestEnv,
+    AuditVerifySettings,
+    CrmEnv,
+    EnvModel,
+    ProvidersEnv,
+    StandardEnv,
+)
 from infra import nag, names
 from infra.components.access import (
     ACCESS,
@@ -178,6 +186,9 @@ class Functions(Construct):
             names.ENV_WEBHOOK_SECRET_NAME: config.webhook_secret,
             names.ENV_SCAN_PARTITIONS: str(config.scan_partitions),
             names.ENV_AUDIT_BUCKET: storage.audit_bucket.bucket_name,
+            names.ENV_AUDIT_KEY_SECRET_NAME: config.names.audit_key_secret,
+            names.ENV_AUDIT_DIGEST_KEY_ID: storage.digest_key.key_arn,
+            names.ENV_AUDIT_DIGEST_MAX_AGE_SECONDS: str(config.audit_digest_max_age_seconds),
             # Built from the name, not a Ref: the merge workflow invokes two of these functions, so a
             # Ref would make a dependency cycle (function -> workflow -> function).
             names.ENV_MERGE_WORKFLOW_ARN: cdk.Stack.of(self).format_arn(
@@ -205,6 +216,8 @@ class Functions(Construct):
         env[names.ENV_DEAD_LETTER_QUEUE_URLS] = " ".join(dlq.queue_url for dlq in queues.dlqs.values())
         if config.standard_parameter:
             env[names.ENV_STANDARD_PARAMETER] = config.standard_parameter
+        if config.audit_allow_legacy:
+            env[names.ENV_AUDIT_ALLOW_LEGACY] = "true"
         if storage.snapshot_bucket is not None:
             env[names.ENV_SNAPSHOT_BUCKET] = storage.snapshot_bucket.bucket_name
         if self.providers is not None:
@@ -244,6 +257,12 @@ class Functions(Construct):
         """Exactly the actions of ``ACCESS`` (infra/components/access.py): what each function's code calls."""
         for function_id, access in ACCESS.items():
             self._grant_access(self[function_id], access, queues)
+        # The verifier reads the trail (Query, Scan) and signs digests; the review API reads digests.
+        for function_id, spec in SPECS.items():
+            if spec.settings is AuditVerifySettings:
+                self._storage.grant_audit_verify(self[function_id])
+            elif issubclass(spec.settings, AuditDigestEnv):
+                self._storage.grant_digest_read(self[function_id])
         # Every function whose settings read the alerts topic raises alerts on it (``AlertSink``).
         for function_id, spec in SPECS.items():
             if issubclass(spec.settings, AlertsEnv):

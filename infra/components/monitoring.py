@@ -79,6 +79,11 @@ class Monitoring(Construct):
             )
         oldest = app_metric(names.QUEUE_AGE_METRIC, "Maximum", HOUR)
         self._alarm(
+            "AuditVerificationFailed",
+            app_metric(names.AUDIT_VERIFICATION_METRIC, "Maximum", HOUR),
+            "The scheduled audit verification found a problem",
+        )
+        self._alarm(
             "ReviewQueueAge",
             oldest,
             "The oldest queued review is older than queue_age_alarm_seconds",

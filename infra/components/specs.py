@@ -12,6 +12,7 @@ from constructs import IConstruct
 
 from crm_hygiene.settings import (
     ApplySettings,
+    AuditVerifySettings,
     EnrichSettings,
     EntryScanSettings,
     EnvModel,
@@ -80,6 +81,13 @@ SPECS: dict[str, FunctionSpec] = {
     ),
     names.JOBS_FN: FunctionSpec(
         "jobs_handler.lambda_handler", "review_api", JobsSettings, 300, description="Runs background jobs"
+    ),
+    names.AUDIT_VERIFY_FN: FunctionSpec(
+        "audit_verify_handler.lambda_handler",
+        "audit",
+        AuditVerifySettings,
+        900,
+        description="Verifies the audit trail and signs the digest of every chain head",
     ),
 }
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra import nag, names
@@ -15,11 +17,18 @@ from infra.tables import TABLES, TableSpec
 
 # The only actions any function gets on the audit log. Never Update/Delete/BatchWrite/PartiQL
 # writes on the table, never DeleteObject*, PutObjectRetention, PutObjectLegalHold or
-# BypassGovernanceRetention on the archive (the infra tests enforce both).
+# BypassGovernanceRetention on the archive (the infra tests enforce both). The verifier reads
+# (Query, Scan) and writes no entry; only it signs digests, under audit-digests/.
 # (No GetItem: the audit log reads a chain's last entry and histories with Query; issue 10.)
 AUDIT_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query")
+AUDIT_VERIFY_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:Scan")
+DIGEST_LIST_ACTIONS = ("s3:ListBucketVersions",)  # S3DigestStore.listing: list_object_versions
+DIGEST_READ_ACTIONS = (*DIGEST_LIST_ACTIONS, "s3:GetObject", "kms:Verify")
+DIGEST_WRITE_ACTIONS = ("s3:PutObject", "kms:Sign")
+AUDIT_KEY_ACTIONS = ("secretsmanager:GetSecretValue",)
 AUDIT_OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject")
 AUDIT_PREFIX = "audit/"
+DIGEST_PREFIX = "audit-digests/"
 SNAPSHOT_ACTIONS = ("s3:PutObject", "s3:GetObject")
 
 _TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B": ddb.AttributeType.BINARY}
@@ -33,6 +42,11 @@ class Storage(Construct):
         self.tables = {table_id: self._table(table_id, spec, config) for table_id, spec in TABLES.items()}
         self.access_logs = self._access_log_bucket(config)
         self.audit_bucket = self._audit_bucket(config)
+        self.audit_key = self._audit_key_secret(config)
+        self._audit_key_by_name = secretsmanager.Secret.from_secret_name_v2(
+            self, "AuditKeyByName", config.names.audit_key_secret
+        )
+        self.digest_key = self._digest_signing_key(config)
         self.snapshot_bucket = self._snapshot_bucket() if config.distributed_map else None
 
     def table(self, table_id: str) -> ddb.Table:
@@ -59,6 +73,55 @@ class Storage(Construct):
             f"{nag.ref(self.audit_bucket)}/{AUDIT_PREFIX}*",
             "Archive objects are keyed audit/YYYY/MM/DD/<run>/<batch>.jsonl; put/get only under audit/.",
         )
+        self.grant_audit_key(fn)
+
+    def grant_audit_key(self, fn: Grantee) -> None:
+        """Reading the audit MAC keyring (entries are sealed and checked with it). Granted by name
+        (``secret:<name>-??????``), as the functions find it, not by the secret's Ref."""
+        iam.Grant.add_to_principal(  # only the call powertools makes (grant_read adds DescribeSecret)
+            grantee=fn.grantee,
+            actions=["secretsmanager:GetSecretValue"],
+            resource_arns=[f"{self._audit_key_by_name.secret_arn}-??????"],
+        )
+
+    def grant_digest_read(self, fn: Grantee) -> None:
+        """Reading and checking digest files: list their versions (delete markers show), get, kms:Verify."""
+        iam.Grant.add_to_principal(
+            grantee=fn.grantee,
+            actions=list(DIGEST_LIST_ACTIONS),
+            resource_arns=[self.audit_bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{DIGEST_PREFIX}*"]}},
+        )
+        iam.Grant.add_to_principal(
+            grantee=fn.grantee,
+            actions=["s3:GetObject"],
+            resource_arns=[self.audit_bucket.arn_for_objects(f"{DIGEST_PREFIX}*")],
+        )
+        nag.wildcard_resource(
+            fn,
+            f"{nag.ref(self.audit_bucket)}/{DIGEST_PREFIX}*",
+            "Digest files are keyed audit-digests/YYYY/MM/DD/<time>.json; read only under that prefix.",
+        )
+        self.digest_key.grant(fn.grantee, "kms:Verify")
+
+    def grant_audit_verify(self, fn: Grantee) -> None:
+        """The scheduled verifier: read every entry (Scan), read and write digests, sign with the
+        digest key. No PutItem: it never writes an entry."""
+        table = self.table(names.AUDIT_TABLE)
+        table.grant(fn.grantee, *AUDIT_VERIFY_TABLE_ACTIONS)
+        nag.wildcard_resource(
+            fn,
+            f"{nag.ref(table)}/index/*",
+            "CDK grants the table's own GSIs with it; the verifier scans the table.",
+        )
+        self.grant_audit_key(fn)
+        self.grant_digest_read(fn)
+        iam.Grant.add_to_principal(
+            grantee=fn.grantee,
+            actions=["s3:PutObject"],
+            resource_arns=[self.audit_bucket.arn_for_objects(f"{DIGEST_PREFIX}*")],
+        )
+        self.digest_key.grant(fn.grantee, "kms:Sign")
 
     def grant_snapshot_write(self, fn: Grantee) -> None:
         """The scan plan writes partition chunks and the manifest the Distributed Map reads."""
@@ -138,6 +201,43 @@ class Storage(Construct):
             server_access_logs_prefix="audit-bucket/",
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+
+    def _audit_key_secret(self, config: StackConfig) -> secretsmanager.Secret:
+        """The audit MAC keyring ``{"current": "k1", "k1": <64 random characters>}``: never in the
+        table. Rotate by adding a key and moving ``current`` (docs/audit.md); keep the old keys."""
+        secret = secretsmanager.Secret(
+            self,
+            "AuditKeySecret",
+            secret_name=config.names.audit_key_secret,
+            description="crm-hygiene audit MAC keyring (HMAC-SHA256); keep every key ever current",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template='{"current": "k1"}',
+                generate_string_key="k1",
+                password_length=64,
+                exclude_punctuation=True,
+            ),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        nag.acknowledge(
+            secret,
+            "SMG4",
+            "Automatic rotation would replace the key entries name; rotation adds a key (docs/audit.md).",
+        )
+        return secret
+
+    def _digest_signing_key(self, config: StackConfig) -> kms.Key:
+        """The asymmetric key that signs audit digests: only the verifier may sign; anyone granted
+        kms:Verify (or holding the public key) can check a digest."""
+        key = kms.Key(
+            self,
+            "AuditDigestKey",
+            description="Signs crm-hygiene audit digests (ECDSA P-256)",
+            key_spec=kms.KeySpec.ECC_NIST_P256,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            alias=config.names.audit_digest_key_alias,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        return key
 
     def _snapshot_bucket(self) -> s3.Bucket:
         return s3.Bucket(

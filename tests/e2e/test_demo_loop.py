@@ -96,6 +96,23 @@ def test_demo_loop_auto_approve(local_stack: demo.DemoRun) -> None:
     assert reviewed
     history = deps.audit.by_change(reviewed[0].review_id)
     assert any(e.actor == "user:local:demo-auto-approver" for e in history)
+    # When the scheduled audit verifier runs (the deployed function, through Lambda)
+    verifier = run.stack.physical("AWS::Lambda::Function", "AuditVerify")
+    answer = boto3.client("lambda").invoke(FunctionName=verifier, Payload=b'{"trigger": "schedule"}')
+    outcome = json.loads(answer["Payload"].read())
+    # Then every entry the loop wrote verifies by its keyed MAC, and a signed digest pins every chain
+    assert "FunctionError" not in answer, outcome
+    assert outcome["report"]["ok"] and outcome["report"]["statuses"].keys() == {"verified"}, outcome
+    assert outcome["heads"] == outcome["report"]["records"] > 0
+    # And `crm-hygiene audit verify --stack` reads the stack's outputs and agrees (exit code 0)
+    from crm_hygiene.cli import main
+
+    assert main(["audit", "verify", "--stack", _stack_name(run)]) == 0
+
+
+def _stack_name(run: demo.DemoRun) -> str:
+    [stack] = boto3.client("cloudformation").describe_stacks()["Stacks"]
+    return str(stack["StackName"])
 
 
 def test_the_local_webhook_route_answers_in_the_default_demo(local_stack: demo.DemoRun) -> None:

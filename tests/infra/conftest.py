@@ -38,6 +38,7 @@ VARIANT = {
     "standard_parameter": "/crm-hygiene/prod/standard",
     "audit_retention_mode": "GOVERNANCE",
     "audit_retention_days": 30,
+    "audit_allow_legacy": True,
     "review_timeout_seconds": 3600,
     "providers_file": str(ROOT / "tests" / "data" / "providers" / "deployed.yaml"),
 }

@@ -16,7 +16,16 @@ from typing import Any
 
 import pytest
 
-from crm_hygiene.settings import AlertsEnv, CrmEnv, ProvidersEnv, StandardEnv, WebhookSettings
+from crm_hygiene.settings import (
+    AlertsEnv,
+    AuditDigestEnv,
+    AuditEnv,
+    AuditVerifySettings,
+    CrmEnv,
+    ProvidersEnv,
+    StandardEnv,
+    WebhookSettings,
+)
 from infra import names
 from infra.components.access import (
     ACCESS,
@@ -24,9 +33,18 @@ from infra.components.access import (
     GET_SECRET_VALUE,
     QUEUE_ATTRIBUTES,
     SEND_MESSAGE,
+    Access,
 )
 from infra.components.specs import SPECS
-from infra.components.storage import AUDIT_OBJECT_ACTIONS, AUDIT_TABLE_ACTIONS, SNAPSHOT_ACTIONS
+from infra.components.storage import (
+    AUDIT_KEY_ACTIONS,
+    AUDIT_OBJECT_ACTIONS,
+    AUDIT_TABLE_ACTIONS,
+    AUDIT_VERIFY_TABLE_ACTIONS,
+    DIGEST_READ_ACTIONS,
+    DIGEST_WRITE_ACTIONS,
+    SNAPSHOT_ACTIONS,
+)
 from infra.layer import ROOT
 from tests.infra.conftest import Synth
 from tests.infra.template_tools import as_list, iam_statements, mentions
@@ -84,14 +102,26 @@ def _triggered(synth: Synth, function_id: str) -> bool:
                for m in synth.of_type("AWS::Lambda::EventSourceMapping").values())  # fmt: skip
 
 
+def _audit_actions(access: Access, settings: type) -> set[str]:
+    wanted: set[str] = set()
+    if access.audit:
+        wanted |= set(AUDIT_TABLE_ACTIONS) | set(AUDIT_OBJECT_ACTIONS)
+    if issubclass(settings, AuditEnv):  # the audit MAC keyring (seal, or check, entries)
+        wanted |= set(AUDIT_KEY_ACTIONS)
+    if issubclass(settings, AuditDigestEnv):  # read digests and check their signatures
+        wanted |= set(DIGEST_READ_ACTIONS)
+    if settings is AuditVerifySettings:  # scan the trail, write and sign the next digest
+        wanted |= set(AUDIT_VERIFY_TABLE_ACTIONS) | set(DIGEST_WRITE_ACTIONS)
+    return wanted
+
+
 def expected_actions(synth: Synth, function_id: str) -> set[str]:
     """Every action ``function_id`` may hold: its ``ACCESS`` entry, what its settings imply, the platform."""
-    access, settings, config = ACCESS[function_id], SPECS[function_id].settings, synth.config
+    access, settings, config = ACCESS.get(function_id, Access()), SPECS[function_id].settings, synth.config
     wanted = set(PLATFORM) | {a for actions in access.tables.values() for a in actions}
     if _triggered(synth, function_id):
         wanted |= SQS_TRIGGER
-    if access.audit:
-        wanted |= set(AUDIT_TABLE_ACTIONS) | set(AUDIT_OBJECT_ACTIONS)
+    wanted |= _audit_actions(access, settings)
     if access.sends:
         wanted.add(SEND_MESSAGE)
     if access.dead_letter_depth:
@@ -128,7 +158,7 @@ def test_each_table_gets_exactly_its_listed_actions(synth, function_id):
         table_id: _logical_id(synth, "AWS::DynamoDB::Table", TableName=synth.config.names.table(table_id))
         for table_id in TABLE_ADAPTERS
     }
-    access = ACCESS[function_id]
+    access = ACCESS.get(function_id, Access())
     for table_id, logical_id in tables.items():
         held = {
             a
@@ -140,6 +170,8 @@ def test_each_table_gets_exactly_its_listed_actions(synth, function_id):
         listed = set(access.tables.get(table_id, ()))
         if table_id == names.AUDIT_TABLE and access.audit:
             listed |= set(AUDIT_TABLE_ACTIONS)
+        if table_id == names.AUDIT_TABLE and SPECS[function_id].settings is AuditVerifySettings:
+            listed |= set(AUDIT_VERIFY_TABLE_ACTIONS)
         # Then the table's actions are the list's for that table (a table not listed: none)
         assert held == listed, (function_id, table_id)
 

@@ -111,10 +111,34 @@ def test_nothing_may_update_or_delete_the_audit_table(synth, policies):
     audit = _logical_id(synth, "AWS::DynamoDB::Table", TableName=synth.config.names.table(names.AUDIT_TABLE))
     touching = [s for s in policies if mentions(s["Resource"], audit)]
     assert touching, "functions do write the audit log"
-    # Then no statement on it grants a rewriting action, and the grants are exactly Put/Query
+    # Then no statement on it grants a rewriting action; writers get exactly Put/Query, and the
+    # verifier (the one that scans) never puts
+    verifier = _policies_of_role(synth, _role_of_function(synth, names.AUDIT_VERIFY_FN))
     for statement in touching:
         assert _grants(statement, AUDIT_TABLE_FORBIDDEN) == [], statement
-        assert set(as_list(statement["Action"])) <= {"dynamodb:PutItem", "dynamodb:Query"}
+        actions = set(as_list(statement["Action"]))
+        if statement["_policy"] in verifier:
+            assert actions <= {"dynamodb:Query", "dynamodb:Scan"}, statement
+        else:
+            assert actions <= {"dynamodb:PutItem", "dynamodb:Query"}, statement
+
+
+def test_only_functions_that_write_entries_may_append_and_only_the_verifier_signs_digests(synth, policies):
+    audit = _logical_id(synth, "AWS::DynamoDB::Table", TableName=synth.config.names.table(names.AUDIT_TABLE))
+    writers = {
+        function_id
+        for function_id in (names.SCAN_FN, names.ENTRY_SCAN_FN, names.ENRICH_FN, names.APPLY_FN,
+                            names.REVIEW_API_FN, names.MERGE_REVIEW_FN, names.WEBHOOK_FN, names.AUDIT_VERIFY_FN)
+        if any(
+            s["_policy"] in _policies_of_role(synth, _role_of_function(synth, function_id))
+            and "dynamodb:PutItem" in as_list(s["Action"]) and mentions(s["Resource"], audit)
+            for s in policies
+        )
+    }  # fmt: skip
+    assert writers == {names.APPLY_FN, names.REVIEW_API_FN, names.MERGE_REVIEW_FN}
+    signers = [s for s in policies if "kms:Sign" in as_list(s["Action"])]
+    verifier = _policies_of_role(synth, _role_of_function(synth, names.AUDIT_VERIFY_FN))
+    assert signers and {s["_policy"] for s in signers} <= verifier
 
 
 def test_no_function_may_delete_or_unlock_audit_objects(synth, policies):

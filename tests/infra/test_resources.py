@@ -22,6 +22,7 @@ FUNCTIONS = {
     "ReviewApiFunction": ("review_api_handler.lambda_handler", 60, 1024),
     "MergeReviewFunction": ("merge_review_handler.lambda_handler", 60, 1024),
     "JobsFunction": ("jobs_handler.lambda_handler", 300, 1024),
+    "AuditVerifyFunction": ("audit_verify_handler.lambda_handler", 900, 1024),
 }
 # docs/pipeline.md, "Environment variables": what each function always gets (conditional ones aside)
 _CRM = {"CRM_TABLE", "CRM_KIND"}
@@ -31,6 +32,8 @@ _SIGNALS = {
     "TOPIC_PROVIDER_QUALITY_ARN",
     "TOPIC_MEASUREMENT_ARN",
 }
+_AUDIT = {"AUDIT_TABLE", "AUDIT_BUCKET", "AUDIT_KEY_SECRET_NAME"}
+_DIGESTS = {"AUDIT_DIGEST_KEY_ID", "AUDIT_DIGEST_MAX_AGE_SECONDS"}  # AUDIT_ALLOW_LEGACY: only when on
 _SCAN = _CRM | _SIGNALS | {
     "CHANGE_QUEUE_TABLE", "DECISION_MEMORY_TABLE", "HEALTH_TABLE", "MATCH_INDEX_TABLE", "APPLY_QUEUE_URL",
     "ENRICH_QUEUE_URL", "MERGE_WORKFLOW_ARN",
@@ -40,15 +43,16 @@ FUNCTION_ENV = {
     "EntryScanFunction": _SCAN,
     "WebhookFunction": {"CRM_KIND", "WEBHOOK_SECRET_NAME", "IDEMPOTENCY_TABLE", "SCAN_REQUESTS_QUEUE_URL"},
     "EnrichFunction": _CRM | _SIGNALS | {"CHANGE_QUEUE_TABLE", "DECISION_MEMORY_TABLE", "HEALTH_TABLE", "APPLY_QUEUE_URL"},
-    "ApplyFunction": _CRM | {"CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET", "TOPIC_ALERTS_ARN"},
-    "ReviewApiFunction": _CRM | {
-        "CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET", "DECISION_MEMORY_TABLE", "HEALTH_TABLE",
+    "ApplyFunction": _CRM | _AUDIT | {"CHANGE_QUEUE_TABLE", "TOPIC_ALERTS_ARN"},
+    "ReviewApiFunction": _CRM | _AUDIT | _DIGESTS | {
+        "CHANGE_QUEUE_TABLE", "DECISION_MEMORY_TABLE", "HEALTH_TABLE",
         "APPLY_QUEUE_URL", "MERGE_WORKFLOW_ARN", "TOPIC_ALERTS_ARN", "TOPIC_MEASUREMENT_ARN",
         "DEAD_LETTER_QUEUE_URLS", "JOBS_TABLE", "JOBS_WORKFLOW_ARN",
     },
-    "MergeReviewFunction": {"CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET"},
-    "JobsFunction": _CRM | {
-        "CHANGE_QUEUE_TABLE", "AUDIT_TABLE", "AUDIT_BUCKET", "DECISION_MEMORY_TABLE", "HEALTH_TABLE",
+    "MergeReviewFunction": _AUDIT | {"CHANGE_QUEUE_TABLE"},
+    "AuditVerifyFunction": _AUDIT | _DIGESTS | {"TOPIC_ALERTS_ARN"},
+    "JobsFunction": _CRM | _AUDIT | {
+        "CHANGE_QUEUE_TABLE", "DECISION_MEMORY_TABLE", "HEALTH_TABLE",
         "APPLY_QUEUE_URL", "MERGE_WORKFLOW_ARN", "TOPIC_ALERTS_ARN", "JOBS_TABLE",
     },
 }  # fmt: skip
@@ -111,7 +115,7 @@ def _logical_id(synth: Synth, cfn_type: str, prop: str, value: Any) -> str:
 # ---- functions --------------------------------------------------------------------------------------
 
 
-def test_there_are_exactly_the_eight_contract_functions(synth):
+def test_there_are_exactly_the_contract_functions(synth):
     assert len(synth.of_type("AWS::Lambda::Function")) == len(FUNCTIONS)
 
 
@@ -346,7 +350,7 @@ def test_topics_are_the_contract_signals_plus_alerts_all_kms_encrypted(synth):
     topics = synth.of_type("AWS::SNS::Topic")
     expected = {synth.config.names.topic(t) for t in SIGNAL_TOPICS | {"alerts"}}
     assert {t["Properties"]["TopicName"] for t in topics.values()} == expected
-    [key] = synth.of_type("AWS::KMS::Key")
+    [key] = [k for k, v in synth.of_type("AWS::KMS::Key").items() if "KeySpec" not in v["Properties"]]
     assert synth.resources[key]["Properties"]["EnableKeyRotation"] is True
     for topic in topics.values():
         assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
@@ -368,7 +372,9 @@ def test_the_schedule_starts_the_scan_workflow_weekly(synth):
         "StateMachineName",
         synth.config.names.state_machine("ScanWorkflow"),
     )
-    [rule] = synth.of_type("AWS::Events::Rule").values()
+    [rule] = [
+        r for r in synth.of_type("AWS::Events::Rule").values() if r["Properties"]["Name"].endswith("scan")
+    ]
     props = rule["Properties"]
     assert props["ScheduleExpression"] == "cron(0 6 ? * MON *)"
     [target] = props["Targets"]
@@ -442,12 +448,13 @@ def test_alarms_cover_dlqs_functions_workflows_and_queue_age_and_all_notify_aler
     assert metrics.count(("AWS/Lambda", "Errors")) == len(FUNCTIONS)
     assert metrics.count(("AWS/States", "ExecutionsFailed")) == 3  # scan, merge, jobs
     assert ("CrmHygiene", "QueueOldestAgeSeconds") in metrics
+    assert ("CrmHygiene", "AuditVerificationFailures") in metrics
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": alerts}]
 
 
 def test_the_alerts_key_lets_cloudwatch_publish(synth):
-    [key] = synth.of_type("AWS::KMS::Key").values()
+    [key] = [v for v in synth.of_type("AWS::KMS::Key").values() if "KeySpec" not in v["Properties"]]
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in statements)
 
@@ -460,4 +467,25 @@ def test_outputs_name_what_the_local_stack_needs(synth):
         "MergeWorkflowArn",
         "AuditBucketName",
         "ScheduleRuleName",
+        "AuditTableName",
+        "AuditKeySecretName",
+        "AuditDigestKeyArn",
     } <= set(outputs)
+
+
+def test_the_audit_verifier_runs_on_its_schedule_and_signs_with_an_asymmetric_key(synth):
+    [verifier] = [k for k, v in synth.of_type("AWS::Lambda::Function").items()
+                  if v["Properties"]["Handler"] == "audit_verify_handler.lambda_handler"]  # fmt: skip
+    [rule] = [
+        r
+        for r in synth.of_type("AWS::Events::Rule").values()
+        if r["Properties"]["Name"].endswith("audit-verify")
+    ]
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 day)"
+    [target] = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [verifier, "Arn"]}
+    [key] = [v for v in synth.of_type("AWS::KMS::Key").values() if "KeySpec" in v["Properties"]]
+    assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    [secret] = synth.of_type("AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["Name"] == synth.config.names.audit_key_secret
+    assert secret["Properties"]["GenerateSecretString"]["GenerateStringKey"] == "k1"

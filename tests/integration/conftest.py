@@ -10,6 +10,7 @@ import pytest
 from aws_lambda_powertools.utilities.parameters import clear_caches
 from moto import mock_aws
 
+from crm_hygiene.audit.keys import Keyring
 from crm_hygiene.settings import PipelineSettings
 from crm_hygiene.wiring.aws import AwsDeps, clear_deps
 from infra.names import TABLE_ENV, kebab
@@ -44,6 +45,13 @@ def create_resources() -> dict[str, str]:
         definition='{"StartAt": "Recorded", "States": {"Recorded": {"Type": "Pass", "End": true}}}',
         roleArn="arn:aws:iam::123456789012:role/jobs",
     )["stateMachineArn"]
+    # The audit MAC keyring (a secret, never the table) and the asymmetric key that signs digests.
+    boto3.client("secretsmanager").create_secret(
+        Name="audit-key", SecretString=Keyring.generate("k1").dumps()
+    )
+    env["AUDIT_KEY_SECRET_NAME"] = "audit-key"
+    key = boto3.client("kms").create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+    env["AUDIT_DIGEST_KEY_ID"] = key["KeyMetadata"]["Arn"]
     return env
 
 

@@ -15,9 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from crm_hygiene.audit.keys import Keyring
+from crm_hygiene.audit.verify import DigestListing
 from crm_hygiene.errors import Conflict, Gone, HygieneError, InvalidRequest, NotFound
 from crm_hygiene.models.alerts import Alert
-from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
+from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, Sealer, record_key
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.health import HealthScore
@@ -106,7 +108,10 @@ class InMemoryChangeQueue:
 
 @dataclass
 class InMemoryAuditLog:
+    """``AuditLog`` in a dict of chains, sealed with ``key`` (a fresh random keyring by default)."""
+
     entries: dict[str, list[AuditEntry]] = field(default_factory=lambda: defaultdict(list))
+    key: Sealer = field(default_factory=Keyring.generate)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def append(self, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
@@ -118,13 +123,18 @@ class InMemoryAuditLog:
                 if done is not None:  # idempotent by entry id: a redelivered step appends nothing
                     written.append(done)
                     continue
-                entry = draft.entry(len(chain) + 1, chain[-1].hash if chain else GENESIS)
+                entry = draft.entry(len(chain) + 1, chain[-1].hash if chain else GENESIS, self.key)
                 chain.append(entry)
                 written.append(entry)
         return written
 
     def history(self, object_type: ObjectType, record_id: RecordId) -> list[AuditEntry]:
         return list(self.entries.get(record_key(object_type, record_id), []))
+
+    def all_entries(self) -> Iterator[AuditEntry]:
+        with self._lock:
+            every = [e for chain in self.entries.values() for e in chain]
+        return iter(every)
 
     def by_change(self, change_id: str) -> list[AuditEntry]:
         return sorted(
@@ -135,6 +145,33 @@ class InMemoryAuditLog:
         return iter(
             sorted((e for c in self.entries.values() for e in c if e.run_id == run_id), key=lambda e: e.at)
         )
+
+
+@dataclass
+class InMemoryDigestStore:
+    """``DigestStore`` in a dict; ``delete`` leaves a delete marker, as S3 versioning does."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+
+    def put(self, key: str, body: bytes) -> None:
+        if key in self.files:
+            raise Conflict(f"digest {key} exists")
+        self.files[key] = body
+
+    def listing(self) -> list[DigestListing]:
+        keys = sorted(set(self.files) | self.deleted)
+        return [DigestListing(key=k, deleted=k in self.deleted) for k in keys]
+
+    def read(self, key: str) -> bytes | None:
+        return None if key in self.deleted else self.files.get(key)
+
+    def delete(self, key: str, *, marker: bool = True) -> None:
+        """Tampering in tests: removes a file, leaving a delete marker unless ``marker`` is False
+        (what an unversioned store, or someone removing the versions too, would leave)."""
+        self.files.pop(key, None)
+        if marker:
+            self.deleted.add(key)
 
 
 @dataclass

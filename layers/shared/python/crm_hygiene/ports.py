@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from crm_hygiene.audit.verify import DigestListing
 from crm_hygiene.models.alerts import Alert
 from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
@@ -186,6 +187,64 @@ class AuditLog(Protocol):
 
     def by_run(self, run_id: str) -> Iterator[AuditEntry]:
         """Entries of one run, in time order."""
+        ...
+
+
+class AuditEntries(Protocol):
+    """Every audit entry, for verification and digests (``DynamoAuditLog``, ``InMemoryAuditLog``)."""
+
+    def all_entries(self) -> Iterator[AuditEntry]:
+        """Every entry of every record, in no particular order (a consistent scan)."""
+        ...
+
+
+class AuditKey(Protocol):
+    """The audit MAC keyring: seals new entries under the current key, checks old ones by key id
+    (``crm_hygiene.audit.keys.Keyring``; deployed: a Secrets Manager secret, never the table)."""
+
+    @property
+    def current_key_id(self) -> str: ...
+
+    def mac(self, key_id: str, message: bytes) -> str:
+        """HMAC-SHA256 hex of ``message`` under ``key_id`` (``UnknownKey`` when absent)."""
+        ...
+
+    def check(self, key_id: str, message: bytes, mac: str) -> bool:
+        """Whether ``mac`` is right (``UnknownKey`` when absent)."""
+        ...
+
+
+class DigestSigner(Protocol):
+    """Signs audit digests and verifies their signatures (KMS asymmetric key; HMAC in memory)."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    @property
+    def algorithm(self) -> str: ...
+
+    def sign(self, message: bytes) -> str:
+        """The base64 signature of ``message``."""
+        ...
+
+    def verify(self, key_id: str, algorithm: str, message: bytes, signature: str) -> bool:
+        """Whether ``signature`` is a signature of ``message`` by ``key_id`` with ``algorithm``."""
+        ...
+
+
+class DigestStore(Protocol):
+    """Where digest files live (the Object-Locked archive bucket under ``audit-digests/``)."""
+
+    def put(self, key: str, body: bytes) -> None:
+        """Writes a digest file (a key is written once)."""
+        ...
+
+    def listing(self) -> list[DigestListing]:
+        """Every digest file, deleted ones (a current delete marker) flagged."""
+        ...
+
+    def read(self, key: str) -> bytes | None:
+        """A digest file's bytes (None when it cannot be read)."""
         ...
 
 

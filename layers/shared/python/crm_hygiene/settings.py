@@ -33,8 +33,20 @@ class ChangeQueueEnv(EnvModel):
 
 
 class AuditEnv(EnvModel):
+    """The audit log: its table, the archive bucket, and the secret holding the MAC keyring."""
+
     audit_table: str = Field(alias="AUDIT_TABLE", min_length=1)
     audit_bucket: str = Field(alias="AUDIT_BUCKET", min_length=1)
+    audit_key_secret_name: str = Field(alias="AUDIT_KEY_SECRET_NAME", min_length=1)
+
+
+class AuditDigestEnv(EnvModel):
+    """Verifying the audit: the KMS key that signs digests, whether unkeyed entries of before audit
+    keys are accepted (a stack upgraded from version 1), and when the newest digest is overdue."""
+
+    audit_digest_key_id: str = Field(alias="AUDIT_DIGEST_KEY_ID", min_length=1)
+    audit_allow_legacy: bool = Field(default=False, alias="AUDIT_ALLOW_LEGACY")
+    audit_digest_max_age_seconds: int = Field(default=2 * 86_400, alias="AUDIT_DIGEST_MAX_AGE_SECONDS", ge=60)
 
 
 class DecisionMemoryEnv(EnvModel):
@@ -208,6 +220,7 @@ class ReviewApiSettings(
     CrmEnv,
     ChangeQueueEnv,
     AuditEnv,
+    AuditDigestEnv,
     DecisionMemoryEnv,
     HealthEnv,
     ApplyQueueEnv,
@@ -238,6 +251,10 @@ class JobsSettings(
     """The jobs function: a job's worker does what the review API would, item by item."""
 
 
+class AuditVerifySettings(AuditEnv, AuditDigestEnv, AlertsEnv):
+    """The scheduled audit verification: reads the trail, signs the next digest, raises alerts."""
+
+
 class MergeReviewSettings(ChangeQueueEnv, AuditEnv):
     """The merge workflow's AwaitReview task."""
 
@@ -246,6 +263,7 @@ class PipelineSettings(
     CrmEnv,
     ChangeQueueEnv,
     AuditEnv,
+    AuditDigestEnv,
     DecisionMemoryEnv,
     HealthEnv,
     MatchIndexEnv,

@@ -294,3 +294,51 @@ JOB_ITEM_REASONS: Mapping[JobItemReason, str] = MappingProxyType(
         "error": "another error (the message says which)",
     }
 )
+
+EntryVerification = Literal[
+    "verified", "legacy_unkeyed", "altered", "resealed_unkeyed", "unknown_key", "broken_link",
+    "contradicts_digest", "unkeyed",
+]  # fmt: skip
+"""What verification says of one audit entry (meanings: ``ENTRY_VERIFICATIONS``)."""
+ENTRY_VERIFICATIONS: Mapping[EntryVerification, str] = MappingProxyType(
+    {
+        "verified": "its keyed MAC verifies and it follows the previous entry",
+        "legacy_unkeyed": "written before audit keys (unkeyed SHA-256, pinned by a digest): intact, but "
+        "not provable against someone who could rewrite the table",
+        "altered": "its MAC does not match its content: changed after it was written",
+        "resealed_unkeyed": "sealed again with a plain SHA-256 instead of the audit key",
+        "unknown_key": "names an audit key the keyring does not hold",
+        "broken_link": "does not follow the previous entry (an entry was replaced or re-sealed)",
+        "contradicts_digest": "a signed digest recorded another seal at this position (re-sealed)",
+        "unkeyed": "unkeyed where every entry must carry the audit key's MAC",
+    }
+)
+"""Every entry verification status and what it means; only ``verified`` and ``legacy_unkeyed`` are intact."""
+INTACT_ENTRY: frozenset[EntryVerification] = frozenset({"verified", "legacy_unkeyed"})
+
+AuditProblemKind = Literal[
+    "altered", "resealed_unkeyed", "unknown_key", "broken_link", "contradicts_digest", "unkeyed",
+    "missing_entry", "deleted_tail", "deleted_chain", "digest_bad_signature", "digest_missing",
+    "digest_deleted", "digest_unreadable", "digest_conflict", "digest_overdue",
+]  # fmt: skip
+"""What an audit verification can find wrong (meanings: ``AUDIT_PROBLEMS``)."""
+AUDIT_PROBLEMS: Mapping[AuditProblemKind, str] = MappingProxyType(
+    {
+        "altered": "an entry's content no longer matches its keyed MAC",
+        "resealed_unkeyed": "an entry was re-sealed with plain SHA-256 (without the audit key)",
+        "unknown_key": "an entry names an audit key the keyring does not hold",
+        "broken_link": "an entry does not chain to the one before it",
+        "contradicts_digest": "a chain differs from what a signed digest recorded (re-sealed with the key)",
+        "unkeyed": "an unkeyed entry where only keyed entries may be (downgraded, or written after keys)",
+        "missing_entry": "a sequence number inside a chain is missing (an entry was deleted)",
+        "deleted_tail": "a chain is shorter than a signed digest recorded (its last entries were deleted)",
+        "deleted_chain": "a record a signed digest recorded has no entries left",
+        "digest_bad_signature": "a digest file's signature does not verify",
+        "digest_missing": "a digest file named by the next digest is missing (the digest chain is broken)",
+        "digest_deleted": "a digest file was deleted (a delete marker hides it)",
+        "digest_unreadable": "a digest file cannot be parsed",
+        "digest_conflict": "two signed digests disagree on the same chain position",
+        "digest_overdue": "the newest digest is older than the digest schedule allows (one may be deleted)",
+    }
+)
+"""Every audit problem kind and what it means; any one fails the verification."""

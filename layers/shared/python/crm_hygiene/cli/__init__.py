@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crm_hygiene.cli.enrich",
         "fill missing fields from scored, attributed sources; spot job changes",
     ),
+    "audit": ("crm_hygiene.cli.audit", "verify a stack's audit trail (keyed MACs, chains, signed digests)"),
 }
 
 

@@ -110,7 +110,26 @@ def _stage(props: dict[str, Any], _physical: Any) -> bool:
     return True
 
 
+def _secret(props: dict[str, Any], _physical: Any) -> bool:
+    """moto's CloudFormation skips secrets: create it, generating the key the template asks for
+    (the audit MAC keyring: ``{"current": "k1", "k1": <random>}``)."""
+    import secrets
+
+    client = boto3.client("secretsmanager")
+    name = props["Name"]
+    generate = props.get("GenerateSecretString") or {}
+    body: dict[str, Any] = json.loads(generate.get("SecretStringTemplate") or "{}")
+    if generate.get("GenerateStringKey"):
+        body[generate["GenerateStringKey"]] = secrets.token_hex(int(generate.get("PasswordLength", 64)) // 2)
+    try:
+        client.create_secret(Name=name, SecretString=json.dumps(body))
+    except client.exceptions.ResourceExistsException:
+        return False
+    return True
+
+
 _FILLERS = {
+    "AWS::SecretsManager::Secret": _secret,
     "AWS::S3::Bucket": _bucket,
     "AWS::DynamoDB::Table": _table,
     "AWS::SNS::Subscription": _subscription,

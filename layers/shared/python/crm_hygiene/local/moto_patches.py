@@ -165,6 +165,7 @@ def apply(log_path: Path | None = None) -> None:
     _patch_task_error_causes()
     _patch_send_task_failure()
     _patch_transactions()
+    _patch_kms_key_specs()
     _APPLIED = True
 
 
@@ -197,6 +198,29 @@ def _patch_refs() -> None:
 
     setattr(EventBus, "physical_resource_id", property(lambda self: self.name))  # noqa: B010
     setattr(Deployment, "physical_resource_id", property(lambda self: self.id))  # noqa: B010
+
+
+def _patch_kms_key_specs() -> None:
+    # CloudFormation created every KMS key as SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT: the audit digest
+    # key (ECC_NIST_P256, SIGN_VERIFY) could not sign.
+    from moto.kms.models import Key, kms_backends
+
+    def _from_cfn(
+        cls: Any, /, name: str, cfn: dict[str, Any], account_id: str, region_name: str, **_: Any
+    ) -> Any:
+        props = cfn["Properties"]
+        key = kms_backends[account_id][region_name].create_key(
+            policy=props["KeyPolicy"],
+            key_usage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+            key_spec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            description=props.get("Description"),
+            tags=props.get("Tags", []),
+        )
+        key.key_rotation_status = props.get("EnableKeyRotation", False)
+        key.enabled = props.get("Enabled", True)
+        return key
+
+    setattr(Key, "create_from_cloudformation_json", classmethod(_from_cfn))  # noqa: B010
 
 
 def _patch_state_machines() -> None:

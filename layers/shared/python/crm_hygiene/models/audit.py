@@ -1,11 +1,18 @@
-"""Audit entries: every transition of every change, chained per record so tampering shows."""
+"""Audit entries: every transition of every change, chained per record so tampering shows.
+
+An entry is sealed with a keyed MAC (HMAC-SHA256) under the key named by ``key_id``: the key lives
+in Secrets Manager (``crm_hygiene.audit.keys``), never in the table, so whoever can write the table
+but not read the key cannot re-seal an edited chain. Entries written before keys existed carry
+``key_id == ""`` and an unkeyed SHA-256 ``hash``; they still verify, as ``legacy_unkeyed``
+(``crm_hygiene.audit.verify``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,8 +47,35 @@ def entry_id(change_id: str, action: str, version: int, part: str = "") -> str:
     return f"{change_id}:{action}:v{version}" + (f":{part}" if part else "")
 
 
+# The fields the unkeyed SHA-256 of version 1 covered (every field but ``hash``): a legacy entry is
+# checked over exactly these, so fields added later (with defaults) never break old entries.
+LEGACY_FIELDS = frozenset(
+    {
+        "actor", "action", "object_type", "record_id", "field", "before", "after", "reason",
+        "change_id", "review_id", "run_id", "record_key", "seq", "at", "prev_hash",
+    }
+)  # fmt: skip
+
+
+class Sealer(Protocol):
+    """The audit MAC key (``ports.AuditKey``; ``crm_hygiene.audit.keys.Keyring``)."""
+
+    @property
+    def current_key_id(self) -> str:
+        """The key new entries are sealed with."""
+        ...
+
+    def mac(self, key_id: str, message: bytes) -> str:
+        """HMAC-SHA256 hex of ``message`` under the key ``key_id`` (``UnknownKey`` if there is none)."""
+        ...
+
+
 def record_key(object_type: ObjectType, record_id: RecordId) -> str:
     return f"{object_type}#{record_id}"
+
+
+def _canonical(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class _AuditFields(BaseModel):
@@ -77,15 +111,13 @@ class _AuditFields(BaseModel):
     reviewer: str | None = None
 
 
-_ADDED_FIELDS: dict[str, object] = {"entry_id": "", "confidence": None, "source": None, "reviewer": None}
-
-
 class AuditEntry(_AuditFields):
     """One append-only line of the audit trail.
 
-    ``seq`` numbers the entries of one record from 1; ``prev_hash`` is the previous entry's
-    ``hash`` (or 64 zeros), and ``hash`` covers every other field, so editing or removing an entry
-    breaks the chain (``verify_chain``).
+    ``seq`` numbers the entries of one record from 1; ``prev_hash`` is the previous entry's seal
+    (or 64 zeros) and ``hash`` is this entry's seal: HMAC-SHA256 under ``key_id`` over every other
+    field (``mac_message``), or, for a legacy entry (``key_id == ""``), the unkeyed SHA-256 of
+    version 1 (``digest``). Editing, removing or re-sealing an entry without the key breaks the chain.
     """
 
     record_key: str
@@ -93,32 +125,44 @@ class AuditEntry(_AuditFields):
     at: datetime
     prev_hash: str = GENESIS
     hash: str = ""
+    key_id: str = ""
 
     def digest(self) -> str:
-        body = self.model_dump(mode="json", exclude={"hash"})
-        for name, default in _ADDED_FIELDS.items():  # entries older than these fields still verify
-            if body.get(name) == default:
-                del body[name]
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """The unkeyed SHA-256 seal of version 1 (legacy entries; also how a forger without the key
+        would re-seal, which ``crm_hygiene.audit.verify`` names as such)."""
+        return hashlib.sha256(
+            _canonical(self.model_dump(mode="json", include=set(LEGACY_FIELDS)))
+        ).hexdigest()
 
-    def sealed(self) -> AuditEntry:
-        """This entry with its ``hash`` computed."""
-        return self.model_copy(update={"hash": self.digest()})
+    def mac_message(self) -> bytes:
+        """What the keyed MAC covers: every field but ``hash``, fields at their default left out (so a
+        field added later with a default does not change the MAC of older entries, and a field moved
+        to or away from its default still changes the message)."""
+        return _canonical(self.model_dump(mode="json", exclude={"hash"}, exclude_defaults=True))
+
+    def sealed(self, sealer: Sealer | None = None) -> AuditEntry:
+        """This entry with its seal computed: keyed by ``sealer``, or legacy SHA-256 without one."""
+        if sealer is None:
+            return self.model_copy(update={"hash": self.digest(), "key_id": ""})
+        key_id = sealer.current_key_id
+        unsealed = self.model_copy(update={"key_id": key_id, "hash": ""})
+        return unsealed.model_copy(update={"hash": sealer.mac(key_id, unsealed.mac_message())})
 
 
 class AuditDraft(_AuditFields):
-    """What a service wants to record; the audit log assigns ``seq``, ``prev_hash`` and ``hash``."""
+    """What a service wants to record; the audit log assigns seq, prev_hash, key_id and hash."""
 
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
-    def entry(self, seq: int, prev_hash: str) -> AuditEntry:
+    def entry(self, seq: int, prev_hash: str, sealer: Sealer | None = None) -> AuditEntry:
         key = record_key(self.object_type, self.record_id)
-        return AuditEntry(record_key=key, seq=seq, prev_hash=prev_hash, **self.model_dump()).sealed()
+        return AuditEntry(record_key=key, seq=seq, prev_hash=prev_hash, **self.model_dump()).sealed(sealer)
 
 
 def verify_chain(entries: list[AuditEntry]) -> list[str]:
-    """Problems in one record's chain (empty when intact): gaps, broken links, altered entries."""
+    """Problems in one record's chain that need no key (empty when intact): gaps, broken links, and
+    legacy entries altered after they were written. Keyed MACs and the signed digests are checked by
+    ``crm_hygiene.audit.verify.verify_chain_keyed`` and ``verify_audit``."""
     problems = []
     previous = GENESIS
     for expected_seq, entry in enumerate(sorted(entries, key=lambda e: e.seq), start=1):
@@ -126,7 +170,7 @@ def verify_chain(entries: list[AuditEntry]) -> list[str]:
             problems.append(f"seq {expected_seq} is missing (found {entry.seq})")
         if entry.prev_hash != previous:
             problems.append(f"seq {entry.seq}: does not follow the previous entry")
-        if entry.hash != entry.digest():
+        if not entry.key_id and entry.hash != entry.digest():
             problems.append(f"seq {entry.seq}: altered after it was written")
         previous = entry.hash
     return problems

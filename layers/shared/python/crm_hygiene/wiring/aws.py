@@ -23,6 +23,7 @@ from crm_hygiene.adapters.aws.idempotency import DynamoIdempotencyStore
 from crm_hygiene.adapters.aws.signal_bus import SnsSignalBus
 from crm_hygiene.adapters.aws.work_queue import SqsWorkQueue
 from crm_hygiene.adapters.aws.workflow import StepFunctionsWorkflow
+from crm_hygiene.audit.keys import Keyring
 from crm_hygiene.errors import HygieneError, StandardError
 from crm_hygiene.ports import CrmStore, MatchIndexStore
 from crm_hygiene.services.review.core import ReviewDeps
@@ -31,6 +32,7 @@ from crm_hygiene.services.scan.batch import PipelineDeps
 from crm_hygiene.settings import (
     AlertsEnv,
     ApplyQueueEnv,
+    AuditDigestEnv,
     AuditEnv,
     ChangeQueueEnv,
     CrmKindEnv,
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
     from crm_hygiene.adapters.aws.manifest import S3PartitionManifest
     from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
     from crm_hygiene.enrich.config import ProvidersConfig
+    from crm_hygiene.services.audit.core import IntegrityDeps
     from crm_hygiene.services.dedup.entry import IndexCache
     from crm_hygiene.services.enrich.pipeline import EnrichDeps
     from crm_hygiene.webhooks.receiver import WebhookReceiver
@@ -112,9 +115,38 @@ class AwsDeps(Generic[Settings]):
         return DynamoChangeQueue(self.dynamodb.Table(self._env(ChangeQueueEnv).change_queue_table))
 
     @cached_property
+    def audit_key(self) -> Keyring:
+        """The audit MAC keyring from its secret (read once per container; a rotation reaches a
+        container when it is recycled, and entries name their key, so both keys verify meanwhile)."""
+        from crm_hygiene.adapters.aws.audit_integrity import secret_keyring
+        from crm_hygiene.adapters.secrets import AwsSecretStore
+
+        return secret_keyring(AwsSecretStore(max_age=300), self._env(AuditEnv).audit_key_secret_name)
+
+    @cached_property
     def audit(self) -> DynamoAuditLog:
         env = self._env(AuditEnv)
-        return DynamoAuditLog(self.dynamodb.Table(env.audit_table), self._client("s3"), env.audit_bucket)
+        table = self.dynamodb.Table(env.audit_table)
+        return DynamoAuditLog(table, self._client("s3"), env.audit_bucket, key=self.audit_key)
+
+    def integrity(self) -> IntegrityDeps:
+        """What audit verification reads (the scheduled verifier, the review API)."""
+        from datetime import timedelta
+
+        from crm_hygiene.adapters.aws.audit_integrity import KmsDigestSigner, S3DigestStore
+        from crm_hygiene.services.audit.core import IntegrityDeps
+
+        audit, digest = self._env(AuditEnv), self._env(AuditDigestEnv)
+        alerts = self.alerts if isinstance(self.settings, AlertsEnv) else None
+        return IntegrityDeps(
+            audit=self.audit,
+            key=self.audit_key,
+            digests=S3DigestStore(self._client("s3"), audit.audit_bucket),
+            signer=KmsDigestSigner(self._client("kms"), digest.audit_digest_key_id),
+            alerts=alerts,
+            allow_legacy=digest.audit_allow_legacy,
+            max_digest_age=timedelta(seconds=digest.audit_digest_max_age_seconds),
+        )
 
     @cached_property
     def memory(self) -> DynamoDecisionMemory:
@@ -262,6 +294,7 @@ class AwsDeps(Generic[Settings]):
             signals=self.measurement,
             failures=self.failures,
             standard=standard,
+            integrity=self.integrity(),
         )
 
     @cached_property
@@ -400,3 +433,45 @@ def clear_deps() -> None:
     for factory in (_deps, enrich_deps, review_deps, job_deps, job_worker_deps):
         factory.cache_clear()
     clear_settings()
+
+
+AUDIT_OUTPUTS = {
+    "table": "AuditTableName",
+    "bucket": "AuditBucketName",
+    "key_secret": "AuditKeySecretName",
+    "digest_key": "AuditDigestKeyArn",
+}
+"""The stack outputs that name the audit resources (``infra/stack.py``)."""
+
+
+def audit_resources_of_stack(stack_name: str) -> dict[str, str]:
+    """The audit resources a deployed (or local) stack names in its outputs."""
+    import boto3
+
+    stacks = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return {name: outputs[key] for name, key in AUDIT_OUTPUTS.items() if key in outputs}
+
+
+def audit_integrity(
+    *, table: str, bucket: str, key_secret: str, digest_key: str, allow_legacy: bool, max_digest_age: int
+) -> IntegrityDeps:
+    """What ``crm-hygiene audit verify`` reads, from the resources' names (the caller's credentials)."""
+    from datetime import timedelta
+
+    import boto3
+
+    from crm_hygiene.adapters.aws.audit_integrity import KmsDigestSigner, S3DigestStore, secret_keyring
+    from crm_hygiene.adapters.secrets import AwsSecretStore
+    from crm_hygiene.services.audit.core import IntegrityDeps
+
+    s3 = boto3.client("s3")
+    secrets = AwsSecretStore(max_age=0, client=boto3.client("secretsmanager"))
+    return IntegrityDeps(
+        audit=DynamoAuditLog(boto3.resource("dynamodb").Table(table), s3, bucket),
+        key=secret_keyring(secrets, key_secret),
+        digests=S3DigestStore(s3, bucket),
+        signer=KmsDigestSigner(boto3.client("kms"), digest_key),
+        allow_legacy=allow_legacy,
+        max_digest_age=timedelta(seconds=max_digest_age),
+    )

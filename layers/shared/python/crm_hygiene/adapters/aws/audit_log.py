@@ -1,8 +1,9 @@
-"""``DynamoAuditLog``: append-only, hash-chained per record, archived to an Object-Locked S3 bucket.
+"""``DynamoAuditLog``: append-only, MAC-chained per record, archived to an Object-Locked S3 bucket.
 
 Only conditional ``PutItem`` is used (the functions hold no update or delete permission on the
 table): an entry is written at the next sequence number of its record only if that number is
-free, so two writers can never fork or overwrite a chain; the loser re-reads and retries.
+free, so two writers can never fork or overwrite a chain; the loser re-reads and retries. Entries
+are sealed with the audit key (``key``: the keyring from Secrets Manager, never stored here).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from boto3.dynamodb.conditions import Key
 
 from crm_hygiene.adapters.aws.errors import aws_errors
 from crm_hygiene.errors import Conflict, HygieneError
-from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, record_key
+from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, Sealer, record_key
 from crm_hygiene.types import ObjectType, RecordId
 
 MAX_RACES = 10
@@ -42,12 +43,17 @@ def _from_item(data: dict[str, Any]) -> AuditEntry:
 
 
 class DynamoAuditLog:
-    """Implements ``AuditLog``; takes the table resource, an S3 client and the archive bucket name."""
+    """Implements ``AuditLog`` and ``AuditEntries``; takes the table resource, an S3 client, the
+    archive bucket name and the audit key (None seals unkeyed, as version 1 did: only tests of
+    legacy data want that; the wiring always passes the stack's keyring)."""
 
-    def __init__(self, table: Any, s3: Any | None = None, bucket: str | None = None) -> None:
+    def __init__(
+        self, table: Any, s3: Any | None = None, bucket: str | None = None, *, key: Sealer | None = None
+    ) -> None:
         self._table = table
         self._s3 = s3
         self._bucket = bucket
+        self._key = key
 
     def _last(self, key: str) -> AuditEntry | None:
         with aws_errors():
@@ -82,7 +88,7 @@ class DynamoAuditLog:
                     return done
             else:
                 last = self._last(key)
-            entry = draft.entry(last.seq + 1 if last else 1, last.hash if last else GENESIS)
+            entry = draft.entry(last.seq + 1 if last else 1, last.hash if last else GENESIS, self._key)
             try:
                 with aws_errors():
                     self._table.put_item(
@@ -119,6 +125,17 @@ class DynamoAuditLog:
     def history(self, object_type: ObjectType, record_id: RecordId) -> list[AuditEntry]:
         condition = Key("record_key").eq(record_key(object_type, record_id))
         return list(self._query_all(KeyConditionExpression=condition, ConsistentRead=True))
+
+    def all_entries(self) -> Iterator[AuditEntry]:
+        """Every entry: a strongly consistent scan of the table (verification, digests)."""
+        request: dict[str, Any] = {"ConsistentRead": True}
+        while True:
+            with aws_errors():
+                response = self._table.scan(**request)
+            yield from (_from_item(x) for x in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def by_change(self, change_id: str) -> list[AuditEntry]:
         return list(

@@ -69,6 +69,7 @@ from crm_hygiene.validate.value import check_value
 
 if TYPE_CHECKING:
     from crm_hygiene.enrich.quality import QualityStore
+    from crm_hygiene.services.audit.core import IntegrityDeps
 
 DECIDABLE: frozenset[ChangeStatus] = frozenset({"queued", "blocked", "conflict", "failed"})
 _LEADS_TO: dict[type[BaseModel], HumanDecision] = {
@@ -123,6 +124,7 @@ class ReviewDeps:
     failures: FailureFigures | None = None  # dead letters and failed merges for the console's figures
     standard: DataStandard = field(default_factory=default_standard)
     """The standard edit values are checked against (the deployment's, like the scan's)."""
+    integrity: IntegrityDeps | None = None  # audit verification (GET /audit/verify, verified history)
 
 
 def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer: str) -> ReviewItem:
