@@ -291,8 +291,9 @@ class AwsDeps(Generic[Settings]):
             health=self.health,
             quality=self.quality,
             alerts=self.alerts,
-            signals=self.measurement,
-            failures=self.failures,
+            # figures and failures where the settings read them (the review API; a job's worker does not)
+            signals=self.measurement if isinstance(self.settings, MeasurementEnv) else None,
+            failures=self.failures if isinstance(self.settings, DeadLettersEnv) else None,
             standard=standard,
             integrity=self.integrity(),
         )
