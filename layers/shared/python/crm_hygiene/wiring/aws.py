@@ -295,7 +295,7 @@ class AwsDeps(Generic[Settings]):
             signals=self.measurement if isinstance(self.settings, MeasurementEnv) else None,
             failures=self.failures if isinstance(self.settings, DeadLettersEnv) else None,
             standard=standard,
-            integrity=self.integrity(),
+            integrity=self.integrity() if isinstance(self.settings, AuditDigestEnv) else None,
         )
 
     @cached_property
