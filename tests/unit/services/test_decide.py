@@ -338,3 +338,36 @@ def test_a_restore_is_alerted_once_across_the_retries_of_its_write(deps: ReviewD
     assert isinstance(deps.alerts, ListAlertSink)
     assert sorted(a.kind for a in deps.alerts.raised) == ["apply_failed", "restore_needed"]
     assert deps.queue.get("restore-s").status == "queued"
+
+
+# Found at the issue-10 review: the policy blocks a change that would empty a field or start a formula,
+# and a blocked item is decidable; approving it as it is wrote the delete or the formula to the CRM.
+@pytest.mark.parametrize(
+    ("field", "suggested", "rule"),
+    [("company", '=HYPERLINK("http://evil","x")', "formula"), ("company", "@SUM(A1)", "formula"),
+     ("phone", "", "required"), ("company", "   ", "required")],
+)  # fmt: skip
+def test_approving_a_blocked_delete_or_formula_as_it_is_is_refused_and_nothing_changes(
+    deps: ReviewDeps, field: str, suggested: str, rule: str
+) -> None:
+    deps.queue.put_new([item("b", field, change_kind="enrich", current=crm_value(deps, field),
+                             suggested=suggested, status="blocked")])  # fmt: skip
+    before = deps.queue.get("b")
+    with pytest.raises(InvalidValue) as refused:
+        decide(deps, "b", Approve(decision="approve"), "ana")
+    assert (refused.value.field, refused.value.rule) == (field, rule)
+    assert deps.queue.get("b") == before and deps.audit.by_change("b") == []
+    assert isinstance(deps.apply_queue, ListWorkQueue) and deps.apply_queue.messages == []
+    # an edited value or a rejection still decides it
+    decide(deps, "b", EditAndApprove(decision="edit_and_approve", value="+1 212 736 5000"
+                                     if field == "phone" else "Analytical Engines Ltd"), "ana")  # fmt: skip
+    apply(deps)
+    assert deps.queue.get("b").status == "applied" and crm_value(deps, field) not in ("", suggested)
+
+
+def test_a_signed_phone_or_a_restore_is_approved_as_it_is(deps: ReviewDeps) -> None:
+    deps.queue.put_new([item("p", "phone", change_kind="normalize", current="+1 555 0100", suggested="+15550100"),
+                        item("r", "company", change_kind="restore", current="", suggested="Analytical Engines",
+                             status="queued")])  # fmt: skip
+    assert decide(deps, "p", Approve(decision="approve"), "ana").status == "approved"
+    assert decide(deps, "r", Approve(decision="approve"), "ana").status == "approved"

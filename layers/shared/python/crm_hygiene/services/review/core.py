@@ -6,7 +6,9 @@ for the field and normalizes it as a scan would (``validate.value.check_value``:
 422, before anything changes); on a finding (a ``flag`` with a field: a missing e-mail, a placeholder
 phone, a misowned record) it makes the change the finding implies: the field, the value the CRM
 holds now (read from the CRM, the write's expected old value), the reviewer's value, source
-``reviewer:<id>``. A row-level finding (no field) refuses an edit. Conflict and failed items are
+``reviewer:<id>``. A row-level finding (no field) refuses an edit. Approving as it is refuses
+(``InvalidValue``) a value the policy never applies: one that empties the field (a delete) or starts a
+spreadsheet formula; such a blocked item is edited or rejected. Conflict and failed items are
 decidable again: a conflict's item already holds the CRM's value as the expected old value, and
 re-approving keeps a reviewer's value. Merge decisions resume the waiting merge workflow through its
 stored task token; the token never leaves the server.
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from crm_hygiene.csvio.formula import starts_formula
 from crm_hygiene.errors import Conflict, Gone, InvalidDecision, InvalidValue, NotFound
 from crm_hygiene.models.audit import AuditAction, AuditDraft, AuditEntry, AuditSource, entry_id
 from crm_hygiene.models.crm import FieldWrite
@@ -176,6 +179,8 @@ def _changes(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, revie
         "decided_by": reviewer,
         "decided_as": _LEADS_TO[type(decision)],
     }
+    if isinstance(decision, Approve):
+        _approvable_as_is(item)
     if not isinstance(decision, EditAndApprove):
         return changes
     if not item.field:
@@ -197,6 +202,25 @@ def _changes(deps: ReviewDeps, item: ReviewItem, decision: ReviewDecision, revie
         changes["current_value"] = record.get(item.field)
         changes["source"] = f"reviewer:{reviewer}"
     return changes
+
+
+def _approvable_as_is(item: ReviewItem) -> None:
+    """Refuses approving a value the policy would never apply: approving writes it as it is, so an
+    item blocked for emptying its field (a delete) or for a spreadsheet formula needs an edited value
+    or a rejection. A restore puts back what the CRM held and a merge writes no single value."""
+    if not item.is_change or item.change_kind in ("merge", "restore") or not item.field:
+        return
+    value = item.value_to_write
+    if not value.strip():
+        raise InvalidValue(
+            item.field, "required",
+            "approving would empty the field and deletes are never applied: edit a value or reject",
+        )  # fmt: skip
+    if starts_formula(value):
+        raise InvalidValue(
+            item.field, "formula",
+            f"the value starts with {value[0]!r}, which spreadsheets run as a formula: edit it or reject",
+        )  # fmt: skip
 
 
 def _country(standard: DataStandard, raw: str) -> str | None:
