@@ -141,11 +141,13 @@ def _running_jobs(deps: AwsDeps) -> list[str]:
 
 
 def queue_counts(deps: AwsDeps) -> Counter[str]:
+    """Items per status; an approved finding (a flag given no value) is counted apart, as
+    ``acknowledged``: approving it agrees with the finding and writes nothing."""
     counts: Counter[str] = Counter()
     cursor: str | None = None
     while True:
         page, cursor = deps.queue.list(limit=500, cursor=cursor)
-        counts.update(f"{i.status}" for i in page)
+        counts.update("acknowledged" if i.status == "approved" and not i.is_change else i.status for i in page)
         if cursor is None:
             return counts
 
