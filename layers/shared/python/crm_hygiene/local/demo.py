@@ -147,7 +147,8 @@ def queue_counts(deps: AwsDeps) -> Counter[str]:
     cursor: str | None = None
     while True:
         page, cursor = deps.queue.list(limit=500, cursor=cursor)
-        counts.update("acknowledged" if i.status == "approved" and not i.is_change else i.status for i in page)
+        counts.update("acknowledged" if i.status == "approved" and not i.is_change else i.status
+                      for i in page)  # fmt: skip
         if cursor is None:
             return counts
 
