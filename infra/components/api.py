@@ -1,7 +1,11 @@
-"""The REST API: the review API behind IAM (or Cognito) and the CRM webhook.
+"""The REST API: the review API behind IAM (or Cognito, for the console) and the CRM webhook.
 
 ``ANY /`` and ``ANY /{proxy+}`` go to the review-api function with AWS_IAM (SigV4) authorization,
-or a Cognito user-pool authorizer when ``cognito`` is on. ``POST /webhooks/{crm}`` (``/webhooks/hubspot``
+or, when ``cognito`` is on, a Cognito user-pool authorizer (the console's ID tokens), with the same
+routes for machines under ``ANY /iam/{proxy+}`` with AWS_IAM (API Gateway allows one authorizer per
+method; the function strips the prefix). ``GET /``, ``GET /static/{name}`` and ``GET /auth/config``
+(the console's page, files and sign-in settings: no data) need no auth, so a browser can load the
+console and be sent to the hosted UI. ``POST /webhooks/{crm}`` (``/webhooks/hubspot``
 for HubSpot) has no gateway authorization, because HubSpot signs with an app secret, not SigV4: the
 gateway only checks that the body is a JSON array of events; the function answers 404 for a ``{crm}``
 that is not the deployment's CRM kind or sends no webhooks (the internal table), and checks the

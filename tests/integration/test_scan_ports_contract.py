@@ -16,7 +16,7 @@ from crm_hygiene.adapters.aws.scan_runner import StepFunctionsScanRunner
 from crm_hygiene.errors import NotFound
 from crm_hygiene.memory import InMemoryHealthStore, InMemoryScanRunner
 from crm_hygiene.models.health import HealthPoint
-from crm_hygiene.models.scans import ScanRequest
+from crm_hygiene.models.scans import ScanWorkflowInput
 from crm_hygiene.ports import HealthStore, ScanRunner
 
 T0 = datetime(2026, 11, 2, 6, tzinfo=UTC)
@@ -68,7 +68,7 @@ def test_a_started_scan_is_running_listed_and_starting_it_again_is_the_same_scan
     aws: dict[str, str], make
 ) -> None:
     runner = make(aws)
-    request = ScanRequest(object_types=["contact", "deal"], requested_by="alice")
+    request = ScanWorkflowInput(object_types=["contact", "deal"], requested_by="alice")
     run = runner.start("20261207T060000-0000beef", request)
     assert (run.status, run.object_types, run.requested_by, run.trigger) == (
         "running",

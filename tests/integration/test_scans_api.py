@@ -19,7 +19,7 @@ from crm_hygiene.errors import NotFound
 from crm_hygiene.models.health import HealthPoint
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
-from crm_hygiene.models.scans import ScanRequest
+from crm_hygiene.models.scans import ScanWorkflowInput
 from crm_hygiene.services.review.core import ReviewDeps
 from crm_hygiene.settings import ReviewApiSettings, clear_settings
 from crm_hygiene.wiring.aws import AwsDeps
@@ -82,6 +82,10 @@ def test_scan_now_starts_the_scan_workflow_and_reports_its_figures(aws: dict[str
 def test_an_empty_body_scans_every_object_type(aws: dict[str, str], review: ReviewDeps):
     status, body, _ = call(review, api_event("POST", "/scans", {}))
     assert status == 202
+    # a body is required, if only {} (a list, null or nothing is not a request)
+    for bad in (None, "[null, null]", "null"):
+        status, refused, _ = call(review, api_event("POST", "/scans", bad))
+        assert (status, refused["code"]) == (422, "validation_error"), bad
     assert body["object_types"] == ["contact", "company", "deal"]
     assert body["requested_by"] == "arn:aws:iam::123456789012:user/reviewer"  # a machine, through IAM
 
@@ -98,8 +102,12 @@ def test_a_scan_that_never_ran_is_404_and_a_bad_body_422(aws: dict[str, str], re
 def test_the_runner_reads_every_execution_status_and_starting_twice_is_one_scan(aws: dict[str, str]):
     sfn = boto3.client("stepfunctions")
     runner = StepFunctionsScanRunner(sfn, aws["SCAN_WORKFLOW_ARN"])
-    first = runner.start("20261207T101010-aaaa0001", ScanRequest(object_types=["deal"], requested_by="bob"))
-    again = runner.start("20261207T101010-aaaa0001", ScanRequest(object_types=["deal"], requested_by="bob"))
+    first = runner.start(
+        "20261207T101010-aaaa0001", ScanWorkflowInput(object_types=["deal"], requested_by="bob")
+    )
+    again = runner.start(
+        "20261207T101010-aaaa0001", ScanWorkflowInput(object_types=["deal"], requested_by="bob")
+    )
     assert again.scan_id == first.scan_id and again.object_types == ["deal"]
     assert len(sfn.list_executions(stateMachineArn=aws["SCAN_WORKFLOW_ARN"])["executions"]) == 1
     with pytest.raises(NotFound):

@@ -10,7 +10,7 @@ import pytest
 from crm_hygiene.errors import NotFound
 from crm_hygiene.memory import InMemoryCrmStore, InMemoryScanRunner
 from crm_hygiene.models.record import Record
-from crm_hygiene.models.scans import ScanRequest
+from crm_hygiene.models.scans import ScanWorkflowInput
 from crm_hygiene.services.review.core import ReviewDeps, health_history
 from crm_hygiene.services.scan.pipeline import finalize, plan, scan_partition
 from crm_hygiene.services.scan.runs import scan_status, start_scan
@@ -31,7 +31,7 @@ def test_scan_now_starts_every_object_type_by_default_named_by_a_run_id():
 def test_a_running_scan_that_covers_the_request_is_answered_instead_of_a_second_scan():
     # Given the scheduled full scan running
     runner = InMemoryScanRunner()
-    runner.start("weekly", ScanRequest(object_types=["contact", "company", "deal"], trigger="schedule"))
+    runner.start("weekly", ScanWorkflowInput(object_types=["contact", "company", "deal"], trigger="schedule"))
     # When a reviewer asks for contacts (a double click: twice)
     first, started = start_scan(runner, ["contact", "contact"], "bob")
     # Then they get the running scan, and nothing new starts
@@ -41,7 +41,7 @@ def test_a_running_scan_that_covers_the_request_is_answered_instead_of_a_second_
 
 def test_a_running_scan_of_other_types_does_not_hold_a_request_back():
     runner = InMemoryScanRunner()
-    runner.start("contacts", ScanRequest(object_types=["contact"]))
+    runner.start("contacts", ScanWorkflowInput(object_types=["contact"]))
     run, started = start_scan(runner, ["deal", "contact"], "bob")
     assert started and run.scan_id != "contacts" and run.object_types == ["contact", "deal"]
     # once the first finishes, a request it would have covered starts a new scan

@@ -26,7 +26,7 @@ from crm_hygiene.models.health import HealthPoint, HealthScore
 from crm_hygiene.models.jobs import Job, JobItemResult, JobTask
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem, advance
-from crm_hygiene.models.scans import ScanRequest, ScanRun
+from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.models.signals import Signal
 from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId, ScanStatus
@@ -239,7 +239,7 @@ class InMemoryScanRunner:
     runs: dict[str, ScanRun] = field(default_factory=dict)
     clock: Any = field(default=lambda: datetime.now(UTC))
 
-    def start(self, scan_id: str, request: ScanRequest) -> ScanRun:
+    def start(self, scan_id: str, request: ScanWorkflowInput) -> ScanRun:
         if scan_id not in self.runs:
             self.runs[scan_id] = ScanRun(
                 scan_id=scan_id, status="running", started_at=self.clock(), **request.model_dump()

@@ -22,7 +22,7 @@ from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.models.messages import Partition
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
-from crm_hygiene.models.scans import ScanRequest, ScanRun
+from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.models.signals import Signal
 from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId
 
@@ -318,7 +318,7 @@ class HealthStore(Protocol):
 class ScanRunner(Protocol):
     """Runs the scan workflow on demand (Step Functions in AWS; the same one the schedule starts)."""
 
-    def start(self, scan_id: str, request: ScanRequest) -> ScanRun:
+    def start(self, scan_id: str, request: ScanWorkflowInput) -> ScanRun:
         """Starts a scan named ``scan_id`` (its run id); starting the same id again is a no-op."""
         ...
 

@@ -1,6 +1,6 @@
 """A scan of the CRM as the API and the CLI see it: one execution of the scan workflow.
 
-``ScanRequest`` is what starts one (on demand: ``POST /scans``, ``crm-hygiene scan-now``; the weekly
+``ScanWorkflowInput`` is what starts one (on demand: ``POST /scans``, ``crm-hygiene scan-now``; the weekly
 schedule sends the same shape); ``ScanRun`` is where it stands. The scan's id is the run's id: the
 review items it queues carry it as their ``run_id``.
 """
@@ -17,7 +17,7 @@ from crm_hygiene.types import OBJECT_TYPES, ObjectType, ScanStatus
 ScanTrigger = Literal["schedule", "manual"]
 
 
-class ScanRequest(BaseModel):
+class ScanWorkflowInput(BaseModel):
     """The scan workflow's input (docs/pipeline.md, "Workflow payloads")."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from crm_hygiene.adapters.aws.errors import aws_errors, code_of, translate
 from crm_hygiene.errors import NotFound
-from crm_hygiene.models.scans import ScanRequest, ScanRun
+from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.types import SCAN_STATUSES, ScanStatus
 
 # Step Functions' execution status -> ours (one table: types.SCAN_STATUSES)
@@ -33,7 +33,7 @@ class StepFunctionsScanRunner:
     def _execution_arn(self, scan_id: str) -> str:
         return f"{self._arn.replace(':stateMachine:', ':execution:', 1)}:{scan_id}"
 
-    def start(self, scan_id: str, request: ScanRequest) -> ScanRun:
+    def start(self, scan_id: str, request: ScanWorkflowInput) -> ScanRun:
         try:
             response = self._sfn.start_execution(
                 stateMachineArn=self._arn, name=scan_id, input=request.model_dump_json(exclude_none=True)
@@ -90,9 +90,9 @@ def _run(scan_id: str, described: dict[str, Any]) -> ScanRun:
     )
 
 
-def _request(text: str | None) -> ScanRequest:
+def _request(text: str | None) -> ScanWorkflowInput:
     """The execution's input as a request; one started by hand with another shape reads as unknown."""
     try:
-        return ScanRequest.model_validate_json(text or "{}")
+        return ScanWorkflowInput.model_validate_json(text or "{}")
     except ValidationError:
-        return ScanRequest(object_types=[], trigger="manual")
+        return ScanWorkflowInput(object_types=[], trigger="manual")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crm_hygiene.models.scans import ScanRequest, ScanRun
+from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.observability import logger
 from crm_hygiene.ports import ScanRunner
 from crm_hygiene.services.scan.pipeline import new_run_id
@@ -29,7 +29,7 @@ def start_scan(
     for run in runner.running():
         if set(wanted) <= set(run.object_types):
             return run, False
-    request = ScanRequest(object_types=wanted, trigger="manual", requested_by=requested_by)
+    request = ScanWorkflowInput(object_types=wanted, trigger="manual", requested_by=requested_by)
     run = runner.start(new_run_id(), request)
     logger.info("scan started", extra={"scan_id": run.scan_id, "object_types": wanted})
     return run, True
