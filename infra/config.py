@@ -70,6 +70,11 @@ class StackConfig(BaseModel):
     scan_max_concurrency: int = Field(4, ge=1, le=1_000)
     distributed_map: bool = False
     cognito: bool = False
+    # The hosted UI's domain, https://<prefix>.auth.<region>.amazoncognito.com (unique in the region;
+    # Cognito refuses "aws", "amazon" and "cognito" in it). Default crm-hygiene-<stage>-<account id>.
+    cognito_domain_prefix: str | None = Field(None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+    # Where Cognito may send a reviewer back after sign-in and sign-out; default the API's stage URL.
+    cognito_callback_urls: tuple[str, ...] = ()
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     crm_kind: CrmKind = "internal"
     hubspot_token_secret_name: str | None = None
@@ -84,6 +89,7 @@ class StackConfig(BaseModel):
 
     @field_validator(
         "alarm_email",
+        "cognito_domain_prefix",
         "hubspot_token_secret_name",
         "webhook_secret_name",
         "hubspot_app_id",
@@ -94,6 +100,27 @@ class StackConfig(BaseModel):
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("cognito_domain_prefix")
+    @classmethod
+    def _allowed_prefix(cls, value: str | None) -> str | None:
+        if value is not None and any(word in value for word in ("aws", "amazon", "cognito")):
+            raise ValueError('Cognito refuses a domain prefix holding "aws", "amazon" or "cognito"')
+        return value
+
+    @field_validator("cognito_callback_urls", mode="before")
+    @classmethod
+    def _url_list(cls, value: Any) -> Any:
+        # -c cognito_callback_urls=https://a/,https://b/ arrives as one string
+        return [u.strip() for u in value.split(",") if u.strip()] if isinstance(value, str) else value
+
+    @field_validator("cognito_callback_urls")
+    @classmethod
+    def _https_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:  # Cognito accepts http only for localhost
+            if not (url.startswith("https://") or url.startswith("http://localhost")):
+                raise ValueError(f"{url}: a callback URL must be https:// (http:// only for localhost)")
+        return value
 
     @field_validator("hubspot_app_id", mode="before")
     @classmethod

@@ -88,6 +88,10 @@ ENV_APPLY_QUEUE_URL: Final = "APPLY_QUEUE_URL"
 ENV_ENRICH_QUEUE_URL: Final = "ENRICH_QUEUE_URL"
 ENV_SCAN_REQUESTS_QUEUE_URL: Final = "SCAN_REQUESTS_QUEUE_URL"
 ENV_MERGE_WORKFLOW_ARN: Final = "MERGE_WORKFLOW_ARN"
+ENV_SCAN_WORKFLOW_ARN: Final = "SCAN_WORKFLOW_ARN"
+ENV_COGNITO_DOMAIN_URL: Final = "COGNITO_DOMAIN_URL"
+ENV_COGNITO_CLIENT_ID: Final = "COGNITO_CLIENT_ID"
+ENV_CONSOLE_REDIRECT_URL: Final = "CONSOLE_REDIRECT_URL"
 ENV_TOPIC_HEALTH_ARN: Final = "TOPIC_HEALTH_ARN"
 ENV_TOPIC_RELATIONSHIP_ARN: Final = "TOPIC_RELATIONSHIP_ARN"
 ENV_TOPIC_PROVIDER_QUALITY_ARN: Final = "TOPIC_PROVIDER_QUALITY_ARN"
@@ -137,9 +141,15 @@ OUTPUT_AUDIT_TABLE: Final = "AuditTableName"
 OUTPUT_AUDIT_KEY_SECRET: Final = "AuditKeySecretName"
 OUTPUT_AUDIT_DIGEST_KEY: Final = "AuditDigestKeyArn"
 OUTPUT_SCHEDULE_RULE: Final = "ScheduleRuleName"
+OUTPUT_USER_POOL_ID: Final = "ReviewersUserPoolId"  # with cognito
+OUTPUT_CONSOLE_CLIENT_ID: Final = "ConsoleClientId"
+OUTPUT_HOSTED_UI_URL: Final = "HostedUiUrl"
 
 WEBHOOK_PATH: Final = ("webhooks", "{crm}")  # {crm}: a CRM kind (crm_hygiene.models.crm.CRM_KINDS)
 API_STAGE: Final = "v1"
+IAM_PATH: Final = "iam"  # with cognito: machines' SigV4 routes, /iam/<route> (review_api_handler.IAM_PREFIX)
+# What a browser loads before signing in, open to GET (the console's routes; scan_routes.auth_config)
+CONSOLE_PATHS: Final = ((), ("static", "{name}"), ("auth", "config"))
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,9 @@ class CrmHygieneStack(cdk.Stack):
         for function_id, access in ACCESS.items():
             if access.merge_workflow:
                 merge.grant(fns[function_id], *access.merge_workflow)
+        for function_id, access in ACCESS.items():
+            if access.scan_workflow:
+                scan.grant(fns[function_id], *access.scan_workflow)
         jobs = JobsWorkflow(self, names.JOBS_WORKFLOW, config=config, jobs_fn=fns[names.JOBS_FN])
         for function_id, access in ACCESS.items():
             if access.jobs_workflow:
@@ -101,3 +104,8 @@ class CrmHygieneStack(cdk.Stack):
         cdk.CfnOutput(self, names.OUTPUT_AUDIT_TABLE, value=storage.table(names.AUDIT_TABLE).table_name)
         cdk.CfnOutput(self, names.OUTPUT_AUDIT_KEY_SECRET, value=config.names.audit_key_secret)
         cdk.CfnOutput(self, names.OUTPUT_AUDIT_DIGEST_KEY, value=storage.digest_key.key_arn)
+        if api.console_auth is not None:
+            auth = api.console_auth
+            cdk.CfnOutput(self, names.OUTPUT_USER_POOL_ID, value=auth.pool.user_pool_id)
+            cdk.CfnOutput(self, names.OUTPUT_CONSOLE_CLIENT_ID, value=auth.client.user_pool_client_id)
+            cdk.CfnOutput(self, names.OUTPUT_HOSTED_UI_URL, value=auth.domain.base_url())

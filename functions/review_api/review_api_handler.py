@@ -8,14 +8,19 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from review_errors import complete_openapi, install
 from review_routes import router
+from scan_routes import router as scan_router
 
 from crm_hygiene.observability import logger, metrics, tracer
 from crm_hygiene.services.review.core import ReviewDeps
 from crm_hygiene.services.review.jobs import JobDeps
 from crm_hygiene.wiring.aws import job_deps, review_deps
 
-app = APIGatewayRestResolver(enable_validation=True)
+IAM_PREFIX = "/iam"
+"""With ``cognito`` on, the stack's IAM (SigV4) routes for machines: ``/iam/<route>`` is ``/<route>``."""
+# Machines reach the same routes under /iam/ when the console signs in with Cognito (infra/components/api.py)
+app = APIGatewayRestResolver(enable_validation=True, strip_prefixes=[IAM_PREFIX])
 app.include_router(router)
+app.include_router(scan_router)
 install(app)  # every error answer is an ErrorBody (review_errors.py)
 
 # Stateful API testing (and clients) follow these from a page of the queue to its items.
@@ -36,7 +41,12 @@ JOB_LINKS = {
     "GetJob": ("get_job", {"job_id": "$response.body#/job_id"}),
     "GetJobResults": ("get_job_results", {"job_id": "$response.body#/job_id"}),
 }
-ACCEPTED_LINKS = {("/runs/{run_id}/rollback", "post"): JOB_LINKS, ("/reviews/decisions", "post"): JOB_LINKS}
+ACCEPTED_LINKS = {
+    ("/runs/{run_id}/rollback", "post"): JOB_LINKS,
+    ("/reviews/decisions", "post"): JOB_LINKS,
+    # a scan's 202 leads to its progress
+    ("/scans", "post"): {"GetScan": ("get_scan", {"scan_id": "$response.body#/scan_id"})},
+}
 
 
 def openapi_schema() -> str:
@@ -61,7 +71,7 @@ def lambda_handler(
 ) -> dict[str, Any]:
     # The router shares the context of the app that included it last; when a process holds more than one
     # app (the local stack's executor and a test), bind it to this one before resolving.
-    router.context = app.context
+    router.context = scan_router.context = app.context
     if deps is None and jobs is None:
         deps, jobs = review_deps(), job_deps()
     app.append_context(deps=deps or (jobs.review if jobs else None), jobs=jobs)

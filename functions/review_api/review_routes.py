@@ -127,12 +127,14 @@ ACCEPTED = (
 
 
 def reviewer() -> str:
-    """Who is deciding: the Cognito user, else the IAM caller; recorded in the audit trail."""
+    """Who is deciding: the Cognito user (their verified e-mail, else their user name), else the IAM
+    caller; recorded in the audit trail. An unverified e-mail names nobody: anyone could type it."""
     context = router.current_event.request_context
     claims = (context.authorizer.raw_event or {}).get("claims") if context.authorizer else None
     if isinstance(claims, dict):
+        verified = str(claims.get("email_verified", "")).lower() == "true"
         for key in ("email", "cognito:username", "sub"):
-            if claims.get(key):
+            if claims.get(key) and (key != "email" or verified):
                 return str(claims[key])
     identity = context.identity
     who = identity.user_arn or identity.caller or identity.user

@@ -27,7 +27,7 @@ def lambda_handler(
         return plan.payload()
     if isinstance(task, FinalizeTask):
         logger.append_keys(run_id=task.run_id)
-        summary = pipeline.finalize(deps.pipeline(), task.run_id)
+        summary = pipeline.finalize(deps.pipeline(), task.run_id, task.started_at)
         metrics.add_metric(
             name="QueueOldestAgeSeconds", unit="Seconds", value=summary["queue_oldest_age_seconds"]
         )

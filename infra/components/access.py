@@ -55,6 +55,7 @@ GET_PARAMETER = "ssm:GetParameter"  # powertools get_parameter
 START_EXECUTION = "states:StartExecution"
 TASK_RESPONSE = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
 LIST_EXECUTIONS = "states:ListExecutions"
+DESCRIBE_EXECUTION = "states:DescribeExecution"  # on the workflow's executions, not the workflow
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Access:
     """Step Functions actions on the merge workflow."""
     jobs_workflow: tuple[str, ...] = ()
     """Step Functions actions on the jobs workflow (the review API starts a job's worker)."""
+    scan_workflow: tuple[str, ...] = ()
+    """Step Functions actions on the scan workflow (``DESCRIBE_EXECUTION``: on its executions only)."""
     dead_letter_depth: bool = False
     """Reads the depth of the dead-letter queues (``sqs:GetQueueAttributes``) for the console."""
     snapshot: bool = False
@@ -143,7 +146,8 @@ ACCESS: Final[dict[str, Access]] = {
             names.CRM_TABLE: (GET, UPDATE),
             # get, transition; list (by an index, or all: Scan) for /reviews and /metrics
             names.CHANGE_QUEUE_TABLE: (GET, PUT, QUERY, SCAN),
-            names.HEALTH_TABLE: (GET, UPDATE, PUT),  # /health aggregate; review outcomes teach quality
+            # /health aggregate, /health/history (query); review outcomes teach quality
+            names.HEALTH_TABLE: (GET, UPDATE, PUT, QUERY),
             names.DECISION_MEMORY_TABLE: (PUT,),  # remember_rejection
             # start a job (plan + first checkpoint in one transaction), read its progress and results
             names.JOBS_TABLE: (GET, PUT, QUERY, TRANSACT_WRITE, BATCH_WRITE),
@@ -152,6 +156,8 @@ ACCESS: Final[dict[str, Access]] = {
         sends=("ApplyQueue",),
         publishes=("MeasurementTopic",),  # the figures of each decision batch
         jobs_workflow=(START_EXECUTION,),  # a job's worker
+        # POST /scans: start a scan (or find the running one), GET /scans/{id}: its execution
+        scan_workflow=(START_EXECUTION, LIST_EXECUTIONS, DESCRIBE_EXECUTION),
         # resume / fail a waiting merge; count failed merges for /metrics
         merge_workflow=(*TASK_RESPONSE, LIST_EXECUTIONS),
         dead_letter_depth=True,

@@ -1,7 +1,11 @@
-"""The REST API: the review API behind IAM (or Cognito) and the CRM webhook.
+"""The REST API: the review API behind IAM (or Cognito, for the console) and the CRM webhook.
 
 ``ANY /`` and ``ANY /{proxy+}`` go to the review-api function with AWS_IAM (SigV4) authorization,
-or a Cognito user-pool authorizer when ``cognito`` is on. ``POST /webhooks/{crm}`` (``/webhooks/hubspot``
+or, when ``cognito`` is on, a Cognito user-pool authorizer (the console's ID tokens), with the same
+routes for machines under ``ANY /iam/{proxy+}`` with AWS_IAM (API Gateway allows one authorizer per
+method; the function strips the prefix). ``GET /``, ``GET /static/{name}`` and ``GET /auth/config``
+(the console's page, files and sign-in settings: no data) need no auth, so a browser can load the
+console and be sent to the hosted UI. ``POST /webhooks/{crm}`` (``/webhooks/hubspot``
 for HubSpot) has no gateway authorization, because HubSpot signs with an app secret, not SigV4: the
 gateway only checks that the body is a JSON array of events; the function answers 404 for a ``{crm}``
 that is not the deployment's CRM kind or sends no webhooks (the internal table), and checks the
@@ -11,6 +15,8 @@ retry logic.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
@@ -33,6 +39,25 @@ WEBHOOK_REASON = (
     "HubSpot cannot sign with SigV4 or present a Cognito token; it signs each request with the app "
     "secret (X-HubSpot-Signature headers), which the webhook function verifies before anything else."
 )
+
+CONSOLE_REASON = (
+    "The console's page, its JS/CSS files and its sign-in settings (a public client id and the hosted "
+    "UI's URL) hold no data; a browser must load them before it can sign in. GET only."
+)
+MACHINES_REASON = (
+    "Machines (scripts, the CLI) sign with AWS IAM (SigV4) under /iam/; people use the Cognito routes."
+)
+
+
+@dataclass(frozen=True)
+class ConsoleAuth:
+    """The console's sign-in (``cognito`` on): reviewers' pool, its hosted UI and app client."""
+
+    pool: cognito.UserPool
+    client: cognito.UserPoolClient
+    domain: cognito.UserPoolDomain
+    authorizer: apigw.CognitoUserPoolsAuthorizer
+
 
 # Gateway answers -> the review API's error codes (review_errors.CODES): 4XX and 5XX catch the rest.
 GATEWAY_ERRORS = (
@@ -63,6 +88,7 @@ class ReviewApi(Construct):
         webhook_fn: HygieneFunction,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.console_auth: ConsoleAuth | None = None
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",
@@ -116,14 +142,24 @@ class ReviewApi(Construct):
         return self.api.url
 
     def _review_routes(self, config: StackConfig, review_fn: HygieneFunction) -> None:
+        """The data routes: every method behind IAM, or, with ``cognito``, the console's Cognito tokens
+        at the root and IAM for machines under ``/iam/`` (one authorizer per method in API Gateway).
+        Then the console's page, files and sign-in settings, open to a browser (GET only, no data)."""
         integration = apigw.LambdaIntegration(review_fn.function, allow_test_invoke=False)
-        authorizer = self._cognito_authorizer(config) if config.cognito else None
-        authorization = apigw.AuthorizationType.COGNITO if config.cognito else apigw.AuthorizationType.IAM
         proxy = self.api.root.add_resource("{proxy+}")
+        if config.cognito:
+            self.console_auth = self._cognito(config, review_fn)
+            people = {
+                "authorization_type": apigw.AuthorizationType.COGNITO,
+                "authorizer": self.console_auth.authorizer,
+            }
+            machines = self.api.root.add_resource(names.IAM_PATH).add_resource("{proxy+}")
+            method = machines.add_method("ANY", integration, authorization_type=apigw.AuthorizationType.IAM)
+            nag.acknowledge(method, "COG4", MACHINES_REASON)
+        else:
+            people = {"authorization_type": apigw.AuthorizationType.IAM}
         for resource in (self.api.root, proxy):
-            method = resource.add_method(
-                "ANY", integration, authorization_type=authorization, authorizer=authorizer
-            )
+            method = resource.add_method("ANY", integration, **people)  # type: ignore[arg-type]
             if not config.cognito:
                 nag.acknowledge(
                     method,
@@ -131,6 +167,58 @@ class ReviewApi(Construct):
                     "Reviewers authenticate with AWS IAM (SigV4) by default; deploy with -c cognito=true "
                     "for a Cognito user-pool authorizer instead.",
                 )
+        self._console_routes(integration)
+
+    def _console_routes(self, integration: apigw.LambdaIntegration) -> None:
+        """GET ``/``, ``/static/{name}`` and ``/auth/config`` without auth: a browser must load the
+        console to be sent to the sign-in page. Only GET, and only these paths: every other method and
+        path stays behind the data routes' auth (a resource with no such method answers 403)."""
+        for path in names.CONSOLE_PATHS:
+            resource = self.api.root
+            for part in path:
+                resource = resource.get_resource(part) or resource.add_resource(part)
+            method = resource.add_method("GET", integration, authorization_type=apigw.AuthorizationType.NONE)
+            nag.acknowledge(method, "APIG4", CONSOLE_REASON)
+            nag.acknowledge(method, "COG4", CONSOLE_REASON)
+
+    def _cognito(self, config: StackConfig, review_fn: HygieneFunction) -> ConsoleAuth:
+        pool = self._user_pool(config)
+        prefix = config.cognito_domain_prefix or config.names.of(cdk.Aws.ACCOUNT_ID)  # unique per account
+        domain = pool.add_domain(
+            "HostedUi", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix)
+        )
+        # The stage URL from the API's id, not api.url: that names the stage, which depends on the
+        # methods, which depend on the function this client's id is given to (a cycle).
+        stage_url = f"https://{self.api.rest_api_id}.execute-api.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}/{names.API_STAGE}/"
+        urls = list(config.cognito_callback_urls) or [stage_url]
+        client = pool.add_client(
+            "Console",
+            user_pool_client_name=config.names.of("console"),
+            generate_secret=False,  # a browser app keeps no secret: authorization code with PKCE
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=urls,
+                logout_urls=urls,
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            auth_flows=cognito.AuthFlow(user_srp=True),  # scripts may sign in without the hosted UI
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            id_token_validity=cdk.Duration.hours(1),
+            access_token_validity=cdk.Duration.hours(1),
+            refresh_token_validity=cdk.Duration.hours(12),
+            read_attributes=cognito.ClientAttributes().with_standard_attributes(
+                email=True, email_verified=True, fullname=True
+            ),
+            # The reviewer's e-mail names them in the audit trail: nobody may change their own.
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
+        )
+        review_fn.function.add_environment(names.ENV_COGNITO_DOMAIN_URL, domain.base_url())
+        review_fn.function.add_environment(names.ENV_COGNITO_CLIENT_ID, client.user_pool_client_id)
+        review_fn.function.add_environment(names.ENV_CONSOLE_REDIRECT_URL, urls[0])
+        authorizer = apigw.CognitoUserPoolsAuthorizer(self, "ReviewersAuthorizer", cognito_user_pools=[pool])
+        return ConsoleAuth(pool=pool, client=client, domain=domain, authorizer=authorizer)
 
     def _gateway_errors(self) -> None:
         """What the gateway answers itself, in the API's error body (``ErrorBody``: code, message,
@@ -167,7 +255,7 @@ class ReviewApi(Construct):
         nag.acknowledge(method, "APIG4", WEBHOOK_REASON)
         nag.acknowledge(method, "COG4", WEBHOOK_REASON)
 
-    def _cognito_authorizer(self, config: StackConfig) -> apigw.CognitoUserPoolsAuthorizer:
+    def _user_pool(self, config: StackConfig) -> cognito.UserPool:
         pool = cognito.UserPool(
             self,
             "Reviewers",
@@ -192,8 +280,7 @@ class ReviewApi(Construct):
             "The Plus feature plan (threat protection) is billed per active user; reviewers are a small "
             "invited group with MFA required. Turn it on in the console if your policy asks for it.",
         )
-        pool.add_client("ReviewUi", auth_flows=cognito.AuthFlow(user_srp=True), generate_secret=False)
-        return apigw.CognitoUserPoolsAuthorizer(self, "ReviewersAuthorizer", cognito_user_pools=[pool])
+        return pool
 
     def _acknowledge_account_role(self) -> None:
         role = self.api.node.try_find_child("CloudWatchRole")

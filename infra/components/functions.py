@@ -197,6 +197,13 @@ class Functions(Construct):
                 resource_name=config.names.state_machine(names.MERGE_WORKFLOW),
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
             ),
+            # The review API starts scans on demand: from the name too, as the workflows above.
+            names.ENV_SCAN_WORKFLOW_ARN: cdk.Stack.of(self).format_arn(
+                service="states",
+                resource="stateMachine",
+                resource_name=config.names.state_machine(names.SCAN_WORKFLOW),
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            ),
             # From the name too: the jobs workflow invokes the jobs function (same reason).
             names.ENV_JOBS_WORKFLOW_ARN: cdk.Stack.of(self).format_arn(
                 service="states",

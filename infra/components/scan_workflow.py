@@ -16,6 +16,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra import nag, names
+from infra.components.access import DESCRIBE_EXECUTION
 from infra.components.functions import HygieneFunction
 from infra.components.workflow import acknowledge_invoke, state_machine
 from infra.config import StackConfig
@@ -55,7 +56,9 @@ class ScanWorkflow(Construct):
         partitions = self._map(config, snapshot_bucket)
         partitions.item_processor(self._partition_loop())
         finalize = self._invoke(
-            "Finalize", {"action": "finalize", "run_id.$": "$.plan.run_id"}, result_path="$.summary"
+            "Finalize",
+            {"action": "finalize", "run_id.$": "$.plan.run_id", "started_at.$": "$$.Execution.StartTime"},
+            result_path="$.summary",
         )
         plan = self._invoke(
             "Plan",
@@ -86,6 +89,21 @@ class ScanWorkflow(Construct):
         acknowledge_invoke(self.state_machine, scan_fn)
         if snapshot_bucket is not None:
             self._acknowledge_distributed(snapshot_bucket)
+
+    def grant(self, fn: HygieneFunction, *actions: str) -> None:
+        """``actions`` on this workflow only; ``DescribeExecution`` on its executions only
+        (``infra/components/access.py`` says who gets which)."""
+        on_executions = [a for a in actions if a == DESCRIBE_EXECUTION]
+        on_machine = [a for a in actions if a != DESCRIBE_EXECUTION]
+        if on_machine:
+            self.state_machine.grant(fn.grantee, *on_machine)
+        if on_executions:
+            self.state_machine.grant_execution(fn.grantee, *on_executions)
+            nag.wildcard_resource(
+                fn,
+                f"{_executions(self.state_machine)}:*",
+                "Describing the scan workflow's own executions (a scan's progress at GET /scans/{id}).",
+            )
 
     def _invoke(self, state_id: str, payload: dict[str, str], *, result_path: str) -> tasks.LambdaInvoke:
         task = tasks.LambdaInvoke(
@@ -152,12 +170,17 @@ class ScanWorkflow(Construct):
             "The Distributed Map reads the run's manifest and writes its results in the snapshot bucket.",
         )
         # CDK's grant for a Distributed Map: the workflow starts and watches its own child executions.
-        # cdk-nag prints the workflow name as the intrinsic that extracts it from the ARN.
-        ref = json.dumps({"Ref": nag.logical_id_of(machine)}, separators=(",", ":"))
-        own_name = f'{{"Fn::Select":[6,{{"Fn::Split":[":",{ref}]}}]}}'
-        executions = f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{own_name}"
+        executions = _executions(machine)
         reason = (
             "Child executions of this workflow's own Distributed Map run (Describe/Stop them); nothing else."
         )
         nag.wildcard_resource(machine, f"{executions}:*", reason)
         nag.wildcard_resource(machine, f"{executions}/ScanPartitions:*", reason)
+
+
+def _executions(machine: sfn.StateMachine) -> str:
+    """The ARN prefix of ``machine``'s executions as cdk-nag prints CDK's execution grants (the
+    workflow's name is the intrinsic that extracts it from the ARN)."""
+    ref = json.dumps({"Ref": nag.logical_id_of(machine)}, separators=(",", ":"))
+    own_name = f'{{"Fn::Select":[6,{{"Fn::Split":[":",{ref}]}}]}}'
+    return f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{own_name}"

@@ -128,7 +128,7 @@ def expected_actions(synth: Synth, function_id: str) -> set[str]:
         wanted.add(QUEUE_ATTRIBUTES)
     if access.publishes or issubclass(settings, AlertsEnv):
         wanted |= PUBLISH
-    wanted |= set(access.merge_workflow) | set(access.jobs_workflow)
+    wanted |= set(access.merge_workflow) | set(access.jobs_workflow) | set(access.scan_workflow)
     if access.snapshot and config.distributed_map:
         wanted |= set(SNAPSHOT_ACTIONS)
     if settings is WebhookSettings or (issubclass(settings, CrmEnv) and config.crm_secrets):
@@ -223,3 +223,22 @@ def test_apply_review_api_and_merge_review_hold_no_delete_or_batch_write(synth, 
             assert "dynamodb:DeleteItem" not in actions, function_id
             if "dynamodb:BatchWriteItem" in actions:
                 assert "JobsTable" in json.dumps(statement["Resource"]), (function_id, statement["Resource"])
+
+
+def test_the_review_api_starts_and_describes_only_the_scan_workflow(synth):
+    # Given the review API's Step Functions statements
+    scan = _logical_id(synth, "AWS::StepFunctions::StateMachine",
+                       StateMachineName=synth.config.names.state_machine(names.SCAN_WORKFLOW))  # fmt: skip
+    states = [s for s in _statements_of(synth, names.REVIEW_API_FN)
+              if any(a.startswith("states:") for a in as_list(s["Action"]))]  # fmt: skip
+    describe = [s for s in states if "states:DescribeExecution" in as_list(s["Action"])]
+    # Then DescribeExecution is granted on the scan workflow's executions, nothing else
+    [statement] = describe
+    assert as_list(statement["Action"]) == ["states:DescribeExecution"]
+    assert ":execution:" in json.dumps(statement["Resource"]) and scan in json.dumps(statement["Resource"])
+    # and starting or listing executions of the scan workflow is granted on that workflow by its Ref
+    on_scan = [s for s in states if s["Resource"] == {"Ref": scan}]
+    assert {a for s in on_scan for a in as_list(s["Action"])} == {
+        "states:StartExecution",
+        "states:ListExecutions",
+    }

@@ -103,3 +103,17 @@ def test_providers_that_need_local_files_or_env_secrets_stop_the_synth():
 def test_a_missing_providers_file_stops_the_synth():
     with pytest.raises(ConfigError, match="nope.yaml"):
         config_from_context(FakeNode({"providers_file": str(PROVIDERS / "nope.yaml")}))
+
+
+def test_cognito_settings_read_from_the_command_line():
+    # -c cognito_callback_urls=a,b arrives as one string; a prefix Cognito refuses stops the synth
+    config = config_from_context(FakeNode({
+        "cognito": "true", "cognito_domain_prefix": "acme-review",
+        "cognito_callback_urls": "https://review.example.com/, http://localhost:8787/",
+    }))  # fmt: skip
+    assert config.cognito_callback_urls == ("https://review.example.com/", "http://localhost:8787/")
+    assert config.cognito_domain_prefix == "acme-review"
+    for key, bad in (("cognito_domain_prefix", "my-cognito"), ("cognito_domain_prefix", "Acme"),
+                     ("cognito_callback_urls", "http://review.example.com/")):  # fmt: skip
+        with pytest.raises(ConfigError, match=key):
+            config_from_context(FakeNode({key: bad}))

@@ -47,7 +47,7 @@ FUNCTION_ENV = {
     "ReviewApiFunction": _CRM | _AUDIT | _DIGESTS | {
         "CHANGE_QUEUE_TABLE", "DECISION_MEMORY_TABLE", "HEALTH_TABLE",
         "APPLY_QUEUE_URL", "MERGE_WORKFLOW_ARN", "TOPIC_ALERTS_ARN", "TOPIC_MEASUREMENT_ARN",
-        "DEAD_LETTER_QUEUE_URLS", "JOBS_TABLE", "JOBS_WORKFLOW_ARN",
+        "DEAD_LETTER_QUEUE_URLS", "JOBS_TABLE", "JOBS_WORKFLOW_ARN", "SCAN_WORKFLOW_ARN",
     },
     "MergeReviewFunction": _AUDIT | {"CHANGE_QUEUE_TABLE"},
     "AuditVerifyFunction": _AUDIT | _DIGESTS | {"TOPIC_ALERTS_ARN"},
@@ -415,14 +415,19 @@ def _methods(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
+# What a browser loads before it can sign in: open, GET only (names.CONSOLE_PATHS).
+CONSOLE_GETS = {("/", "GET"), ("/static/{name}", "GET"), ("/auth/config", "GET")}
+WEBHOOK = ("/webhooks/{crm}", "POST")
+
+
 def test_the_review_proxy_requires_iam_and_the_webhook_is_open_but_validated(synth):
     methods = _methods(synth)
     # POST /webhooks/hubspot reaches the webhook function through /webhooks/{crm}, which answers 404 for
     # a CRM other than the deployment's
-    assert set(methods) == {("/", "ANY"), ("/{proxy+}", "ANY"), ("/webhooks/{crm}", "POST")}
+    assert set(methods) == {("/", "ANY"), ("/{proxy+}", "ANY"), WEBHOOK} | CONSOLE_GETS
     assert methods[("/{proxy+}", "ANY")]["AuthorizationType"] == "AWS_IAM"
     assert methods[("/", "ANY")]["AuthorizationType"] == "AWS_IAM"
-    webhook = methods[("/webhooks/{crm}", "POST")]
+    webhook = methods[WEBHOOK]
     assert webhook["AuthorizationType"] == "NONE"
     assert "RequestValidatorId" in webhook
     assert set(webhook["RequestModels"]) == {"application/json"}
@@ -431,13 +436,83 @@ def test_the_review_proxy_requires_iam_and_the_webhook_is_open_but_validated(syn
     assert validator["Properties"]["ValidateRequestBody"] is True
 
 
-def test_cognito_replaces_iam_on_the_review_routes_when_configured(variant):
+@pytest.mark.parametrize("stack", ["synth", "variant"])
+def test_no_data_route_is_open_without_auth(request, stack):
+    # Given every method of the API, with IAM only (default) and with Cognito (variant)
+    methods = _methods(request.getfixturevalue(stack))
+    open_ = {route for route, m in methods.items() if m["AuthorizationType"] == "NONE"}
+    # Then only the console's GETs (page, files, sign-in settings) and the signed webhook are open
+    assert open_ == CONSOLE_GETS | {WEBHOOK}
+    # and every other method, on every path, needs IAM or a Cognito token of the reviewers' pool
+    for route, method in methods.items():
+        if route not in open_:
+            assert method["AuthorizationType"] in {"AWS_IAM", "COGNITO_USER_POOLS"}, route
+            if method["AuthorizationType"] == "COGNITO_USER_POOLS":
+                assert "AuthorizerId" in method, route
+
+
+def test_cognito_guards_the_console_routes_and_iam_stays_for_machines(variant):
     methods = _methods(variant)
+    # People: the root tree with the Cognito authorizer; machines: the same routes under /iam/, SigV4
     assert methods[("/{proxy+}", "ANY")]["AuthorizationType"] == "COGNITO_USER_POOLS"
-    assert methods[("/webhooks/{crm}", "POST")]["AuthorizationType"] == "NONE"
+    assert methods[("/", "ANY")]["AuthorizationType"] == "COGNITO_USER_POOLS"
+    assert methods[("/iam/{proxy+}", "ANY")]["AuthorizationType"] == "AWS_IAM"
+    assert methods[WEBHOOK]["AuthorizationType"] == "NONE"
+    [authorizer] = variant.of_type("AWS::ApiGateway::Authorizer").values()
+    [pool_id] = variant.of_type("AWS::Cognito::UserPool")
+    assert authorizer["Properties"]["Type"] == "COGNITO_USER_POOLS"
+    assert authorizer["Properties"]["IdentitySource"] == "method.request.header.Authorization"
+    assert json.dumps(authorizer["Properties"]["ProviderARNs"]).count(pool_id) == 1
     [pool] = variant.of_type("AWS::Cognito::UserPool").values()
     assert pool["Properties"]["MfaConfiguration"] == "ON"
     assert pool["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+
+
+def test_the_console_client_is_public_and_uses_the_code_flow_with_the_stage_url(variant):
+    # Given the one app client of the reviewers' pool
+    [client] = variant.of_type("AWS::Cognito::UserPoolClient").values()
+    props = client["Properties"]
+    # Then it has no secret (a browser keeps none: PKCE proves the code's requester instead)
+    assert props.get("GenerateSecret") in (None, False)
+    # and only the authorization code flow through the hosted UI (no implicit tokens in URLs)
+    assert props["AllowedOAuthFlows"] == ["code"]
+    assert props["AllowedOAuthFlowsUserPoolClient"] is True
+    assert set(props["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert props["SupportedIdentityProviders"] == ["COGNITO"]
+    # coming back to the API's stage URL after sign-in and sign-out
+    [api_id] = variant.of_type("AWS::ApiGateway::RestApi")
+    for key in ("CallbackURLs", "LogoutURLs"):
+        [url] = props[key]
+        assert api_id in json.dumps(url) and "/v1/" in json.dumps(url), key
+    # and nobody can change the e-mail that names them in the audit trail
+    assert "email" not in props["WriteAttributes"]
+    [domain] = variant.of_type("AWS::Cognito::UserPoolDomain").values()
+    assert "prod" in json.dumps(domain["Properties"]["Domain"])
+    # The review function tells the console where to sign in (GET /auth/config)
+    fn = _review_function(variant)
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert {"COGNITO_DOMAIN_URL", "COGNITO_CLIENT_ID", "CONSOLE_REDIRECT_URL"} <= set(env)
+    assert env["CONSOLE_REDIRECT_URL"] == url
+
+
+def test_the_default_stack_has_no_user_pool_and_no_sign_in_settings(synth):
+    assert not synth.of_type("AWS::Cognito::UserPool")
+    env = _review_function(synth)["Properties"]["Environment"]["Variables"]
+    assert not {"COGNITO_DOMAIN_URL", "COGNITO_CLIENT_ID", "CONSOLE_REDIRECT_URL"} & set(env)
+
+
+def test_the_machines_prefix_is_the_one_the_handler_strips():
+    import review_api_handler
+
+    assert review_api_handler.IAM_PREFIX == f"/{names.IAM_PATH}"
+
+
+def _review_function(synth: Synth) -> dict[str, Any]:
+    name = synth.config.names.function(names.REVIEW_API_FN)
+    [fn] = [
+        v for v in synth.of_type("AWS::Lambda::Function").values() if v["Properties"]["FunctionName"] == name
+    ]
+    return fn
 
 
 def test_alarms_cover_dlqs_functions_workflows_and_queue_age_and_all_notify_alerts(synth):

@@ -137,7 +137,11 @@ def test_scan_plans_maps_then_finalizes(scan):
     assert partitions["MaxConcurrency"] == 4
     assert partitions["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
     assert partitions["Next"] == "Finalize"
-    assert states["Finalize"]["Parameters"] == {"action": "finalize", "run_id.$": "$.plan.run_id"}
+    assert states["Finalize"]["Parameters"] == {
+        "action": "finalize",
+        "run_id.$": "$.plan.run_id",
+        "started_at.$": "$$.Execution.StartTime",
+    }
 
 
 def test_each_partition_loops_on_its_cursor_until_done(scan):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 
@@ -15,6 +16,16 @@ from crm_hygiene.settings import PipelineSettings
 from crm_hygiene.wiring.aws import AwsDeps, clear_deps
 from infra.names import TABLE_ENV, kebab
 from infra.tables import TABLES, create_table
+
+# Finalize's summary of a run that scanned 3 contacts (the real workflow: tests/e2e, the local stack)
+SCAN_SUMMARY = {
+    "run_id": "r",
+    "objects": {"contact": {"records": 3, "queue_volume": 2, "health": {"mean": 71.5}}},
+}
+SCAN_WORKFLOW = {
+    "StartAt": "Finalize",
+    "States": {"Finalize": {"Type": "Pass", "Result": SCAN_SUMMARY, "ResultPath": "$.summary", "End": True}},
+}
 
 
 def create_resources() -> dict[str, str]:
@@ -44,6 +55,10 @@ def create_resources() -> dict[str, str]:
         name="jobs",
         definition='{"StartAt": "Recorded", "States": {"Recorded": {"Type": "Pass", "End": true}}}',
         roleArn="arn:aws:iam::123456789012:role/jobs",
+    )["stateMachineArn"]
+    # The scan workflow as far as the review API sees it: an execution that ends with Finalize's summary
+    env["SCAN_WORKFLOW_ARN"] = boto3.client("stepfunctions").create_state_machine(
+        name="scan", definition=json.dumps(SCAN_WORKFLOW), roleArn="arn:aws:iam::123456789012:role/scan"
     )["stateMachineArn"]
     # The audit MAC keyring (a secret, never the table) and the asymmetric key that signs digests.
     boto3.client("secretsmanager").create_secret(

@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,13 +22,14 @@ from crm_hygiene.models.alerts import Alert
 from crm_hygiene.models.audit import GENESIS, AuditDraft, AuditEntry, Sealer, record_key
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
-from crm_hygiene.models.health import HealthScore
+from crm_hygiene.models.health import HealthPoint, HealthScore
 from crm_hygiene.models.jobs import Job, JobItemResult, JobTask
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem, advance
+from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.models.signals import Signal
 from crm_hygiene.normalize.date import parse_instant
-from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId
+from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId, ScanStatus
 
 
 @dataclass
@@ -203,6 +204,7 @@ class InMemoryHealthStore:
     scores: dict[str, HealthScore] = field(default_factory=dict)
     partitions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
     aggregates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    points: dict[tuple[str, str], HealthPoint] = field(default_factory=dict)
 
     def put_scores(self, scores: Sequence[HealthScore]) -> None:
         for score in scores:
@@ -219,6 +221,48 @@ class InMemoryHealthStore:
 
     def aggregate(self, object_type: ObjectType) -> dict[str, Any] | None:
         return self.aggregates.get(object_type)
+
+    def put_history(self, point: HealthPoint) -> None:
+        self.points[(point.object_type, point.run_id)] = point
+
+    def history(self, object_type: ObjectType, limit: int) -> list[HealthPoint]:
+        mine = sorted(
+            (p for p in self.points.values() if p.object_type == object_type), key=lambda p: (p.at, p.run_id)
+        )
+        return mine[-limit:]
+
+
+@dataclass
+class InMemoryScanRunner:
+    """``ScanRunner`` in a dict: a started scan runs until ``finish`` settles it (tests drive the clock)."""
+
+    runs: dict[str, ScanRun] = field(default_factory=dict)
+    clock: Any = field(default=lambda: datetime.now(UTC))
+
+    def start(self, scan_id: str, request: ScanWorkflowInput) -> ScanRun:
+        if scan_id not in self.runs:
+            self.runs[scan_id] = ScanRun(
+                scan_id=scan_id, status="running", started_at=self.clock(), **request.model_dump()
+            )
+        return self.runs[scan_id]
+
+    def get(self, scan_id: str) -> ScanRun:
+        try:
+            return self.runs[scan_id]
+        except KeyError:
+            raise NotFound(f"scan {scan_id} does not exist") from None
+
+    def running(self) -> list[ScanRun]:
+        active = [r for r in self.runs.values() if r.status == "running"]
+        return sorted(active, key=lambda r: r.started_at, reverse=True)
+
+    def finish(
+        self, scan_id: str, status: ScanStatus, objects: dict[str, dict[str, Any]] | None = None
+    ) -> None:
+        run = self.runs[scan_id]
+        self.runs[scan_id] = run.model_copy(
+            update={"status": status, "stopped_at": self.clock(), "objects": objects}
+        )
 
 
 @dataclass

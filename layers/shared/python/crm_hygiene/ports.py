@@ -16,12 +16,13 @@ from crm_hygiene.audit.verify import DigestListing
 from crm_hygiene.models.alerts import Alert
 from crm_hygiene.models.audit import AuditDraft, AuditEntry
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
-from crm_hygiene.models.health import HealthScore
+from crm_hygiene.models.health import HealthPoint, HealthScore
 from crm_hygiene.models.jobs import Job, JobItemResult, JobTask
 from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.models.messages import Partition
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.models.signals import Signal
 from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId
 
@@ -304,6 +305,30 @@ class HealthStore(Protocol):
     def put_aggregate(self, object_type: ObjectType, figures: dict[str, Any]) -> None: ...
 
     def aggregate(self, object_type: ObjectType) -> dict[str, Any] | None: ...
+
+    def put_history(self, point: HealthPoint) -> None:
+        """Keeps one run's point of the health trend (the same run and type again: replaced)."""
+        ...
+
+    def history(self, object_type: ObjectType, limit: int) -> list[HealthPoint]:
+        """The newest ``limit`` points of ``object_type``'s trend, oldest first."""
+        ...
+
+
+class ScanRunner(Protocol):
+    """Runs the scan workflow on demand (Step Functions in AWS; the same one the schedule starts)."""
+
+    def start(self, scan_id: str, request: ScanWorkflowInput) -> ScanRun:
+        """Starts a scan named ``scan_id`` (its run id); starting the same id again is a no-op."""
+        ...
+
+    def get(self, scan_id: str) -> ScanRun:
+        """Where the scan stands; raises ``NotFound`` for an id that never ran."""
+        ...
+
+    def running(self) -> list[ScanRun]:
+        """The scans running now (scheduled or on demand), newest first."""
+        ...
 
 
 class MatchIndex(Protocol):

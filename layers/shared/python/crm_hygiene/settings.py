@@ -98,6 +98,22 @@ class MergeWorkflowEnv(EnvModel):
     merge_workflow_arn: str = Field(alias="MERGE_WORKFLOW_ARN", min_length=1)
 
 
+class ScanWorkflowEnv(EnvModel):
+    """The scan state machine, which the review API starts on demand (``POST /scans``)."""
+
+    scan_workflow_arn: str = Field(alias="SCAN_WORKFLOW_ARN", min_length=1)
+
+
+class ConsoleAuthEnv(EnvModel):
+    """How the console signs in with ``cognito`` on: the hosted UI's base URL, the console's app client
+    and the URL Cognito sends the reviewer back to (the API's stage URL unless configured). Absent:
+    the console needs no sign-in (locally), or cannot call the API from a browser (IAM)."""
+
+    cognito_domain_url: str | None = Field(default=None, alias="COGNITO_DOMAIN_URL")
+    cognito_client_id: str | None = Field(default=None, alias="COGNITO_CLIENT_ID")
+    console_redirect_url: str | None = Field(default=None, alias="CONSOLE_REDIRECT_URL")
+
+
 class MeasurementEnv(EnvModel):
     """The measurement topic alone (the review API sends the figures of each decision batch)."""
 
@@ -230,6 +246,8 @@ class ReviewApiSettings(
     DeadLettersEnv,
     JobsEnv,
     JobsWorkflowEnv,
+    ScanWorkflowEnv,
+    ConsoleAuthEnv,
     StandardEnv,
 ):
     """The review API function (it starts jobs and reports them; the standard checks a reviewer's
@@ -281,6 +299,7 @@ class PipelineSettings(
     DeadLettersEnv,
     JobsEnv,
     JobsWorkflowEnv,
+    ScanWorkflowEnv,
 ):
     """Everything the stack's functions read together: for tools that talk to the whole stack (the
     local demo, tests), never a function's own settings."""

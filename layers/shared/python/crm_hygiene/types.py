@@ -282,6 +282,36 @@ JOB_STATUSES: Mapping[JobStatus, JobStatusMeaning] = MappingProxyType(
     }
 )
 
+ScanStatus = Literal["running", "succeeded", "failed", "timed_out", "aborted"]
+"""Where an on-demand or scheduled scan (an execution of the scan workflow) is (``SCAN_STATUSES``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanStatusMeaning:
+    """What a scan status means.
+
+    Attributes:
+        label: Human text.
+        finished: The run ended (its figures are final when it succeeded).
+        workflow: The Step Functions execution statuses that read as this one.
+    """
+
+    label: str
+    finished: bool
+    workflow: tuple[str, ...]
+
+
+SCAN_STATUSES: Mapping[ScanStatus, ScanStatusMeaning] = MappingProxyType(
+    {
+        "running": ScanStatusMeaning("scanning", False, ("RUNNING",)),
+        "succeeded": ScanStatusMeaning("finished: figures and queue are up to date", True, ("SUCCEEDED",)),
+        # PENDING_REDRIVE: a failed execution that can be redriven; until then it is a failure
+        "failed": ScanStatusMeaning("stopped on an error", True, ("FAILED", "PENDING_REDRIVE")),
+        "timed_out": ScanStatusMeaning("ran past the workflow's time limit", True, ("TIMED_OUT",)),
+        "aborted": ScanStatusMeaning("stopped by an operator", True, ("ABORTED",)),
+    }
+)
+
 JobItemReason = Literal["not_found", "not_applicable", "conflict", "gone", "invalid", "error"]
 """Why one item of a job ended in error (meanings: ``JOB_ITEM_REASONS``)."""
 JOB_ITEM_REASONS: Mapping[JobItemReason, str] = MappingProxyType(

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "fill missing fields from scored, attributed sources; spot job changes",
     ),
     "audit": ("crm_hygiene.cli.audit", "verify a stack's audit trail (keyed MACs, chains, signed digests)"),
+    "scan-now": ("crm_hygiene.cli.scan_now", "start a scan of a deployed (or the local) stack's CRM now"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -71,6 +72,8 @@ class FinalizeTask(BaseModel):
 
     action: Literal["finalize"]
     run_id: str
+    # the execution's start (the run's date in the health trend); absent from a workflow of before it
+    started_at: datetime | None = None
 
 
 ScanTask = Annotated[PlanTask | ScanPartitionTask | FinalizeTask, Field(discriminator="action")]

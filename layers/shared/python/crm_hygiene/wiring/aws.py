@@ -54,6 +54,7 @@ from crm_hygiene.settings import (
     ReviewApiSettings,
     ScanPlanEnv,
     ScanRequestsQueueEnv,
+    ScanWorkflowEnv,
     SignalsEnv,
     StandardEnv,
     WebhookEnv,
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from crm_hygiene.adapters.aws.job_store import DynamoJobStore
     from crm_hygiene.adapters.aws.manifest import S3PartitionManifest
     from crm_hygiene.adapters.aws.quality_store import DynamoQualityStore
+    from crm_hygiene.adapters.aws.scan_runner import StepFunctionsScanRunner
     from crm_hygiene.enrich.config import ProvidersConfig
     from crm_hygiene.services.audit.core import IntegrityDeps
     from crm_hygiene.services.dedup.entry import IndexCache
@@ -296,6 +298,7 @@ class AwsDeps(Generic[Settings]):
             failures=self.failures if isinstance(self.settings, DeadLettersEnv) else None,
             standard=standard,
             integrity=self.integrity() if isinstance(self.settings, AuditDigestEnv) else None,
+            scans=self.scan_runner if isinstance(self.settings, ScanWorkflowEnv) else None,
         )
 
     @cached_property
@@ -310,6 +313,14 @@ class AwsDeps(Generic[Settings]):
 
         return StepFunctionsJobRunner(
             self._client("stepfunctions"), self._env(JobsWorkflowEnv).jobs_workflow_arn
+        )
+
+    @cached_property
+    def scan_runner(self) -> StepFunctionsScanRunner:
+        from crm_hygiene.adapters.aws.scan_runner import StepFunctionsScanRunner
+
+        return StepFunctionsScanRunner(
+            self._client("stepfunctions"), self._env(ScanWorkflowEnv).scan_workflow_arn
         )
 
     def jobs(self) -> JobDeps:
@@ -476,3 +487,36 @@ def audit_integrity(
         allow_legacy=allow_legacy,
         max_digest_age=timedelta(seconds=max_digest_age),
     )
+
+
+def scan_workflow_of_stack(stack_name: str) -> str:
+    """The scan workflow's ARN a deployed (or local) stack names in its outputs."""
+    import boto3
+
+    from crm_hygiene.errors import InputError
+
+    stacks = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    if SCAN_WORKFLOW_OUTPUT not in outputs:
+        raise InputError(f"stack {stack_name} has no {SCAN_WORKFLOW_OUTPUT} output")
+    return outputs[SCAN_WORKFLOW_OUTPUT]
+
+
+SCAN_WORKFLOW_OUTPUT = "ScanWorkflowArn"
+"""The stack output that names the scan workflow (``infra/stack.py``)."""
+
+
+def scan_runner(scan_workflow_arn: str) -> StepFunctionsScanRunner:
+    """Scans on demand with the caller's credentials (``crm-hygiene scan-now``)."""
+    import boto3
+
+    from crm_hygiene.adapters.aws.scan_runner import StepFunctionsScanRunner
+
+    return StepFunctionsScanRunner(boto3.client("stepfunctions"), scan_workflow_arn)
+
+
+def caller_identity() -> str:
+    """Who the caller's credentials are (their ARN): who asked, in a scan's input."""
+    import boto3
+
+    return str(boto3.client("sts").get_caller_identity()["Arn"])

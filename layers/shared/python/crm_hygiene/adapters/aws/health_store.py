@@ -1,4 +1,5 @@
-"""``DynamoHealthStore``: per-record health, per-object aggregates and a run's partition figures."""
+"""``DynamoHealthStore``: per-record health, per-object aggregates and their trend over runs, and a
+run's partition figures."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from boto3.dynamodb.conditions import Key
 
 from crm_hygiene.adapters.aws.errors import aws_errors
 from crm_hygiene.models.audit import record_key
-from crm_hygiene.models.health import HealthScore
+from crm_hygiene.models.health import HealthPoint, HealthScore
 from crm_hygiene.types import ObjectType
 
 
@@ -74,3 +75,25 @@ class DynamoHealthStore:
             response = self._table.get_item(Key={"pk": f"aggregate#{object_type}", "sk": "latest"})
         item = response.get("Item")
         return json.loads(item["figures"]) if item else None
+
+    def put_history(self, point: HealthPoint) -> None:
+        # sk: the run's start, then its id: a query reads the trend in time order, and a retried
+        # finalize of the same run writes the same key again
+        with aws_errors():
+            self._table.put_item(
+                Item={
+                    "pk": f"history#{point.object_type}",
+                    "sk": f"{point.at.astimezone(UTC).isoformat()}#{point.run_id}",
+                    "point": point.model_dump_json(),
+                }
+            )
+
+    def history(self, object_type: ObjectType, limit: int) -> list[HealthPoint]:
+        with aws_errors():
+            response = self._table.query(
+                KeyConditionExpression=Key("pk").eq(f"history#{object_type}"),
+                ScanIndexForward=False,
+                Limit=limit,
+            )
+        newest_first = [HealthPoint.model_validate_json(item["point"]) for item in response.get("Items", [])]
+        return newest_first[::-1]

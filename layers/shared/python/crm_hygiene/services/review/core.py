@@ -41,6 +41,7 @@ from crm_hygiene.csvio.formula import starts_formula
 from crm_hygiene.errors import Conflict, Gone, InvalidDecision, InvalidValue, NotFound
 from crm_hygiene.models.audit import AuditAction, AuditDraft, AuditEntry, AuditSource, entry_id
 from crm_hygiene.models.crm import FieldWrite
+from crm_hygiene.models.health import HealthPoint
 from crm_hygiene.models.merge import MergeApproval, pair_keys_of
 from crm_hygiene.models.messages import ApplyMessage
 from crm_hygiene.models.review import (
@@ -60,6 +61,7 @@ from crm_hygiene.ports import (
     DecisionMemory,
     FailureFigures,
     HealthStore,
+    ScanRunner,
     SignalBus,
     Workflow,
     WorkQueue,
@@ -67,7 +69,7 @@ from crm_hygiene.ports import (
 from crm_hygiene.services.apply.core import source_of
 from crm_hygiene.standard.loader import default_standard
 from crm_hygiene.standard.model import DataStandard
-from crm_hygiene.types import OBJECT_TYPES, ChangeStatus
+from crm_hygiene.types import OBJECT_TYPES, ChangeStatus, ObjectType
 from crm_hygiene.validate.value import check_value
 
 if TYPE_CHECKING:
@@ -128,6 +130,7 @@ class ReviewDeps:
     standard: DataStandard = field(default_factory=default_standard)
     """The standard edit values are checked against (the deployment's, like the scan's)."""
     integrity: IntegrityDeps | None = None  # audit verification (GET /audit/verify, verified history)
+    scans: ScanRunner | None = None  # starts and follows scans on demand (POST /scans)
 
 
 def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer: str) -> ReviewItem:
@@ -467,3 +470,12 @@ def item_detail(deps: ReviewDeps, review_id: str) -> tuple[ReviewItem, list[Audi
 def health(deps: ReviewDeps) -> dict[str, Any]:
     """The latest aggregate health per object type."""
     return {t: deps.health.aggregate(t) for t in OBJECT_TYPES}
+
+
+def health_history(deps: ReviewDeps, object_type: ObjectType | None, limit: int) -> list[HealthPoint]:
+    """The newest ``limit`` runs' health of ``object_type`` (every type: their points together),
+    oldest first: the trend the console charts."""
+    types = [object_type] if object_type else list(OBJECT_TYPES)
+    points = [p for t in types for p in deps.health.history(t, limit)]
+    points.sort(key=lambda p: (p.at, p.run_id, p.object_type))
+    return points[-limit:]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crm_hygiene.health.score import HealthAggregate
+from crm_hygiene.models.health import HealthPoint
 from crm_hygiene.models.messages import Partition, ScanPlan
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.signals import HealthScoreSignal, MeasurementSignal, Signal
@@ -123,8 +124,11 @@ def _part_totals(part: dict[str, Any]) -> ScanTotals:
     )
 
 
-def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
-    """Adds up the run's partitions, stores and emits aggregate health and measurement per object type."""
+def finalize(deps: PipelineDeps, run_id: str, started_at: datetime | None = None) -> dict[str, Any]:
+    """Adds up the run's partitions, stores and emits aggregate health and measurement per object type,
+    and adds the run to the health trend (dated ``started_at``, the run's start: a retried finalize
+    rewrites the same point)."""
+    at = started_at or datetime.now(UTC)
     by_type: dict[ObjectType, list[dict[str, Any]]] = {}
     for part in deps.health.partition_totals(run_id):
         by_type.setdefault(part["object_type"], []).append(part)
@@ -138,6 +142,11 @@ def finalize(deps: PipelineDeps, run_id: str) -> dict[str, Any]:
             figures.update(propose_merges(deps, run_id, object_type))
         out["objects"][object_type] = figures
         deps.health.put_aggregate(object_type, figures)
+        if figures["health"].get("mean") is not None:  # a type with no record scored has no point
+            deps.health.put_history(
+                HealthPoint(run_id=run_id, at=at, object_type=object_type, health=figures["health"]["mean"],
+                            records=figures["records"], queue_volume=figures["queue_volume"])
+            )  # fmt: skip
         signals.extend(_run_signals(run_id, object_type, figures))
     if deps.quality is not None:
         from crm_hygiene.enrich.config import ProvidersConfig
