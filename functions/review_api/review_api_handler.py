@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from merge_routes import router as merge_router
 from review_errors import complete_openapi, install
 from review_routes import router
 
@@ -16,6 +17,7 @@ from crm_hygiene.wiring.aws import job_deps, review_deps
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(router)
+app.include_router(merge_router)
 install(app)  # every error answer is an ErrorBody (review_errors.py)
 
 # Stateful API testing (and clients) follow these from a page of the queue to its items.
@@ -25,6 +27,7 @@ LINKS = {
         "DecideReview": ("decide", {"review_id": "$response.body#/items/0/review_id"}),
         "RollbackChange": ("rollback_change", {"review_id": "$response.body#/items/0/review_id"}),
         "RollbackRun": ("rollback_run", {"run_id": "$response.body#/items/0/run_id"}),
+        "Unmerge": ("unmerge", {"review_id": "$response.body#/items/0/review_id"}),
     },
     ("/reviews/{review_id}/decision", "post"): {
         "GetDecidedReview": ("get_review", {"review_id": "$response.body#/review_id"}),
@@ -62,6 +65,7 @@ def lambda_handler(
     # The router shares the context of the app that included it last; when a process holds more than one
     # app (the local stack's executor and a test), bind it to this one before resolving.
     router.context = app.context
+    merge_router.context = app.context
     if deps is None and jobs is None:
         deps, jobs = review_deps(), job_deps()
     app.append_context(deps=deps or (jobs.review if jobs else None), jobs=jobs)

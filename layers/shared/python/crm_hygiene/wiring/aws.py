@@ -280,6 +280,8 @@ class AwsDeps(Generic[Settings]):
         )
 
     def review(self) -> ReviewDeps:
+        from crm_hygiene.services.merge.unmerge import Unmerger
+
         standard, _ = self.standard  # edits are checked against the deployment's standard (or the default)
         return ReviewDeps(
             queue=self.queue,
@@ -296,6 +298,7 @@ class AwsDeps(Generic[Settings]):
             failures=self.failures if isinstance(self.settings, DeadLettersEnv) else None,
             standard=standard,
             integrity=self.integrity() if isinstance(self.settings, AuditDigestEnv) else None,
+            unmerge=Unmerger(queue=self.queue, crm=self.crm, audit=self.audit),
         )
 
     @cached_property
