@@ -134,5 +134,5 @@ def test_a_repeated_unmerge_after_a_crash_finds_the_contact_it_created() -> None
     result = unmerge(review_id, "rita", queue=queue, crm=store, audit=audit)
     # Then it finds that record instead of creating a second one
     assert [(r.old_id, r.new_id) for r in result.restored] == [(ids[1], first)]
-    live = [o for o in fake.crm.table("contacts").live()]
+    live = list(fake.crm.table("contacts").live())
     assert len(live) == 2

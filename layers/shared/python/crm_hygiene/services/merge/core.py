@@ -225,19 +225,22 @@ def _keep_before_images(crm: CrmStore, audit: AuditLog, step: _Step, task: Merge
     """One ``before_image`` entry per member (its whole state: every property, association and label,
     owner, lifecycle, consent), on the member's own chain, before anything is merged: what an unmerge
     puts back. A repeat (a retried Merge task) snapshots only the members that have none yet, so an
-    image is never taken of a state the merge already changed."""
-    kept = {e.entry_id for e in audit.by_change(step.item.review_id) if e.action == "before_image"}
-    missing = [m for m in task.proposal.members if step.id("before_image", m) not in kept]
-    if not missing:
-        return
-    images = {i.record_id: i for i in crm.snapshot(step.object_type, missing)}
+    image is never taken of a state the merge already changed, and appends the kept ones again (a
+    no-op in the table, a retry of the archive put if that is what failed)."""
+    kept = {e.record_id: e.before for e in audit.by_change(step.item.review_id)
+            if e.action == "before_image" and e.entry_id == step.id("before_image", e.record_id)}  # fmt: skip
+    missing = [m for m in task.proposal.members if not kept.get(m)]
+    images = (
+        {i.record_id: i.model_dump_json() for i in crm.snapshot(step.object_type, missing)} if missing else {}
+    )
     absent = [m for m in missing if m not in images]
     if absent:
         gone = ", ".join(absent)
         raise NotFound(f"merge {step.item.review_id}: {gone} no longer in the CRM; nothing merged")
     audit.append(
-        [step.draft("before_image", m, "", images[m].model_dump_json(), task.primary,
-                    f"before-image of {m} ahead of merging into {task.primary}", part=m) for m in missing]
+        [step.draft("before_image", m, "", kept.get(m) or images[m], task.primary,
+                    f"before-image of {m} ahead of merging into {task.primary}", part=m)
+         for m in task.proposal.members]
     )  # fmt: skip
 
 

@@ -182,9 +182,12 @@ def _restore(
     """One merged-away member back in the CRM; its old -> new id mapping in the audit."""
     old = image.record_id
     finished = done.get(undo.id("unmerged", old))
-    if finished is not None and finished.after:
-        return RestoredRecord(object_type=image.object_type, old_id=old, new_id=finished.after)
-    new = crm.restore_merged(image.object_type, image, survivor)
+    # a repeat appends the same entries again (a no-op in the table, a retry of a failed archive put)
+    new = (
+        finished.after
+        if finished is not None and finished.after
+        else crm.restore_merged(image.object_type, image, survivor)
+    )
     how = "reinstated under its own id" if new == old else f"recreated as {new} (its merge cannot be undone)"
     drafts = [undo.draft("unmerged", old, "", old, new, f"unmerged from {survivor}: {how}", part=old)]
     if new != old:
