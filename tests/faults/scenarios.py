@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crm_hygiene.errors import Conflict
 from crm_hygiene.memory import (
     InMemoryAuditLog,
     InMemoryChangeQueue,
@@ -25,7 +26,6 @@ from crm_hygiene.models.review import Approve, EditAndApprove, Reject, ReviewIte
 from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore
 from crm_hygiene.services.apply.core import apply_changes
 from crm_hygiene.services.dedup.entry import build_index, entry_proposal
-from crm_hygiene.errors import Conflict
 from crm_hygiene.services.merge.core import perform_merge, register_review, start_merge_workflow
 from crm_hygiene.services.merge.unmerge import unmerge
 from crm_hygiene.services.review.core import ReviewDeps, decide, rollback_change
