@@ -70,3 +70,21 @@ def test_a_merge_never_performed_is_409_and_an_unknown_one_404(deps: AwsDeps[Pip
     assert status == 409 and "never performed" in ErrorBody.model_validate(body).message
     status, body = call(deps, "POST", "/merges/merge-nope/unmerge")
     assert status == 404 and ErrorBody.model_validate(body).code == "not_found"
+
+
+def test_the_command_unmerges_through_the_api_then_says_it_was_done(
+    deps: AwsDeps[PipelineSettings], capsys: Any
+) -> None:
+    from crm_hygiene.cli import main
+    from tests.integration.review_api_server import review_api
+
+    a, b = _records(deps)
+    review_id, _ = performed_merge([a.record_id, b.record_id], {}, queue=deps.queue, crm=deps.crm,
+                                   audit=deps.audit)  # fmt: skip
+    with review_api(deps) as front:
+        assert main(["unmerge", review_id, "--url", front.url, "--reviewer", "rita"]) == 0
+        assert f"contact {b.record_id}: reinstated" in capsys.readouterr().out
+        assert main(["unmerge", review_id, "--url", front.url, "--reviewer", "sam"]) == 1
+    err = capsys.readouterr().err
+    assert "already unmerged on" in err and "by local:rita" in err
+    assert deps.queue.get(review_id).reviewer == "local:rita"  # the local gateway names local reviewers

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "fill missing fields from scored, attributed sources; spot job changes",
     ),
     "audit": ("crm_hygiene.cli.audit", "verify a stack's audit trail (keyed MACs, chains, signed digests)"),
+    "unmerge": ("crm_hygiene.cli.unmerge", "undo a performed merge (a deployed stack or the local one)"),
 }
 
 
