@@ -32,7 +32,7 @@ class ReviewApiClient:
         if self.reviewer:
             headers["X-Reviewer"] = self.reviewer
         if self.region:
-            headers = self._signed(url, data, headers)
+            headers = self._signed(url, data, headers, self.region)
         response = self._http.post(url, content=data, headers=headers)
         try:
             answer = response.json()
@@ -40,7 +40,7 @@ class ReviewApiClient:
             answer = None
         return response.status_code, answer
 
-    def _signed(self, url: str, data: bytes, headers: dict[str, str]) -> dict[str, str]:
+    def _signed(self, url: str, data: bytes, headers: dict[str, str], region: str) -> dict[str, str]:
         import boto3
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
@@ -49,7 +49,7 @@ class ReviewApiClient:
         if credentials is None:
             raise PermissionError("no AWS credentials to sign the request with")
         request = AWSRequest(method="POST", url=url, data=data, headers=headers)
-        SigV4Auth(credentials.get_frozen_credentials(), "execute-api", self.region).add_auth(request)
+        SigV4Auth(credentials.get_frozen_credentials(), "execute-api", region).add_auth(request)
         return dict(request.headers.items())
 
     def close(self) -> None:
