@@ -88,3 +88,27 @@ def test_the_command_unmerges_through_the_api_then_says_it_was_done(
     err = capsys.readouterr().err
     assert "already unmerged on" in err and "by local:rita" in err
     assert deps.queue.get(review_id).reviewer == "local:rita"  # the local gateway names local reviewers
+
+
+def test_against_a_deployed_stack_the_request_is_signed_for_api_gateway() -> None:
+    import httpx
+
+    from crm_hygiene.adapters.review_api import ReviewApiClient
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(409, json={"code": "conflict", "message": "already unmerged", "details": []})
+
+    url = "https://abc123.execute-api.eu-west-1.amazonaws.com/v1"
+    client = ReviewApiClient(url, region="eu-west-1", transport=httpx.MockTransport(answer))
+    assert client.post("/merges/merge-1/unmerge") == (409, {"code": "conflict", "message": "already unmerged",
+                                                             "details": []})  # fmt: skip
+    [request] = seen
+    assert str(request.url) == f"{url}/merges/merge-1/unmerge" and "x-reviewer" not in request.headers
+    authorization = request.headers["authorization"]
+    assert (
+        authorization.startswith("AWS4-HMAC-SHA256 ")
+        and "/eu-west-1/execute-api/aws4_request" in authorization
+    )
