@@ -36,6 +36,7 @@ CONTACT = st.fixed_dictionaries(
         "hs_lead_status": st.sampled_from([v for v, _ in LEAD_STATUS]),
         "owner": st.sampled_from(["Olga Owner", "Omar Owner"]),
         "email": st.just(True),
+        "hs_email_optout": st.just("true"),
         "companies": st.lists(st.tuples(st.integers(0, 2), st.booleans()), max_size=2, unique_by=lambda t: t[0]),
     },
 )  # fmt: skip
@@ -55,6 +56,8 @@ def _contact(fake: FakeHubSpot, companies: list[int], spec: dict[str, Any]) -> s
         props["hubspot_owner_id"] = fake.crm.set_owner_options(spec["owner"])
     if spec.get("email"):
         props["email"] = f"person{next(_emails)}@example.com"
+    else:
+        props.pop("hs_email_optout", None)  # subscription status belongs to an address
     contact = fake.crm.create("contacts", props, system=True)
     for index, primary in spec.get("companies", []):
         types = {("HUBSPOT_DEFINED", 279)} | ({("HUBSPOT_DEFINED", 1)} if primary else set())
@@ -96,6 +99,8 @@ def test_unmerge_recreates_every_member_from_its_before_image(
         [now] = store.snapshot("contact", [restored.new_id])
         was = before[restored.old_id]
         assert _writable(store, now) == _writable(store, was)
+        # consent is read-only in the objects API, and follows the address (HubSpot keeps it per email)
+        assert now.properties.get("hs_email_optout") == was.properties.get("hs_email_optout")
         assert {k: v for k, v in now.fields.items() if k not in SYSTEM_FIELDS} == {
             k: v for k, v in was.fields.items() if k not in SYSTEM_FIELDS
         }

@@ -187,6 +187,7 @@ class FakeCrm:
         self.tables = {name: ObjectTable(name) for name in (*OBJECT_TYPES, *ENGAGEMENT_TYPES)}
         self.associations = Associations()
         self.emails: dict[str, int] = {}
+        self.unsubscribed: set[str] = set()  # subscription status belongs to the address, not the record
         self.writes: Counter[tuple[str, int, str]] = Counter()  # API writes per record property
         self.lock = threading.RLock()
         self._next_id = 1
@@ -277,6 +278,7 @@ class FakeCrm:
         with self.lock:
             values = self.clean(object_type, props, system=system)
             self._check_unique(object_type, None, values)
+            self._consent(object_type, values)
             now = self.now_ms()
             new_id = object_id if object_id is not None else self._take_id()
             self._next_id = max(self._next_id, new_id + 1)
@@ -385,6 +387,17 @@ class FakeCrm:
         obj = FakeObject(new_id, props, created, now)
         self.table(object_type).add(obj)
         return obj
+
+    def _consent(self, object_type: str, values: dict[str, str]) -> None:
+        """HubSpot keeps email subscription status per address (crm-apis.md A.15): an address that
+        unsubscribed stays unsubscribed, so a new contact with it is opted out too."""
+        email = values.get("email", "").strip().lower()
+        if object_type != "contacts" or not email:
+            return
+        if values.get("hs_email_optout") == "true":
+            self.unsubscribed.add(email)
+        elif email in self.unsubscribed:
+            values["hs_email_optout"] = "true"
 
     def remove_additional_email(self, object_id: int | str, email: str) -> FakeObject:
         """``DELETE /contacts/v1/secondary-email/{vid}/email/{email}``: the address leaves the contact's
