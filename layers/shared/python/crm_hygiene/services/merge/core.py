@@ -227,8 +227,9 @@ def _keep_before_images(crm: CrmStore, audit: AuditLog, step: _Step, task: Merge
     puts back. A repeat (a retried Merge task) snapshots only the members that have none yet, so an
     image is never taken of a state the merge already changed, and appends the kept ones again (a
     no-op in the table, a retry of the archive put if that is what failed)."""
-    kept = {e.record_id: e.before for e in audit.by_change(step.item.review_id)
-            if e.action == "before_image" and e.entry_id == step.id("before_image", e.record_id)}  # fmt: skip
+    # each member's own chain (a consistent read), not the by-change index, which may lag a crash
+    kept = {m: e.before for m in task.proposal.members for e in audit.history(step.object_type, m)
+            if e.entry_id == step.id("before_image", m)}  # fmt: skip
     missing = [m for m in task.proposal.members if not kept.get(m)]
     images = (
         {i.record_id: i.model_dump_json() for i in crm.snapshot(step.object_type, missing)} if missing else {}

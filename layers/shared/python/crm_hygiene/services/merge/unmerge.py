@@ -29,8 +29,7 @@ on one unmerge, audited once. There is no time limit: the images stay in the aud
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
 from crm_hygiene.errors import Conflict
 from crm_hygiene.models.audit import AuditAction, AuditDraft, AuditEntry, AuditSource, entry_id
@@ -60,7 +59,6 @@ def unmerge(
     queue: ChangeQueue,
     crm: CrmStore,
     audit: AuditLog,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> UnmergeResult:
     """Undoes the merge ``review_id`` (see the module docstring).
 
@@ -74,8 +72,11 @@ def unmerge(
     images, primary, after = _images(item, entries)
     survivor = item.final_value or primary
     undo = _Undo(item, reviewer)
-    done = {e.entry_id: e for e in entries if e.entry_id}
     losers = [m for m in images if m != primary]
+    # what an earlier attempt did, from the records' own chains (consistent reads; the by-change
+    # index may lag right after a crash)
+    chains = [e for record in (survivor, *losers) for e in audit.history(item.object_type, record)]
+    done = {e.entry_id: e for e in chains if e.entry_id and e.change_id == review_id}
     audit.append(
         [undo.draft("unmerging", survivor, "", survivor, ", ".join(losers),
                     f"about to unmerge {', '.join(losers)} from {survivor}")]
@@ -98,7 +99,7 @@ def unmerge(
         restored=restored,
         survivor_restored=written,
         conflicts=conflicts,
-        unmerged_at=updated.updated_at or clock(),
+        unmerged_at=updated.updated_at,
         unmerged_by=reviewer,
     )
 
