@@ -232,8 +232,7 @@ def test_a_change_rollback_of_a_merge_unmerges_it(internal: Internal) -> None:
         rollback_change(internal.deps, review_id, "rita")
 
 
-def test_a_run_rollback_unmerges_the_runs_merges() -> None:
-    [internal] = list(_memory())
+def test_a_run_rollback_unmerges_the_runs_merges(internal: Internal) -> None:
     review_id, _, b = _one_merge(internal)
     job_deps = jobs.JobDeps(review=internal.deps, jobs=InMemoryJobStore(), runner=ListJobRunner())
     job, _ = jobs.start_run_rollback(job_deps, "run-u", "rita")
