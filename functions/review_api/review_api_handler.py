@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from merge_routes import router as merge_router
 from review_errors import complete_openapi, install
 from review_routes import router
 from scan_routes import router as scan_router
@@ -21,6 +22,7 @@ IAM_PREFIX = "/iam"
 app = APIGatewayRestResolver(enable_validation=True, strip_prefixes=[IAM_PREFIX])
 app.include_router(router)
 app.include_router(scan_router)
+app.include_router(merge_router)
 install(app)  # every error answer is an ErrorBody (review_errors.py)
 
 # Stateful API testing (and clients) follow these from a page of the queue to its items.
@@ -30,6 +32,7 @@ LINKS = {
         "DecideReview": ("decide", {"review_id": "$response.body#/items/0/review_id"}),
         "RollbackChange": ("rollback_change", {"review_id": "$response.body#/items/0/review_id"}),
         "RollbackRun": ("rollback_run", {"run_id": "$response.body#/items/0/run_id"}),
+        "Unmerge": ("unmerge", {"review_id": "$response.body#/items/0/review_id"}),
     },
     ("/reviews/{review_id}/decision", "post"): {
         "GetDecidedReview": ("get_review", {"review_id": "$response.body#/review_id"}),
@@ -71,7 +74,7 @@ def lambda_handler(
 ) -> dict[str, Any]:
     # The router shares the context of the app that included it last; when a process holds more than one
     # app (the local stack's executor and a test), bind it to this one before resolving.
-    router.context = scan_router.context = app.context
+    router.context = scan_router.context = merge_router.context = app.context
     if deps is None and jobs is None:
         deps, jobs = review_deps(), job_deps()
     app.append_context(deps=deps or (jobs.review if jobs else None), jobs=jobs)

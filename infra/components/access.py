@@ -142,8 +142,9 @@ ACCESS: Final[dict[str, Access]] = {
     ),
     names.REVIEW_API_FN: Access(
         tables={
-            # rollback: write_fields; an edit on a finding reads the record's value now (get_records)
-            names.CRM_TABLE: (GET, UPDATE),
+            # rollback: write_fields; an edit on a finding reads the record's value now (get_records);
+            # unmerge: restore_merged (reinstate + the survivor's merged ids, in one transaction)
+            names.CRM_TABLE: (GET, UPDATE, TRANSACT_WRITE),
             # get, transition; list (by an index, or all: Scan) for /reviews and /metrics
             names.CHANGE_QUEUE_TABLE: (GET, PUT, QUERY, SCAN),
             # /health aggregate, /health/history (query); review outcomes teach quality
@@ -165,8 +166,9 @@ ACCESS: Final[dict[str, Access]] = {
     # a job's worker does what the review API would, item by item (rollback_change, decide)
     names.JOBS_FN: Access(
         tables={
-            # rollback: write_fields; an edit on a finding reads the record's value now (get_records)
-            names.CRM_TABLE: (GET, UPDATE),
+            # rollback: write_fields; an edit on a finding reads the record's value now (get_records);
+            # a run's rollback unmerges its merges: restore_merged (one transaction)
+            names.CRM_TABLE: (GET, UPDATE, TRANSACT_WRITE),
             names.CHANGE_QUEUE_TABLE: (GET, PUT, QUERY, SCAN),  # get, transition; a run's applied items
             names.HEALTH_TABLE: (GET, UPDATE, PUT),  # review outcomes teach provider quality
             names.DECISION_MEMORY_TABLE: (PUT,),  # remember_rejection

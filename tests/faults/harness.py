@@ -24,6 +24,7 @@ from crm_hygiene.models.alerts import Alert
 from crm_hygiene.models.audit import INTENT_ACTIONS, AuditDraft, AuditEntry, verify_chain
 from crm_hygiene.models.crm import FieldWrite, MergeResult, WriteResult
 from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.models.unmerge import RecordImage
 from crm_hygiene.ports import AlertSink, AuditLog, ChangeQueue, CrmStore, DecisionMemory, Workflow
 from crm_hygiene.types import ChangeStatus, ObjectType, RecordId
 
@@ -67,6 +68,7 @@ class Ledger:
 
     writes: Counter[str] = field(default_factory=Counter)
     merges: Counter[str] = field(default_factory=Counter)
+    restores: Counter[str] = field(default_factory=Counter)
 
 
 class FaultyCrm:
@@ -92,6 +94,14 @@ class FaultyCrm:
                 if old != new:
                     self.ledger.writes[write.change_id] += 1
             return results
+
+    def restore_merged(self, object_type: ObjectType, image: RecordImage, survivor_id: RecordId) -> RecordId:
+        with self.faults.step("CRM restore"):
+            was_live = bool(self.inner.get_records(object_type, [image.record_id]))
+            new_id = self.inner.restore_merged(object_type, image, survivor_id)
+            if not was_live:
+                self.ledger.restores[image.record_id] += 1
+            return new_id
 
     def merge(self, object_type: ObjectType, primary_id: RecordId, secondary_id: RecordId) -> MergeResult:
         with self.faults.step("CRM merge"):
@@ -223,7 +233,7 @@ def redeliver(faults: Faults, attempt: Callable[[], bool], limit: int = 8) -> in
 
 
 # What an outcome entry says happened in the CRM, to match against the ledger.
-OUTCOMES = {"applied", "rolled_back", "merged"}
+OUTCOMES = {"applied", "rolled_back", "merged", "unmerged"}
 
 
 def audit_problems(
@@ -231,7 +241,7 @@ def audit_problems(
 ) -> dict[str, list[str]]:
     """The three counts of the suite, as lists of what is wrong:
 
-    * ``unaudited``: a CRM effect (a value changed, a record merged) with no outcome entry, or an outcome
+    * ``unaudited``: a CRM effect (a value changed, a record merged or brought back) with no outcome entry, or an outcome
       entry with no intent entry before it;
     * ``twice``: a value changed or a record merged more than once, an entry id appended twice, or one
       outcome recorded twice;
@@ -252,8 +262,9 @@ def audit_problems(
 
 def _effects_problems(entries: Sequence[AuditEntry], ledger: Ledger) -> tuple[list[str], list[str]]:
     unaudited, twice = [], []
-    written = {_writes_key(e) for e in entries if e.action in ("applied", "rolled_back")}
+    written = {_writes_key(e) for e in entries if e.action in ("applied", "rolled_back", "unmerged")}
     merged = {e.record_id for e in entries if e.action == "merged"}
+    restored = {e.record_id for e in entries if e.action == "unmerged" and not e.field}
     for change_id, n in ledger.writes.items():
         if change_id not in written:
             unaudited.append(f"write {change_id} has no outcome entry")
@@ -264,6 +275,11 @@ def _effects_problems(entries: Sequence[AuditEntry], ledger: Ledger) -> tuple[li
             unaudited.append(f"merge of {member} has no outcome entry")
         if n > 1:
             twice.append(f"{member} merged {n} times")
+    for member, n in ledger.restores.items():
+        if member not in restored:
+            unaudited.append(f"unmerge of {member} has no outcome entry")
+        if n > 1:
+            twice.append(f"{member} brought back {n} times")
     return unaudited, twice
 
 
@@ -282,6 +298,8 @@ def _writes_key(entry: AuditEntry) -> str:
     """The ``change_id`` of the CRM write an outcome entry records (as the use cases name them)."""
     if entry.action == "rolled_back":
         return f"rollback:{entry.change_id}"
+    if entry.action == "unmerged":
+        return f"unmerge:{entry.change_id}:{entry.field}"
     if entry.change_id.startswith("merge-"):
         return f"{entry.change_id}:{entry.field}"
     return entry.change_id
@@ -292,7 +310,8 @@ def _outcome_key(entry: AuditEntry) -> tuple[str, str, str, str]:
 
 
 def _intent_before(outcome: AuditEntry, entries: Sequence[AuditEntry]) -> bool:
-    intent = {"applied": "applying", "rolled_back": "rolling_back", "merged": "merging"}[outcome.action]
+    intent = {"applied": "applying", "rolled_back": "rolling_back", "merged": "merging",
+              "unmerged": "unmerging"}[outcome.action]  # fmt: skip
     return any(
         e.action == intent and e.change_id == outcome.change_id and e.at <= outcome.at
         for e in entries

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crm_hygiene.errors import Conflict
 from crm_hygiene.memory import (
     InMemoryAuditLog,
     InMemoryChangeQueue,
@@ -26,6 +27,7 @@ from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore
 from crm_hygiene.services.apply.core import apply_changes
 from crm_hygiene.services.dedup.entry import build_index, entry_proposal
 from crm_hygiene.services.merge.core import perform_merge, register_review, start_merge_workflow
+from crm_hygiene.services.merge.unmerge import unmerge
 from crm_hygiene.services.review.core import ReviewDeps, decide, rollback_change
 from crm_hygiene.standard.loader import default_standard
 from tests.faults.harness import (
@@ -179,6 +181,37 @@ def queue_merge(world: World) -> None:
     register_review(task, queue=world.queue, audit=world.audit)  # type: ignore[arg-type]
 
 
+def performed_merge(world: World) -> None:
+    queue_merge(world)
+    world.change_id = world.execution["review_id"]
+    decision(Approve(decision="approve"))(world)
+    merge_task(world)
+
+
+def unmerge_phase(world: World) -> int:
+    """A reviewer's unmerge, repeated after an error until it answers; a repeat whose first attempt got
+    through answers 409 "already unmerged" (the request's outcome, read from the item)."""
+    review_id = world.execution["review_id"]
+
+    def once() -> bool:
+        try:
+            return bool(unmerge(review_id, "bo", queue=world.queue, crm=world.crm, audit=world.audit))  # type: ignore[arg-type]
+        except Conflict:
+            if world.queue.get(review_id).status == "rolled_back":
+                return True
+            raise
+
+    return redeliver(world.faults, once)
+
+
+def unmerged(world: World) -> list[str]:
+    lost = holds(world.execution["review_id"], "rolled_back", "lead_status", "", A.record_id)(world)
+    back = world.crm.get_records("contact", [B.record_id])
+    if [r.fields for r in back] != [B.fields]:
+        lost.append("B is not back as it was")
+    return lost
+
+
 def applied_change(world: World) -> None:
     world.queue.put_new(
         [change("rb", "company", "analytical engines", "Analytical Engines", status="auto_applied")]
@@ -258,6 +291,7 @@ SCENARIOS = (
              (decision(Reject(decision="reject", note="no")),), rejected, "rj"),
     Scenario("merge", "approve a merge, then the Merge task", (queue_merge,),
              (decision(Approve(decision="approve")), merge_task), merged, "merge"),
+    Scenario("unmerge", "unmerge a performed merge", (performed_merge,), (unmerge_phase,), unmerged, "merge"),
     Scenario("rollback", "roll back an applied change", (applied_change,),
              (lambda w: redeliver(w.faults, lambda: bool(rollback_change(w.review(), "rb", "bo"))),),
              holds("rb", "rolled_back", "company", "analytical engines"), "rb"),

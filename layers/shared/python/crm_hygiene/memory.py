@@ -28,6 +28,7 @@ from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem, advance
 from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.models.signals import Signal
+from crm_hygiene.models.unmerge import RecordImage
 from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId, ScanStatus
 
@@ -298,6 +299,7 @@ class InMemoryCrmStore:
     merged_into: dict[str, str] = field(default_factory=dict)
     read_only: frozenset[FieldName] = frozenset({"record_id", "created_at", "updated_at", "last_activity_at"})
     writes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, records: Sequence[Record]) -> None:
         for record in records:
@@ -398,6 +400,31 @@ class InMemoryCrmStore:
             name: FieldInfo(field=name, crm_name=name, writable=name not in self.read_only)
             for name in CANONICAL_FIELDS[object_type]
         }
+
+    def snapshot(self, object_type: ObjectType, record_ids: Sequence[RecordId]) -> list[RecordImage]:
+        return [
+            RecordImage(object_type=object_type, record_id=r.record_id, fields=dict(r.fields),
+                        properties=dict(r.custom))
+            for r in self.get_records(object_type, record_ids)
+        ]  # fmt: skip
+
+    def restore_merged(self, object_type: ObjectType, image: RecordImage, survivor_id: RecordId) -> RecordId:
+        """As ``DynamoCrmStore.restore_merged``: clears the mark and puts the image's values back."""
+        key, survivor = record_key(object_type, image.record_id), record_key(object_type, survivor_id)
+        with self._lock:
+            if key not in self.records:
+                raise Conflict(f"{object_type} {image.record_id} is not in the CRM: nothing to reinstate")
+            if key not in self.merged_into:
+                return image.record_id  # reinstated before (a repeat)
+            if self.merged_into[key] != survivor:
+                raise Conflict(
+                    f"{object_type} {image.record_id} is merged into another record than {survivor_id}"
+                )
+            del self.merged_into[key]
+            self.records[key] = self.records[key].model_copy(
+                update={"fields": dict(image.fields), "custom": dict(image.properties)}
+            )
+        return image.record_id
 
 
 @dataclass

@@ -24,6 +24,7 @@ from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.models.signals import Signal
+from crm_hygiene.models.unmerge import RecordImage
 from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId
 
 if TYPE_CHECKING:  # numpy: only where matching runs
@@ -77,6 +78,23 @@ class CrmStore(Protocol):
 
     def field_info(self, object_type: ObjectType) -> dict[FieldName, FieldInfo]:
         """Which canonical fields exist and can be written (read-only/calculated are never proposed)."""
+        ...
+
+    def snapshot(self, object_type: ObjectType, record_ids: Sequence[RecordId]) -> list[RecordImage]:
+        """The whole state of the live records among ``record_ids`` (every property, association and
+        label the CRM keeps), as a merge stores it before merging; missing ids are left out."""
+        ...
+
+    def restore_merged(self, object_type: ObjectType, image: RecordImage, survivor_id: RecordId) -> RecordId:
+        """Brings back a record merged into ``survivor_id`` as ``image`` shows it; returns its id now.
+
+        The internal table reinstates it under its own id; HubSpot, whose merges cannot be undone,
+        creates a new record from the image, re-associates it and notes ``merged_from`` on both.
+        Idempotent: a record already brought back is found and its id returned.
+
+        Raises:
+            Conflict: the record is neither merged into ``survivor_id`` nor brought back.
+        """
         ...
 
 

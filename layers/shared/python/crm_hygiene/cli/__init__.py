@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "audit": ("crm_hygiene.cli.audit", "verify a stack's audit trail (keyed MACs, chains, signed digests)"),
     "scan-now": ("crm_hygiene.cli.scan_now", "start a scan of a deployed (or the local) stack's CRM now"),
+    "unmerge": ("crm_hygiene.cli.unmerge", "undo a performed merge (a deployed stack or the local one)"),
 }
 
 

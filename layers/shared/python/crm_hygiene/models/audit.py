@@ -18,12 +18,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, RecordId
 
-AuditAction = Literal[ChangeStatus, "merged", "applying", "merging", "rolling_back"]
-"""What an audit entry records: a change reaching a status, a merge carried out, or an intent: the
-effect about to be made on the CRM (``applying``, ``merging``, ``rolling_back``), written before the
-CRM is touched. An intent without a later outcome entry is a step that crashed and will be resumed
-(``docs/pipeline.md``, "Change lifecycle")."""
-INTENT_ACTIONS: frozenset[str] = frozenset({"applying", "merging", "rolling_back"})
+AuditAction = Literal[
+    ChangeStatus,
+    "merged",
+    "applying",
+    "merging",
+    "rolling_back",
+    "before_image",
+    "after_image",
+    "unmerging",
+    "unmerged",
+]
+"""What an audit entry records: a change reaching a status, a merge carried out (``merged``), a merge
+undone (``unmerged``: a member reinstated or recreated, or a survivor field put back), the whole
+state of a record a merge is about to change (``before_image``) or has just left (``after_image``,
+the survivor), or an intent: the effect about to be made on the CRM (``applying``, ``merging``,
+``rolling_back``, ``unmerging``), written before the CRM is touched. An intent without a later
+outcome entry is a step that crashed and will be resumed (``docs/pipeline.md``, "Change lifecycle";
+``docs/unmerge.md``)."""
+INTENT_ACTIONS: frozenset[str] = frozenset({"applying", "merging", "rolling_back", "unmerging"})
 GENESIS = "0" * 64
 
 SourceKind = Literal["provider", "rule", "reviewer", "system"]

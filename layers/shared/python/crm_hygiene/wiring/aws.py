@@ -282,6 +282,8 @@ class AwsDeps(Generic[Settings]):
         )
 
     def review(self) -> ReviewDeps:
+        from crm_hygiene.services.merge.unmerge import Unmerger
+
         standard, _ = self.standard  # edits are checked against the deployment's standard (or the default)
         return ReviewDeps(
             queue=self.queue,
@@ -299,6 +301,7 @@ class AwsDeps(Generic[Settings]):
             standard=standard,
             integrity=self.integrity() if isinstance(self.settings, AuditDigestEnv) else None,
             scans=self.scan_runner if isinstance(self.settings, ScanWorkflowEnv) else None,
+            unmerge=Unmerger(queue=self.queue, crm=self.crm, audit=self.audit),
         )
 
     @cached_property
@@ -454,6 +457,24 @@ AUDIT_OUTPUTS = {
     "digest_key": "AuditDigestKeyArn",
 }
 """The stack outputs that name the audit resources (``infra/stack.py``)."""
+
+
+OUTPUT_API_URL = "ReviewApiUrl"
+"""The stack output naming the review API's URL (``infra/names.py``)."""
+
+
+def review_api_of_stack(stack_name: str) -> tuple[str, str]:
+    """(the review API's URL, the stack's region) from a deployed stack's outputs (``ReviewApiUrl``)."""
+    import boto3
+
+    from crm_hygiene.errors import InputError
+
+    client = boto3.client("cloudformation")
+    stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    if OUTPUT_API_URL not in outputs:
+        raise InputError(f"stack {stack_name} has no {OUTPUT_API_URL} output: is it a crm-hygiene stack?")
+    return outputs[OUTPUT_API_URL], client.meta.region_name
 
 
 def audit_resources_of_stack(stack_name: str) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 Field writes are conditional on the old value (optimistic concurrency); a write whose record
 already holds the new value is reported ``applied`` (a redelivered write is not a conflict).
-Merges mark the secondary record ``merged_into`` in one transaction; nothing is ever deleted.
+Merges mark the secondary record ``merged_into`` in one transaction; nothing is ever deleted, so an
+unmerge reinstates it: the mark is removed and its values put back from the merge's before-image.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from crm_hygiene.errors import Conflict, HygieneError, NotFound
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult
 from crm_hygiene.models.fields import CANONICAL_FIELDS
 from crm_hygiene.models.record import Record
+from crm_hygiene.models.unmerge import RecordImage
 from crm_hygiene.normalize.date import parse_instant
 from crm_hygiene.ports import every_record
 from crm_hygiene.types import FieldName, ObjectType, RecordId
@@ -212,3 +214,47 @@ class DynamoCrmStore:
             n: FieldInfo(field=n, crm_name=n, writable=n not in READ_ONLY)
             for n in CANONICAL_FIELDS[object_type]
         }
+
+    def snapshot(self, object_type: ObjectType, record_ids: Sequence[RecordId]) -> list[RecordImage]:
+        return [
+            RecordImage(object_type=object_type, record_id=r.record_id, fields=dict(r.fields),
+                        properties=dict(r.custom))
+            for r in self.get_records(object_type, record_ids)
+        ]  # fmt: skip
+
+    def restore_merged(self, object_type: ObjectType, image: RecordImage, survivor_id: RecordId) -> RecordId:
+        """Reinstates a record merged into ``survivor_id``: in one transaction the ``merged_into`` mark
+        goes, its values become the image's, and the survivor forgets it in ``merged_ids``."""
+        record = Record(object_type=object_type, record_id=image.record_id, fields=image.fields,
+                        custom=image.properties)  # fmt: skip
+        item = to_item(record)
+        reinstate = {
+            "TableName": self._table.name,
+            "Key": {"pk": item["pk"]},
+            "UpdateExpression": "SET #fs = :f, #cs = :c REMOVE merged_into, merged_at",
+            "ConditionExpression": "merged_into = :s",
+            "ExpressionAttributeNames": {"#fs": "fields", "#cs": "custom"},
+            "ExpressionAttributeValues": {":f": item["fields"], ":c": item["custom"], ":s": survivor_id},
+        }
+        forget = {
+            "TableName": self._table.name,
+            "Key": {"pk": f"{object_type}#{survivor_id}"},
+            "UpdateExpression": "DELETE merged_ids :m",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": {":m": {image.record_id}},
+        }
+        try:
+            with aws_errors():
+                self._table.meta.client.transact_write_items(
+                    TransactItems=[{"Update": reinstate}, {"Update": forget}]
+                )
+        except Conflict:
+            with aws_errors():
+                now = self._table.get_item(Key={"pk": item["pk"]}, ConsistentRead=True).get("Item")
+            if now is not None and "merged_into" not in now:
+                return image.record_id  # reinstated before (a repeat)
+            raise Conflict(
+                f"cannot reinstate {object_type} {image.record_id}: it is missing or merged into "
+                f"another record than {survivor_id}"
+            ) from None
+        return image.record_id

@@ -53,6 +53,7 @@ from crm_hygiene.adapters.secrets import EnvSecretStore
 from crm_hygiene.errors import Conflict, HygieneError, NotFound, Throttled
 from crm_hygiene.models.crm import FieldInfo, FieldWrite, MergeResult, RecordPage, WriteResult, WriteStatus
 from crm_hygiene.models.record import Record
+from crm_hygiene.models.unmerge import AssociationImage, RecordImage
 from crm_hygiene.ports import SecretStore
 from crm_hygiene.resilience import Clock, RetryPolicy, Sleep
 from crm_hygiene.types import FieldName, ObjectType, RecordId
@@ -68,6 +69,8 @@ ASSOCIATION_BATCH_LIMIT: Final = 1000
 _NOT_PROCESSED: Final = frozenset({423, 477})
 _RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504, 423, 477, 524})
 _PRIMARY_TYPE_IDS: Final = frozenset({1, 2, 5, 6})
+NOTE_TYPE_IDS: Final[dict[ObjectType, int]] = {"contact": 202, "company": 190, "deal": 214}
+"""note -> contact / company / deal association type ids (HUBSPOT_DEFINED)."""
 
 
 class HubSpotError(HygieneError):
@@ -662,6 +665,116 @@ class HubSpotCrmStore:
         """Jittered exponential pause before resending a write HubSpot did not process (a 429's
         ``Retry-After`` also holds the pacing bucket, so the next request waits at least that long)."""
         return self._http.retry.delay(attempt)
+
+    # -- unmerge ---------------------------------------------------------------------------------------
+
+    def snapshot(self, object_type: ObjectType, record_ids: Sequence[RecordId]) -> list[RecordImage]:
+        """Every property with a value (consent such as ``hs_email_optout`` included) and every association
+        with its types and labels, of the live records among ``record_ids`` (a merged-away id is left out)."""
+        catalog = self.catalog(object_type)
+        wanted = list(dict.fromkeys(str(i) for i in record_ids))
+        found = self._read_objects(object_type, wanted, sorted(catalog.specs))
+        live = [found[i] for i in wanted if i in found and str(found[i]["id"]) == i]
+        records = {r.record_id: r for r in self._to_records(object_type, catalog, live)}
+        return [
+            RecordImage(
+                object_type=object_type,
+                record_id=str(obj["id"]),
+                fields=dict(records[str(obj["id"])].fields),
+                properties={
+                    k: str(v) for k, v in (obj.get("properties") or {}).items() if v not in (None, "")
+                },
+                associations=self._association_images(object_type, str(obj["id"])),
+            )
+            for obj in live
+        ]
+
+    def _association_images(self, object_type: ObjectType, record_id: str) -> list[AssociationImage]:
+        out: list[AssociationImage] = []
+        base = f"/crm/v4/objects/{OBJECT_PATHS[object_type]}/{quote(record_id, safe='')}/associations"
+        for to_path in OBJECT_PATHS.values():
+            after: str | None = None
+            while True:
+                body = self._get(f"{base}/{to_path}", {"limit": "500", **({"after": after} if after else {})})
+                for item in body.get("results") or []:
+                    types = [t for t in item.get("associationTypes") or [] if isinstance(t, dict)]
+                    out.append(AssociationImage(
+                        to_type=to_path, to_id=str(item.get("toObjectId")),
+                        types=[(str(t.get("category")), int(t.get("typeId") or 0)) for t in types],
+                        labels=[str(t["label"]) for t in types if t.get("label")],
+                    ))  # fmt: skip
+                after = ((body.get("paging") or {}).get("next") or {}).get("after")
+                if not after:
+                    break
+        return out
+
+    def restore_merged(self, object_type: ObjectType, image: RecordImage, survivor_id: RecordId) -> RecordId:
+        """HubSpot's merges cannot be undone: the merged-away record comes back as a new record from its
+        image (every writable property; read-only and calculated ones are HubSpot's to set), with its
+        associations and their labels, and one ``merged_from`` note on it and on the survivor.
+
+        A contact's email stays a key of the survivor after a merge (``hs_additional_emails``): it is
+        removed there first (the contacts API's secondary-email endpoint), and a contact already
+        holding it is the record an earlier attempt created, returned as it is (a repeat).
+        """
+        survivor = self._resolve(object_type, str(survivor_id))
+        email = image.properties.get("email", "") if object_type == "contact" else ""
+        if email:
+            holder = self._get_one_by_email(email)
+            if holder is not None and holder != survivor:
+                return holder  # created by an earlier attempt
+            if holder == survivor:
+                self._remove_secondary_email(survivor, email)
+        catalog = self.catalog(object_type)
+        properties = {
+            k: v
+            for k, v in image.properties.items()
+            if (spec := catalog.specs.get(k)) is not None and spec.writable
+        }
+        path = f"/crm/v3/objects/{OBJECT_PATHS[object_type]}"
+        created = str(self._post(self._http, path, {"properties": properties}, idempotent=False)["id"])
+        for link in image.associations:
+            try:
+                if link.to_type == OBJECT_PATHS[object_type] and link.to_id == str(image.record_id):
+                    continue  # a link to itself
+                self.associate(object_type, created, link.to_type, link.to_id, labels=link.types)
+            except NotFound:
+                continue  # the associated record is gone since: nothing to link
+        self._note_merged_from(object_type, image.record_id, created, survivor)
+        return created
+
+    def _get_one_by_email(self, email: str) -> str | None:
+        try:
+            obj = self._get(f"/crm/v3/objects/contacts/{quote(email, safe='')}",
+                            {"idProperty": "email", "properties": "email"})  # fmt: skip
+        except NotFound:
+            return None
+        return str(obj["id"])
+
+    def _remove_secondary_email(self, contact_id: str, email: str) -> None:
+        path = f"/contacts/v1/secondary-email/{quote(contact_id, safe='')}/email/{quote(email, safe='')}"
+        try:
+            self._http.request("DELETE", path)
+        except ServiceError as exc:
+            if exc.status != 404:  # not a secondary email of the survivor (any more)
+                raise _translate(exc, "remove secondary email") from None
+
+    def _note_merged_from(self, object_type: ObjectType, old: RecordId, created: str, survivor: str) -> None:
+        body = (
+            f"merged_from: this record is {old} brought back by crm-hygiene's unmerge as {created}; "
+            f"{old} had been merged into {survivor} (HubSpot merges cannot be undone)"
+        )
+        type_id = NOTE_TYPE_IDS[object_type]
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        note = {
+            "properties": {"hs_note_body": body, "hs_timestamp": stamp},
+            "associations": [
+                {"to": {"id": record}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                                  "associationTypeId": type_id}]}
+                for record in (created, survivor)
+            ],
+        }  # fmt: skip
+        self._post(self._http, "/crm/v3/objects/notes", note, idempotent=False)
 
     # -- writes ---------------------------------------------------------------------------------------
 

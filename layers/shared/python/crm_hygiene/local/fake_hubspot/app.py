@@ -17,11 +17,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from crm_hygiene.local.fake_hubspot import associations as assoc
 from crm_hygiene.local.fake_hubspot import objects
-from crm_hygiene.local.fake_hubspot.catalog import OBJECT_TYPES, TYPE_IDS
+from crm_hygiene.local.fake_hubspot.catalog import ENGAGEMENT_TYPES, OBJECT_TYPES, TYPE_IDS
 from crm_hygiene.local.fake_hubspot.control import control
 from crm_hygiene.local.fake_hubspot.crm import FakeCrm, Source
 from crm_hygiene.local.fake_hubspot.faults import Fault, FaultPlan
@@ -69,6 +69,8 @@ def _routes() -> list[_Route]:
         ("POST", rf"/crm/v4/associations/{_OBJ}/{_TO}/batch/create", "assoc_batch_create"),
         ("GET", rf"/crm/v4/associations/{_OBJ}/{_TO}/labels", "assoc_labels"),
         ("GET", rf"/crm/associations/v4/{_OBJ}/{_TO}/labels", "assoc_labels"),
+        ("DELETE", r"/contacts/v1/secondary-email/(?P<vid>[^/]+)/email/(?P<email>[^/]+)",
+         "secondary_email_delete"),
     ]  # fmt: skip
     return [_Route(m, re.compile(f"^{p}/?$"), n) for m, p, n in table]
 
@@ -78,7 +80,7 @@ _ROUTES = _routes()
 
 def _object_type(name: str) -> str:
     resolved = TYPE_IDS.get(name, name)
-    if resolved not in OBJECT_TYPES:
+    if resolved not in OBJECT_TYPES and resolved not in ENGAGEMENT_TYPES:
         raise FakeError(400, "VALIDATION_ERROR", f"Unable to infer object type from: {name}")
     return resolved
 
@@ -268,6 +270,12 @@ class FakeHubSpot:
     def _do_assoc_labels(self, *, type: str, to: str, query: Json, body: Json) -> FakeResponse:
         return FakeResponse.of(200, assoc.labels(self.crm, type, to))
 
+    def _do_secondary_email_delete(self, *, vid: str, email: str, query: Json, body: Json) -> FakeResponse:
+        """The legacy contacts API's "delete a secondary email address" (developer preview)."""
+        obj = self.crm.remove_additional_email(vid, email)
+        extra = [e for e in obj.props.get("hs_additional_emails", "").split(";") if e]
+        return FakeResponse.of(200, {"portalId": self.crm.portal_id, "vid": obj.id, "secondaryEmails": extra})
+
     # -- webhooks, control, counters ------------------------------------------------------------------
 
     def subscribe(self, target_url: str, client_secret: str, **options: Any) -> WebhookEmitter:
@@ -323,7 +331,8 @@ def _match(method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
         if route.method == method:
             found = route.pattern.match(path)
             if found is not None:
-                return route, {k: v for k, v in found.groupdict().items() if v is not None}
+                # path parameters arrive percent-encoded (an email as an idProperty value: %40)
+                return route, {k: unquote(v) for k, v in found.groupdict().items() if v is not None}
     return None, {}
 
 

@@ -11,17 +11,22 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 OBJECT_TYPES: Final = ("contacts", "companies", "deals")
-TYPE_IDS: Final = {"0-1": "contacts", "0-2": "companies", "0-3": "deals"}
-SINGULAR: Final = {"contacts": "contact", "companies": "company", "deals": "deal"}
+ENGAGEMENT_TYPES: Final = ("notes",)
+"""Engagements the fake keeps: notes (``POST /crm/v3/objects/notes``, associated on create), such as the
+``merged_from`` note an unmerge writes on a recreated record and its survivor."""
+TYPE_IDS: Final = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-46": "notes"}
+SINGULAR: Final = {"contacts": "contact", "companies": "company", "deals": "deal", "notes": "note"}
 MODIFIED: Final = {
     "contacts": "lastmodifieddate",
     "companies": "hs_lastmodifieddate",
     "deals": "hs_lastmodifieddate",
+    "notes": "hs_lastmodifieddate",
 }
 DEFAULT_PROPERTIES: Final = {
     "contacts": ("firstname", "lastname", "email"),
     "companies": ("name", "domain"),
     "deals": ("dealname", "amount", "closedate", "pipeline", "dealstage"),
+    "notes": ("hs_note_body", "hs_timestamp"),
 }
 _STAMP: Final = "2019-08-06T02:43:14.491Z"
 
@@ -166,10 +171,16 @@ def default_properties() -> dict[str, dict[str, PropertyDef]]:
         ),
         *_system("hs_lastmodifieddate"),
     ]
+    notes = [
+        PropertyDef("hs_note_body", field_type="html"),
+        PropertyDef("hs_timestamp", "datetime", "date"),
+        *_system("hs_lastmodifieddate"),
+    ]
     return {
         "contacts": {p.name: p for p in contacts},
         "companies": {p.name: p for p in companies},
         "deals": {p.name: p for p in deals},
+        "notes": {p.name: p for p in notes},
     }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_hygiene.local.fake_hubspot.catalog import (
+    ENGAGEMENT_TYPES,
     MODIFIED,
     OBJECT_TYPES,
     SINGULAR,
@@ -118,8 +119,19 @@ DEFAULT_TYPES: dict[tuple[str, str], tuple[int, int | None]] = {
     ("companies", "deals"): (342, 6),
     ("contacts", "deals"): (4, None),
     ("deals", "contacts"): (3, None),
+    ("notes", "contacts"): (202, None),
+    ("contacts", "notes"): (201, None),
+    ("notes", "companies"): (190, None),
+    ("companies", "notes"): (189, None),
+    ("notes", "deals"): (214, None),
+    ("deals", "notes"): (213, None),
 }
-REVERSE = {279: 280, 280: 279, 1: 2, 2: 1, 341: 342, 342: 341, 5: 6, 6: 5, 4: 3, 3: 4}
+REVERSE = {279: 280, 280: 279, 1: 2, 2: 1, 341: 342, 342: 341, 5: 6, 6: 5, 4: 3, 3: 4,
+           202: 201, 201: 202, 190: 189, 189: 190, 214: 213, 213: 214}  # fmt: skip
+PAIR_OF: dict[int, tuple[str, str]] = {
+    type_id: pair for pair, ids in DEFAULT_TYPES.items() for type_id in ids if type_id is not None
+}
+"""Association type id -> (from type, to type): what a create's ``associations`` input names."""
 LABELS = {1: "Primary", 2: "Primary", 5: "Primary", 6: "Primary"}
 AssocType = tuple[str, int]  # (category, type id)
 
@@ -149,7 +161,7 @@ class Associations:
 
     def move(self, object_type: str, old_id: int, new_id: int) -> None:
         """Re-points every association of ``old_id`` to ``new_id`` (a merge)."""
-        for to_type in OBJECT_TYPES:
+        for to_type in (*OBJECT_TYPES, *ENGAGEMENT_TYPES):
             for to_id, types in list(self.types(object_type, old_id, to_type).items()):
                 self.remove(object_type, old_id, to_type, to_id)
                 if not (object_type == to_type and to_id == new_id):
@@ -172,9 +184,10 @@ class FakeCrm:
         self.on_event = on_event
         self.properties = default_properties()
         self.owners = Owners(self.properties)
-        self.tables = {name: ObjectTable(name) for name in OBJECT_TYPES}
+        self.tables = {name: ObjectTable(name) for name in (*OBJECT_TYPES, *ENGAGEMENT_TYPES)}
         self.associations = Associations()
         self.emails: dict[str, int] = {}
+        self.unsubscribed: set[str] = set()  # subscription status belongs to the address, not the record
         self.writes: Counter[tuple[str, int, str]] = Counter()  # API writes per record property
         self.lock = threading.RLock()
         self._next_id = 1
@@ -265,6 +278,7 @@ class FakeCrm:
         with self.lock:
             values = self.clean(object_type, props, system=system)
             self._check_unique(object_type, None, values)
+            self._consent(object_type, values)
             now = self.now_ms()
             new_id = object_id if object_id is not None else self._take_id()
             self._next_id = max(self._next_id, new_id + 1)
@@ -312,6 +326,7 @@ class FakeCrm:
         self._record_writes(object_type, obj, values, source, now)
         obj.updated_ms = now
         obj.props[MODIFIED[object_type]] = iso(now)
+        self._unindex_old_email(object_type, obj, changed)
         self._index_email(object_type, obj)
         for name, value in changed.items():
             self._emit(object_type, "propertyChange", obj.id, source, propertyName=name, propertyValue=value)
@@ -373,6 +388,32 @@ class FakeCrm:
         self.table(object_type).add(obj)
         return obj
 
+    def _consent(self, object_type: str, values: dict[str, str]) -> None:
+        """HubSpot keeps email subscription status per address (crm-apis.md A.15): an address that
+        unsubscribed stays unsubscribed, so a new contact with it is opted out too."""
+        email = values.get("email", "").strip().lower()
+        if object_type != "contacts" or not email:
+            return
+        if values.get("hs_email_optout") == "true":
+            self.unsubscribed.add(email)
+        elif email in self.unsubscribed:
+            values["hs_email_optout"] = "true"
+
+    def remove_additional_email(self, object_id: int | str, email: str) -> FakeObject:
+        """``DELETE /contacts/v1/secondary-email/{vid}/email/{email}``: the address leaves the contact's
+        ``hs_additional_emails`` and stops identifying it (a new contact may take it)."""
+        with self.lock:
+            obj = self.get("contacts", object_id)
+            wanted = email.strip().lower()
+            extra = [e for e in obj.props.get("hs_additional_emails", "").split(";") if e]
+            if wanted not in {e.lower() for e in extra}:
+                raise not_found("secondary email", email)
+            kept = [e for e in extra if e.lower() != wanted]
+            self._apply("contacts", obj, {"hs_additional_emails": ";".join(kept)}, self.api_source)
+            if self.emails.get(wanted) == obj.id:
+                del self.emails[wanted]
+            return obj
+
     def set_owner_options(self, name: str) -> str:
         with self.lock:
             return self.owners.ensure(name)
@@ -427,6 +468,19 @@ class FakeCrm:
             **extra,
         }
         self.on_event(event)
+
+    def _unindex_old_email(self, object_type: str, obj: FakeObject, changed: Mapping[str, str]) -> None:
+        """A contact whose email changed (or was cleared) no longer holds the old address as a key."""
+        if object_type != "contacts" or "email" not in changed:
+            return
+        kept = {
+            e.strip().lower()
+            for e in [obj.props.get("email", ""), *obj.props.get("hs_additional_emails", "").split(";")]
+            if e.strip()
+        }
+        for email, holder in list(self.emails.items()):
+            if holder == obj.id and email not in kept:
+                del self.emails[email]
 
     def _index_email(self, object_type: str, obj: FakeObject) -> None:
         if object_type != "contacts":

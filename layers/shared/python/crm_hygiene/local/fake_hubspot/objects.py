@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crm_hygiene.local.fake_hubspot.catalog import DEFAULT_PROPERTIES, MODIFIED, SINGULAR
-from crm_hygiene.local.fake_hubspot.crm import DEFAULT_TYPES, FakeCrm, FakeObject
+from crm_hygiene.local.fake_hubspot.crm import DEFAULT_TYPES, PAIR_OF, FakeCrm, FakeObject
 from crm_hygiene.local.fake_hubspot.search import search
 from crm_hygiene.local.fake_hubspot.values import FakeError, iso, validation
 
@@ -129,9 +129,33 @@ def _find(
 
 
 def create_object(crm: FakeCrm, object_type: str, body: Json) -> Json:
+    """``POST /crm/v3/objects/{type}``: properties, and ``associations`` made with it
+    (``[{"to": {"id"}, "types": [{"associationCategory", "associationTypeId"}]}]``; the type id names
+    the associated object's type). Every associated record must exist, or nothing is created."""
     _require_create(object_type, body.get("properties") or {})
-    obj = crm.create(object_type, body.get("properties") or {})
-    return object_json(crm, object_type, obj, list((body.get("properties") or {}).keys()))
+    with crm.lock:
+        links = [_link(crm, object_type, a) for a in body.get("associations") or []]
+        obj = crm.create(object_type, body.get("properties") or {})
+        for to_type, to_id, types in links:
+            crm.associations.add(object_type, obj.id, to_type, to_id, types)
+        return object_json(crm, object_type, obj, list((body.get("properties") or {}).keys()))
+
+
+def _link(crm: FakeCrm, object_type: str, item: Any) -> tuple[str, int, set[tuple[str, int]]]:
+    if not isinstance(item, dict):
+        raise validation("each association needs to and types")
+    types = {
+        (str(t.get("associationCategory")), int(t.get("associationTypeId") or 0))
+        for t in item.get("types") or []
+        if isinstance(t, dict)
+    }
+    pairs = {PAIR_OF.get(t) for _, t in types}
+    pair = pairs.pop() if len(pairs) == 1 else None
+    if pair is None or pair[0] != object_type:
+        raise validation(f"invalid association types for a {object_type} record")
+    to_type = pair[1]
+    target = crm.get(to_type, str((item.get("to") or {}).get("id")))
+    return to_type, target.id, types
 
 
 def _require_create(object_type: str, props: Mapping[str, Any]) -> None:

@@ -13,7 +13,9 @@ proposal does not hold the members' values, which may have changed during the re
 **Audit before effect.** A merge writes ``merging`` (its intent: the members and the survivor) before
 the CRM's first merge call, one ``merged`` entry right after each member's merge, an ``applying``
 intent before the field winners are written and one ``applied`` outcome per field written, and only
-then settles the item ``applied``. Entry ids are deterministic (review id, action, the item's version,
+then settles the item ``applied``. Before the ``merging`` intent, every member's whole state goes into a
+``before_image`` entry, and after the winners the survivor's into an ``after_image`` entry: what an
+unmerge (``unmerge.py``) needs. Entry ids are deterministic (review id, action, the item's version,
 the member or field), and every step can be repeated: the CRM's merge of an already merged member
 answers "already merged", a winner already written is found in the CRM, and a field whose intent has
 no outcome yet is written (or found written) and given its outcome. So re-running the Merge task
@@ -168,6 +170,7 @@ def perform_merge(
     winners = winners_for(task, crm, standard)  # before merging: the CRM then holds the survivor alone
     step = _Step(item, object_type, f"user:{item.decided_by}" if item.decided_by else "system:merge")
     others = [m for m in task.proposal.members if m != task.primary]
+    _keep_before_images(crm, audit, step, task)
     audit.append(
         [step.draft("merging", item.record_id, "", ", ".join(others), task.primary,
                     f"about to merge {', '.join(others)} into {task.primary}")]
@@ -182,6 +185,7 @@ def perform_merge(
         )  # fmt: skip
         survivor = result.surviving_id
     written = _write_winners(crm, audit, winners, survivor, step)
+    _keep_after_image(crm, audit, step, survivor)
     queue.transition(
         item, "applied", final_value=survivor, note=f"merged {len(merged)} record(s) into {survivor}"
     )
@@ -215,6 +219,43 @@ def winners_for(task: MergeTask, crm: CrmStore, standard: DataStandard) -> dict[
         protected = protection_of(rules, members)  # the one rule, with the members' values
         winners = survive(members, standard.match.survivorship, protected, task.primary).winners
     return {name: winner.value for name, winner in winners.items() if winner.value}
+
+
+def _keep_before_images(crm: CrmStore, audit: AuditLog, step: _Step, task: MergeTask) -> None:
+    """One ``before_image`` entry per member (its whole state: every property, association and label,
+    owner, lifecycle, consent), on the member's own chain, before anything is merged: what an unmerge
+    puts back. A repeat (a retried Merge task) snapshots only the members that have none yet, so an
+    image is never taken of a state the merge already changed, and appends the kept ones again (a
+    no-op in the table, a retry of the archive put if that is what failed)."""
+    # each member's own chain (a consistent read), not the by-change index, which may lag a crash
+    kept = {m: e.before for m in task.proposal.members for e in audit.history(step.object_type, m)
+            if e.entry_id == step.id("before_image", m)}  # fmt: skip
+    missing = [m for m in task.proposal.members if not kept.get(m)]
+    images = (
+        {i.record_id: i.model_dump_json() for i in crm.snapshot(step.object_type, missing)} if missing else {}
+    )
+    absent = [m for m in missing if m not in images]
+    if absent:
+        gone = ", ".join(absent)
+        raise NotFound(f"merge {step.item.review_id}: {gone} no longer in the CRM; nothing merged")
+    audit.append(
+        [step.draft("before_image", m, "", kept.get(m) or images[m], task.primary,
+                    f"before-image of {m} ahead of merging into {task.primary}", part=m)
+         for m in task.proposal.members]
+    )  # fmt: skip
+
+
+def _keep_after_image(crm: CrmStore, audit: AuditLog, step: _Step, survivor: RecordId) -> None:
+    """The survivor as the merge left it (``after_image``): an unmerge puts back only the fields still
+    holding what the merge wrote, and raises the others for review."""
+    images = crm.snapshot(step.object_type, [survivor])
+    if not images:
+        raise NotFound(f"merge {step.item.review_id}: the survivor {survivor} is not in the CRM")
+    image = images[0]
+    audit.append(
+        [step.draft("after_image", survivor, "", None, image.model_dump_json(),
+                    "the survivor as the merge left it", part=survivor)]
+    )  # fmt: skip
 
 
 def _item_for(task: MergeTask, queue: ChangeQueue) -> ReviewItem:

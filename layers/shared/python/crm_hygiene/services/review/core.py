@@ -33,7 +33,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -114,6 +114,15 @@ class DecisionResult(BaseModel):
     rule: str | None = None
 
 
+class Unmerge(Protocol):
+    """Undoes a performed merge (``services.merge.unmerge.Unmerger``; the merge use case imports this
+    one, so it arrives as a port rather than an import)."""
+
+    def __call__(self, review_id: str, reviewer: str) -> BaseModel:
+        """Unmerges the merge ``review_id``; ``Conflict`` when it cannot be (never merged, unmerged)."""
+        ...
+
+
 @dataclass
 class ReviewDeps:
     queue: ChangeQueue
@@ -131,6 +140,9 @@ class ReviewDeps:
     """The standard edit values are checked against (the deployment's, like the scan's)."""
     integrity: IntegrityDeps | None = None  # audit verification (GET /audit/verify, verified history)
     scans: ScanRunner | None = None  # starts and follows scans on demand (POST /scans)
+    unmerge: Unmerge | None = None
+    """Undoes a merge (``services/merge/unmerge.py``'s ``Unmerger``, set by the wiring): a change or run
+    rollback that meets a merge unmerges it. None: merges are refused (409) as before."""
 
 
 def decide(deps: ReviewDeps, review_id: str, decision: ReviewDecision, reviewer: str) -> ReviewItem:
@@ -398,6 +410,10 @@ def rollback_change(deps: ReviewDeps, review_id: str, reviewer: str) -> ReviewIt
     anywhere finds the item still ``applied`` and the CRM already holding the old value, and ends the same.
     """
     item = deps.queue.get(review_id)
+    if item.change_kind == "merge" and deps.unmerge is not None:
+        # the same answer as POST /merges/{id}/unmerge (a second unmerge is refused, saying when)
+        deps.unmerge(review_id, reviewer)
+        return deps.queue.get(review_id)
     if item.status == "rolled_back":
         return item  # a repeat (the first one's answer was lost): it is done
     if item.status != "applied":
