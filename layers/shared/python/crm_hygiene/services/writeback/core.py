@@ -227,14 +227,18 @@ def _write_merges(out: Path, reviewed: Reviewed) -> int:
             survivor = item.final_value or (item.proposal.suggested_primary if item.proposal else item.record_id)
             members = item.proposal.members if item.proposal else ()
             merged = ";".join(m for m in members if m != survivor)
-            proposed = item.proposal.field_winners if item.proposal else {}
+            # the proposal's winners say where each value came from when its primary survived; with a
+            # reviewer's primary, survivorship ran again in the merge (services/merge/core.py)
+            suggested = item.proposal is not None and survivor == item.proposal.suggested_primary
+            proposed = item.proposal.field_winners if item.proposal is not None and suggested else {}
             rows = 0
             for name, value in sorted(written.get(item.review_id, {}).items()):
                 winner = proposed.get(name)
-                same = winner is not None and winner.value == value
+                known = winner is not None and winner.value == value
                 writer.writerow(
-                    [survivor, merged, name, value, winner.source_record if same and winner else "",
-                     winner.rule if same and winner else "reviewer's primary", item.decided_by, item.review_id]
+                    [survivor, merged, name, value, winner.source_record if known and winner else "",
+                     winner.rule if known and winner else "survivorship with the reviewer's primary",
+                     item.decided_by, item.review_id]
                 )  # fmt: skip
                 rows += 1
             if not rows:
