@@ -70,7 +70,9 @@ def test_decisions_in_the_console_become_exact_import_files(session: dict[str, A
         items = _items(client)
         # Given a reviewer's decisions through the review API the console calls
         _decide(client, items[("1", "lifecycle_stage")], {"decision": "approve"})
-        _decide(client, items[("2", "email")], {"decision": "edit_and_approve", "value": "John.Smith@ACME.com"})
+        _decide(
+            client, items[("2", "email")], {"decision": "edit_and_approve", "value": "John.Smith@ACME.com"}
+        )
         _decide(client, items[("3", "lifecycle_stage")], {"decision": "reject"})
         _decide(client, items[("3", "phone")], {"decision": "edit_and_approve", "value": "+1 (415) 867-5312"})
         merge = next(i for i in items.values() if i["change_kind"] == "merge")
@@ -94,7 +96,9 @@ def test_decisions_in_the_console_become_exact_import_files(session: dict[str, A
         "3,,,+14158675312,\n"
     )
     with (out / "merges.csv").open(newline="") as fh:
-        merges = [(m["survivor_id"], m["merged_ids"], m["field"], restore(m["value"])) for m in csv.DictReader(fh)]
+        merges = [
+            (m["survivor_id"], m["merged_ids"], m["field"], restore(m["value"])) for m in csv.DictReader(fh)
+        ]
     assert [m[:2] for m in merges] == [("5", "6")] * len(merges)
     # And the audit CSV names the reviewer on each decided change and the policy on the auto fixes
     with (out / "audit.csv").open(newline="") as fh:

@@ -27,11 +27,21 @@ def scanned(tmp_path: Path) -> tuple[Path, Path]:
     """The export and the queue.csv its scan wrote."""
     export = tmp_path / "contacts.csv"
     export.write_bytes(EXPORT.encode())
-    assert main(["scan", "--input", str(export), "--out", str(tmp_path / "scan"), "--as-of", AS_OF, "--no-dedupe"]) == 0
+    assert (
+        main(
+            ["scan", "--input", str(export), "--out", str(tmp_path / "scan"), "--as-of", AS_OF, "--no-dedupe"]
+        )
+        == 0
+    )
     return export, tmp_path / "scan" / "queue.csv"
 
 
-def decide(queue: Path, out: Path, decisions: dict[tuple[str, str], tuple[str, str]], extra: list[dict[str, str]] = ()) -> Path:  # type: ignore[assignment]  # noqa: E501
+def decide(
+    queue: Path,
+    out: Path,
+    decisions: dict[tuple[str, str], tuple[str, str]],
+    extra: tuple[dict[str, str], ...] = (),
+) -> Path:
     """queue.csv as a reviewer saves it from a spreadsheet: decision and value per (record, field)."""
     with queue.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -81,10 +91,11 @@ def test_decisions_from_queue_csv_become_exact_import_files(
     )
     # And the updated copy is the export byte for byte but for those cells (CRLF kept; 4's phone rolled back)
     assert (out / "updated.csv").read_bytes() == EXPORT.replace(
-        "1,JANE,Doe,jane.doe@acme.com ,+14158675309,US,California,lead", "1,Jane,Doe,jane.doe@acme.com,+14158675309,US,CA,Lead"
-    ).replace("2,John,Smith,,+14158675310,US,CA,lead", "2,John,Smith,John.Smith@acme.com,+14158675310,US,CA,lead").replace(
-        "+442079460958", "+14158675312"
-    ).encode()
+        "1,JANE,Doe,jane.doe@acme.com ,+14158675309,US,California,lead",
+        "1,Jane,Doe,jane.doe@acme.com,+14158675309,US,CA,Lead",
+    ).replace(
+        "2,John,Smith,,+14158675310,US,CA,lead", "2,John,Smith,John.Smith@acme.com,+14158675310,US,CA,lead"
+    ).replace("+442079460958", "+14158675312").encode()
     # And the audit names who decided each change, its old and new value and its source
     with (out / "audit.csv").open(newline="") as fh:
         audit = list(csv.DictReader(fh))
@@ -117,13 +128,15 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_written(
             ("3", "phone"): ("approve", "+14158675312"),  # a value with approve (line 9)
             ("4", "phone"): ("reject", ""),  # its record changed since the scan (line 10)
         },
-        extra=[missing],  # a record not in the export (line 12)
+        extra=(missing,),  # a record not in the export (line 12)
     )
     # And the export changed since the scan for record 4, whose auto fix the reviewer rejects (line 10)
     export.write_bytes(EXPORT.replace("(415) 867-5311", "(415) 867-0000").encode())
     out = tmp_path / "updated"
     # When it is applied
-    code = main(["apply", "--queue", str(reviewed), "--input", str(export), "--out", str(out), "--as-of", AS_OF])
+    code = main(
+        ["apply", "--queue", str(reviewed), "--input", str(export), "--out", str(out), "--as-of", AS_OF]
+    )
     # Then every bad row is named by file, line, record and column, the run fails, nothing is written
     err = capsys.readouterr().err
     assert code == 1
@@ -144,7 +157,9 @@ def test_good_rows_are_written_only_when_asked_and_the_bad_ones_listed(
 ) -> None:
     export, queue = scanned
     reviewed = decide(
-        queue, tmp_path / "reviewed.csv", {("1", "lifecycle_stage"): ("approve", ""), ("2", "email"): ("edit", "nope")}
+        queue,
+        tmp_path / "reviewed.csv",
+        {("1", "lifecycle_stage"): ("approve", ""), ("2", "email"): ("edit", "nope")},
     )
     out = tmp_path / "updated"
     code = main(["apply", "--queue", str(reviewed), "--input", str(export), "--out", str(out),
@@ -156,7 +171,9 @@ def test_good_rows_are_written_only_when_asked_and_the_bad_ones_listed(
     assert [(b["line"], b["record_id"], b["column"]) for b in bad] == [("6", "2", "value")]
 
 
-def test_a_non_empty_out_is_never_overwritten_without_force(scanned: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_non_empty_out_is_never_overwritten_without_force(
+    scanned: tuple[Path, Path], tmp_path: Path
+) -> None:
     export, queue = scanned
     out = tmp_path / "updated"
     out.mkdir()

@@ -31,10 +31,14 @@ from crm_hygiene.services.writeback.core import Reviewed, write_back
 from crm_hygiene.standard.loader import default_standard
 from tests.unit.services.test_merge import A, B, _merge, _waiting
 
-HEADER = "Record ID,First Name,Last Name,Email,Phone Number,Company Name,Contact owner,Lifecycle Stage,Lead Status"
+HEADER = (
+    "Record ID,First Name,Last Name,Email,Phone Number,Company Name,Contact owner,Lifecycle Stage,Lead Status"
+)
 
 
-def _reviewed(crm: InMemoryCrmStore, audit: InMemoryAuditLog, queue: InMemoryChangeQueue | None = None) -> Reviewed:
+def _reviewed(
+    crm: InMemoryCrmStore, audit: InMemoryAuditLog, queue: InMemoryChangeQueue | None = None
+) -> Reviewed:
     live = crm.get_records("contact", [r.record_id for r in crm.records.values()])
     items = queue.list(limit=1000)[0] if queue is not None else []
     return Reviewed("contact", {r.record_id: r for r in live}, items, list(audit.all_entries()))
@@ -108,11 +112,13 @@ def test_a_merge_with_the_reviewers_primary_is_listed_with_its_winners(tmp_path:
     with (tmp_path / "out" / "merges.csv").open(newline="") as fh:
         merges = list(csv.DictReader(fh))
     # (a file for people: a value starting with "+" is written as text, restore() reads it back)
-    assert [(m["survivor_id"], m["merged_ids"], m["field"], restore(m["value"]), m["decided_by"]) for m in merges] == [
-        (B.record_id, A.record_id, "phone", A.get("phone"), "ana")
-    ]
+    assert [
+        (m["survivor_id"], m["merged_ids"], m["field"], restore(m["value"]), m["decided_by"]) for m in merges
+    ] == [(B.record_id, A.record_id, "phone", A.get("phone"), "ana")]
     # And B's row carries the winner; A's row stays as exported (never deleted)
-    assert (tmp_path / "out" / "hubspot.csv").read_text() == f"Record ID,Phone Number\n{B.record_id},{A.get('phone')}\n"
+    assert (
+        tmp_path / "out" / "hubspot.csv"
+    ).read_text() == f"Record ID,Phone Number\n{B.record_id},{A.get('phone')}\n"
     assert result.summary["merges"] == 1
     audit_actions = [r["action"] for r in csv.DictReader((tmp_path / "out" / "audit.csv").open(newline=""))]
     assert audit_actions.count("merged") == 1 and audit_actions.count("applied") == 1

@@ -18,13 +18,21 @@ from crm_hygiene.types import OBJECT_TYPES
 
 def register(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--from", dest="from_dir", type=Path, help="a review session folder (crm-hygiene review --dir)")
-    source.add_argument("--queue", type=Path, help="a scan's queue.csv with your decision (and value) columns")
+    source.add_argument(
+        "--from", dest="from_dir", type=Path, help="a review session folder (crm-hygiene review --dir)"
+    )
+    source.add_argument(
+        "--queue", type=Path, help="a scan's queue.csv with your decision (and value) columns"
+    )
     parser.add_argument("--input", type=Path, help="with --queue: the export the queue.csv was scanned from")
     parser.add_argument("--out", required=True, type=Path, help="output folder (must be empty, or --force)")
     parser.add_argument("--force", action="store_true", help="replace the files of a non-empty --out")
-    parser.add_argument("--object", choices=OBJECT_TYPES, help="with --queue: object type (default: from the headers)")
-    parser.add_argument("--standard", type=Path, help="with --queue: the standard the scan used (default: shipped)")
+    parser.add_argument(
+        "--object", choices=OBJECT_TYPES, help="with --queue: object type (default: from the headers)"
+    )
+    parser.add_argument(
+        "--standard", type=Path, help="with --queue: the standard the scan used (default: shipped)"
+    )
     parser.add_argument("--as-of", type=as_of, help="with --queue: the scan's --as-of, if it had one")
     parser.add_argument("--reviewer", help="with --queue: who decided (default: your login name)")
     parser.add_argument(
@@ -162,7 +170,11 @@ def _print_outputs(summary: dict[str, Any], out: Path) -> None:
     if summary["refused_cells"]:
         print(f"  {len(summary['refused_cells'])} value(s) not written (a formula, or not encodable)")
     if summary["salesforce_fields_left_out"]:
-        print(f"  not in salesforce.csv (no standard field): {', '.join(summary['salesforce_fields_left_out'])}")
+        print(
+            f"  not in salesforce.csv (no standard field): {', '.join(summary['salesforce_fields_left_out'])}"
+        )
     if summary["rows_without_record_id"]:
-        print(f"  {len(summary['rows_without_record_id'])} changed row(s) have no record id: updated.csv only")
+        print(
+            f"  {len(summary['rows_without_record_id'])} changed row(s) have no record id: updated.csv only"
+        )
     print(f"Outputs: {out}/updated.csv hubspot.csv salesforce.csv merges.csv audit.csv summary.json")

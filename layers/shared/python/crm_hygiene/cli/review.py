@@ -9,7 +9,7 @@ import time
 import webbrowser
 from pathlib import Path
 
-from crm_hygiene.types import OBJECT_TYPES
+from crm_hygiene.types import OBJECT_TYPES, ObjectType
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -17,13 +17,17 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--object", choices=OBJECT_TYPES, help="object type (default: from the headers)")
     parser.add_argument("--standard", type=Path, help="the clean-record standard (default: the shipped one)")
     parser.add_argument(
-        "--dir", type=Path, default=Path(".review"), help="the session folder: resumed when run again (default .review)"
+        "--dir",
+        type=Path,
+        default=Path(".review"),
+        help="the session folder: resumed when run again (default .review)",
     )
     parser.add_argument("--port", type=int, default=8787, help="port of the console and API (default 8787)")
     parser.add_argument("--no-open", action="store_true", help="do not open a browser")
 
 
 def run(options: argparse.Namespace) -> int:
+    from crm_hygiene.local import demo
     from crm_hygiene.local import review as local_review
 
     object_type = _object_type(options)
@@ -33,7 +37,7 @@ def run(options: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         _print_start(review)
-        api = local_review.demo.serve(review.run, options.port)
+        api = demo.serve(review.run, options.port)
         url = f"{api.url}/"
         print(f"\nReview console: {url}")
         print(f"Reviewer: set by the console, or the X-Reviewer header (API: {api.url}/reviews)")
@@ -55,9 +59,10 @@ def run(options: argparse.Namespace) -> int:
         print(f"Saved in {options.dir} at {saved.saved_at:%H:%M:%S}.", file=sys.stderr)
 
 
-def _object_type(options: argparse.Namespace) -> str:
+def _object_type(options: argparse.Namespace) -> ObjectType:
     if options.object:
-        return str(options.object)
+        object_type: ObjectType = options.object
+        return object_type
     from crm_hygiene.csvio import CsvReader
     from crm_hygiene.models.fields import detect_object_type
 

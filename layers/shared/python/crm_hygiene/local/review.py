@@ -54,7 +54,12 @@ class ReviewRun:
         with self._lock:
             deps = self.run.deps
             self.start.session = save_snapshot(
-                self.folder, self.session, crm=deps.crm, queue=deps.queue, audit=deps.audit, carried=self.carried
+                self.folder,
+                self.session,
+                crm=deps.crm,
+                queue=deps.queue,
+                audit=deps.audit,
+                carried=self.carried,
             )
             return self.start.session
 
@@ -99,7 +104,8 @@ def _deploy_standard(stack: LocalStack, standard: Path) -> None:
         config = client.get_function_configuration(FunctionName=name)
         variables = config.get("Environment", {}).get("Variables", {})
         client.update_function_configuration(
-            FunctionName=name, Environment={"Variables": {**variables, "STANDARD_PARAMETER": STANDARD_PARAMETER}}
+            FunctionName=name,
+            Environment={"Variables": {**variables, "STANDARD_PARAMETER": STANDARD_PARAMETER}},
         )
 
 
@@ -163,4 +169,3 @@ def settle_and_save(review: ReviewRun, timeout: float = 60) -> Session:
     except TimeoutError:
         pass  # saved as it is: what had not landed is saved as decided, and a resume finishes it
     return review.save()
-

@@ -29,7 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm_hygiene.csvio import CsvReader, CsvWriter, Dialect, ReportWriter, atomic_text, encodable, starts_formula
+from crm_hygiene.csvio import (
+    CsvReader,
+    CsvWriter,
+    Dialect,
+    ReportWriter,
+    atomic_text,
+    encodable,
+    starts_formula,
+)
 from crm_hygiene.csvio.records import record_of
 from crm_hygiene.errors import InputError
 from crm_hygiene.models.audit import AuditEntry
@@ -191,7 +199,10 @@ def _generated_id(record_id: RecordId) -> bool:
 
 
 def _write_imports(
-    out: Path, header: HeaderMap, by_record: dict[RecordId, dict[FieldName, CellChange]], object_type: ObjectType
+    out: Path,
+    header: HeaderMap,
+    by_record: dict[RecordId, dict[FieldName, CellChange]],
+    object_type: ObjectType,
 ) -> set[FieldName]:
     """hubspot.csv and salesforce.csv; returns the changed fields Salesforce has no field for."""
     changed = sorted({f for fields in by_record.values() for f in fields}, key=lambda f: header.position[f])
@@ -224,7 +235,9 @@ def _write_merges(out: Path, reviewed: Reviewed) -> int:
         writer = ReportWriter(fh)
         writer.writerow(MERGE_COLUMNS)
         for item in sorted(merges, key=lambda i: i.updated_at):
-            survivor = item.final_value or (item.proposal.suggested_primary if item.proposal else item.record_id)
+            survivor = item.final_value or (
+                item.proposal.suggested_primary if item.proposal else item.record_id
+            )
             members = item.proposal.members if item.proposal else ()
             merged = ";".join(m for m in members if m != survivor)
             # the proposal's winners say where each value came from when its primary survived; with a

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from crm_hygiene.csvio import CsvReader, restore
 from pydantic import BaseModel
 
+from crm_hygiene.csvio import CsvReader, restore
 from crm_hygiene.errors import HygieneError, InputError, InvalidValue
 from crm_hygiene.models.messages import ApplyMessage
 from crm_hygiene.models.record import Record
@@ -210,19 +210,29 @@ def _check_row(  # noqa: C901  # one check per kind of bad row, in the order a p
         return bad("record_id", "no such record in the export")
     name, current = row.get("field"), row.get("current_value")
     if name and record.get(name) != current:
-        return bad("current_value", f"the record changed since the scan: its {name} no longer holds this value")
+        return bad(
+            "current_value", f"the record changed since the scan: its {name} no longer holds this value"
+        )
     if row.get("kind") == "duplicate":
-        return bad("decision", "merges are decided in `crm-hygiene review` (records side by side), not in queue.csv")
+        return bad(
+            "decision", "merges are decided in `crm-hygiene review` (records side by side), not in queue.csv"
+        )
     item = by_key.get(tuple(row.get(c) for c in _KEY_COLUMNS))
     if item is None:
-        return bad("kind", "no scan of this export proposes this row (was queue.csv made from it, under this standard?)")  # fmt: skip
+        return bad(
+            "kind",
+            "no scan of this export proposes this row: was queue.csv made from it, under this standard?",
+        )
     if item.review_id in seen:
         return bad("decision", f"a second decision on the same item (first on line {seen[item.review_id]})")
     value = row.get("value").strip()
     verb = WORDS[word]
     if item.status in ("auto_applied", "applied"):
         if verb == "edit":
-            return bad("decision", "this fix applied by itself (auto): reject it to roll it back, then edit in a rescan")
+            return bad(
+                "decision",
+                "this fix applied by itself (auto): reject it to roll it back, then edit in a rescan",
+            )
         return _Decision(row.line, item, "rollback" if verb == "reject" else "keep")
     if verb == "edit":
         if not value:
@@ -234,7 +244,9 @@ def _check_row(  # noqa: C901  # one check per kind of bad row, in the order a p
         return _Decision(row.line, item, EditAndApprove(decision="edit_and_approve", value=value))
     if value and value != item.suggested_value:
         return bad("value", "a value with approve: write edit to apply your value, or clear the value cell")
-    return _Decision(row.line, item, Approve(decision="approve") if verb == "approve" else Reject(decision="reject"))
+    return _Decision(
+        row.line, item, Approve(decision="approve") if verb == "approve" else Reject(decision="reject")
+    )
 
 
 def _carry_out(

@@ -29,7 +29,7 @@ from crm_hygiene.errors import InputError
 from crm_hygiene.models.audit import AuditEntry
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
-from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore
+from crm_hygiene.ports import AuditEntries, ChangeQueue, CrmStore
 from crm_hygiene.services.writeback.core import Reviewed
 from crm_hygiene.types import ObjectType
 
@@ -137,7 +137,7 @@ def save_snapshot(
     *,
     crm: CrmStore,
     queue: ChangeQueue,
-    audit: AuditLog,
+    audit: AuditEntries,
     carried: Iterable[AuditEntry] = (),
 ) -> Session:
     """Writes the local stack's state into ``folder/state`` (each file atomically) and stamps the session.
@@ -148,12 +148,17 @@ def save_snapshot(
     state = folder / STATE
     _write_models(state / "records.jsonl", _records(crm, session.object_type))
     _write_models(state / "items.jsonl", (i.model_copy(update={"task_token": None}) for i in _items(queue)))
-    entries = {_audit_key(e): e for e in carried}
+    entries: dict[str, AuditEntry] = {_audit_key(e): e for e in carried}
     entries.update((_audit_key(e), e) for e in audit.all_entries())
-    _write_models(state / "audit.jsonl", sorted(entries.values(), key=lambda e: (e.at, e.record_key, e.seq)))
+    ordered: list[AuditEntry] = sorted(entries.values(), key=_audit_order)
+    _write_models(state / "audit.jsonl", ordered)
     saved = session.model_copy(update={"saved_at": datetime.now(UTC)})
     write_session(folder, saved)
     return saved
+
+
+def _audit_order(entry: AuditEntry) -> tuple[datetime, str, int]:
+    return entry.at, entry.record_key, entry.seq
 
 
 def _audit_key(entry: AuditEntry) -> str:
