@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 import time
@@ -30,6 +31,7 @@ def run(options: argparse.Namespace) -> int:
     from crm_hygiene.local import demo
     from crm_hygiene.local import review as local_review
 
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it like Ctrl-C: saved first
     object_type = _object_type(options)
     _check_standard(options.standard)
     print(f"Starting the local stack and scanning {options.input.name} ({object_type}s) ...", flush=True)
@@ -57,6 +59,10 @@ def run(options: argparse.Namespace) -> int:
         saved = local_review.settle_and_save(review)
         review.stop()
         print(f"Saved in {options.dir} at {saved.saved_at:%H:%M:%S}.", file=sys.stderr)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _object_type(options: argparse.Namespace) -> ObjectType:
