@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from crm_hygiene.local.stack import LocalStack, up
 from crm_hygiene.models.audit import AuditEntry
 from crm_hygiene.models.merge import pair_keys_of
 from crm_hygiene.models.messages import ApplyMessage
+from crm_hygiene.observability import logger
 from crm_hygiene.services.writeback.core import Reviewed
 from crm_hygiene.services.writeback.session import EXPORT, Session, SessionStart, open_session, save_snapshot
 from crm_hygiene.settings import PipelineSettings
@@ -147,15 +149,19 @@ def _restore(deps: AwsDeps[PipelineSettings], previous: Reviewed) -> list[AuditE
 
 
 def keep_saving(review: ReviewRun, stop: threading.Event, every: float = SAVE_EVERY) -> threading.Thread:
-    """Saves the session every ``every`` seconds until ``stop`` is set (a save failing is retried next
-    time; the last save happens when the review stops)."""
+    """Saves the session every ``every`` seconds (longer when saving takes long) until ``stop`` is set;
+    a save failing is retried next time, and the last save happens when the review stops."""
 
     def loop() -> None:
-        while not stop.wait(every):
+        wait = every
+        while not stop.wait(wait):
+            began = time.monotonic()
             try:
                 review.save()
-            except Exception:  # noqa: BLE001, S110  # the next tick tries again; stopping saves last
-                continue
+            except Exception:  # noqa: BLE001  # the next tick tries again; stopping saves last
+                logger.warning("saving the review session failed; trying again")
+            # a large export takes a while to save: never spend more than a quarter of the time on it
+            wait = max(every, 3 * (time.monotonic() - began))
 
     thread = threading.Thread(target=loop, name="review-save", daemon=True)
     thread.start()

@@ -213,6 +213,11 @@ def _check_row(  # noqa: C901  # one check per kind of bad row, in the order a p
         return bad(
             "current_value", f"the record changed since the scan: its {name} no longer holds this value"
         )
+    if row.get("kind") in ("enrich", "job_change"):
+        return bad(
+            "kind",
+            "enrichment rows are decided with `crm-hygiene enrich feedback` or in `crm-hygiene review`",
+        )
     if row.get("kind") == "duplicate":
         return bad(
             "decision", "merges are decided in `crm-hygiene review` (records side by side), not in queue.csv"
@@ -235,6 +240,10 @@ def _check_row(  # noqa: C901  # one check per kind of bad row, in the order a p
             )
         return _Decision(row.line, item, "rollback" if verb == "reject" else "keep")
     if verb == "edit":
+        if not item.field:
+            return bad(
+                "decision", "a finding about the whole record has no field to edit: approve or reject it"
+            )
         if not value:
             return bad("value", "edit needs the value to write in the value column")
         try:
