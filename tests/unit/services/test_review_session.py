@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,15 @@ from crm_hygiene.csvio.records import read_records
 from crm_hygiene.errors import InputError
 from crm_hygiene.memory import InMemoryAuditLog, InMemoryChangeQueue, InMemoryCrmStore
 from crm_hygiene.models.audit import AuditDraft
-from crm_hygiene.services.writeback.session import EXPORT, load_reviewed, open_session, save_snapshot
+from crm_hygiene.services.writeback.session import (
+    EXPORT,
+    load_reviewed,
+    mark_running,
+    mark_stopped,
+    open_session,
+    running_review,
+    save_snapshot,
+)
 
 
 def _export(path: Path, first_name: str = "EVE") -> Path:
@@ -54,3 +63,12 @@ def test_another_export_starts_over_and_keeps_the_earlier_files(tmp_path: Path) 
 def test_a_folder_without_a_review_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="holds no review: run `crm-hygiene review"):
         load_reviewed(tmp_path)
+
+
+def test_a_running_review_is_told_apart_from_a_stale_mark(tmp_path: Path) -> None:
+    mark_running(tmp_path, os.getpid())
+    assert running_review(tmp_path) == os.getpid()
+    (tmp_path / "review.pid").write_text("999999999\n")  # a process that is gone (a crash left the mark)
+    assert running_review(tmp_path) is None
+    mark_stopped(tmp_path)
+    assert running_review(tmp_path) is None

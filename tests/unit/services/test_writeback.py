@@ -23,7 +23,7 @@ from crm_hygiene.memory import (
 )
 from crm_hygiene.models.audit import AuditDraft, AuditSource
 from crm_hygiene.models.crm import FieldWrite
-from crm_hygiene.models.review import Approve
+from crm_hygiene.models.review import Approve, ReviewItem
 from crm_hygiene.services.merge.core import perform_merge
 from crm_hygiene.services.review.core import ReviewDeps, decide
 from crm_hygiene.services.writeback import queue_file  # noqa: F401  (powertools' tracer probes a socket once, at import)
@@ -146,3 +146,23 @@ def test_an_undecided_queue_gives_back_cleaned_csv_in_a_german_semicolon_export(
     hubspot = (tmp_path / "out" / "hubspot.csv").read_text(encoding="utf-8")
     assert hubspot.splitlines()[0].startswith("Record ID,") and "1,Jürgen" in hubspot
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["records_changed"] >= 1
+
+
+def test_a_decision_not_in_the_copy_is_named_not_left_out(tmp_path: Path) -> None:
+    # Given a change a reviewer approved whose write met a conflict (the copy holds another value)
+    export = tmp_path / "contacts.csv"
+    export.write_text("Record ID,First Name\n7,EVE\n")
+    crm = InMemoryCrmStore()
+    crm.add(list(read_records(export)))
+    conflict = ReviewItem(
+        review_id="r1", run_id="run", kind="malformed", change_kind="normalize", object_type="contact",
+        record_id="7", field="first_name", current_value="EVE", suggested_value="Eve", evidence="",
+        confidence=0.9, protected=False, decision="review", status="conflict", source="rule:x",
+        decided_by="ana",
+    )  # fmt: skip
+    reviewed = Reviewed("contact", {"7": crm.get_records("contact", ["7"])[0]}, [conflict], [])
+    # When it is written back, then the summary names it
+    result = write_back(export, reviewed, tmp_path / "out")
+    assert result.summary["decided_not_applied"] == [
+        {"review_id": "r1", "record_id": "7", "field": "first_name", "status": "conflict"}
+    ]

@@ -56,11 +56,14 @@ def run(options: argparse.Namespace) -> int:
 
 def _from_session(options: argparse.Namespace) -> int:
     from crm_hygiene.services.writeback.core import write_back
-    from crm_hygiene.services.writeback.session import EXPORT, load_reviewed
+    from crm_hygiene.services.writeback.session import EXPORT, load_reviewed, running_review
 
     session, reviewed = load_reviewed(options.from_dir)
     saved = f"{session.saved_at:%Y-%m-%d %H:%M:%S} UTC" if session.saved_at else "never"
     print(f"Review of {session.input} ({session.object_type}s), last saved {saved}")
+    running = running_review(options.from_dir)
+    if running is not None:
+        print(f"  the review is still running (process {running}): these are its decisions as last saved")
     result = write_back(options.from_dir / EXPORT, reviewed, options.out, force=options.force)
     _print_outputs(result.summary, options.out)
     return 0
@@ -167,6 +170,13 @@ def _print_outputs(summary: dict[str, Any], out: Path) -> None:
         f"{summary['cells_changed']:,} cells changed on {summary['records_changed']:,} records; "
         f"{summary['merges']:,} merges; {summary['audit_entries']:,} audit entries"
     )
+    pending = summary["decided_not_applied"]
+    if pending:
+        statuses = ", ".join(sorted({d["status"] for d in pending}))
+        print(
+            f"  {len(pending)} decision(s) not in these files ({statuses}): see summary.json; "
+            "run review again to settle them"
+        )
     if summary["refused_cells"]:
         print(f"  {len(summary['refused_cells'])} value(s) not written (a formula, or not encodable)")
     if summary["salesforce_fields_left_out"]:

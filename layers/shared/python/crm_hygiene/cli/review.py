@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -30,6 +31,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(options: argparse.Namespace) -> int:
     from crm_hygiene.local import demo
     from crm_hygiene.local import review as local_review
+    from crm_hygiene.services.writeback.session import mark_running, mark_stopped
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it like Ctrl-C: saved first
     object_type = _object_type(options)
@@ -37,6 +39,7 @@ def run(options: argparse.Namespace) -> int:
     print(f"Starting the local stack and scanning {options.input.name} ({object_type}s) ...", flush=True)
     review = local_review.start_review(options.dir, options.input, object_type, options.standard)
     stop = threading.Event()
+    mark_running(options.dir, os.getpid())
     try:
         _print_start(review)
         api = demo.serve(review.run, options.port)
@@ -58,6 +61,7 @@ def run(options: argparse.Namespace) -> int:
         print("\nSaving the review ...", file=sys.stderr, flush=True)
         saved = local_review.settle_and_save(review)
         review.stop()
+        mark_stopped(options.dir)
         print(f"Saved in {options.dir} at {saved.saved_at:%H:%M:%S}.", file=sys.stderr)
 
 

@@ -152,11 +152,26 @@ def write_back(export: Path, reviewed: Reviewed, out: Path, *, force: bool = Fal
         "rows_without_record_id": sorted(rid for rid in by_record if _generated_id(rid)),
         "merges": merges,
         "audit_entries": audited,
+        "decided_not_applied": _not_applied(reviewed),
     }
     with atomic_text(out / "summary.json") as fh:
         json.dump(result.summary, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     return result
+
+
+PENDING = frozenset({"approved", "edited", "conflict", "failed"})
+"""A person decided it and it is not in the copy: still on its way, or the write did not take."""
+
+
+def _not_applied(reviewed: Reviewed) -> list[dict[str, str]]:
+    """Decisions the outputs do not carry (a change still applying when the session was saved, a
+    conflict, a failed write, a merge not carried out): said, never silently left out."""
+    return [
+        {"review_id": i.review_id, "record_id": i.record_id, "field": i.field, "status": i.status}
+        for i in reviewed.items
+        if i.status in PENDING and i.is_change and i.object_type == reviewed.object_type
+    ]
 
 
 def _touched(reviewed: Reviewed) -> dict[RecordId, set[FieldName]]:

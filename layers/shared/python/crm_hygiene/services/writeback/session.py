@@ -15,6 +15,7 @@ it says so and starts over, moving the earlier files to ``previous-<time>/`` (ne
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from crm_hygiene.services.writeback.core import Reviewed
 from crm_hygiene.types import ObjectType
 
 SESSION = "session.json"
+RUNNING = "review.pid"
+"""The process id of a ``review`` serving the folder, while it runs."""
 EXPORT = "export.csv"
 STATE = "state"
 Mode = Literal["new", "resume", "restart"]
@@ -112,6 +115,26 @@ def _move_aside(folder: Path, now: datetime) -> Path:
         if (folder / name).exists():
             (folder / name).rename(aside / name)
     return aside
+
+
+def mark_running(folder: Path, pid: int) -> None:
+    with atomic_text(folder / RUNNING) as fh:
+        fh.write(f"{pid}\n")
+
+
+def mark_stopped(folder: Path) -> None:
+    (folder / RUNNING).unlink(missing_ok=True)
+
+
+def running_review(folder: Path) -> int | None:
+    """The process id of a ``review`` still serving ``folder`` (None when none is: a stale mark of a
+    process that died is ignored)."""
+    try:
+        pid = int((folder / RUNNING).read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
 
 
 def read_session(folder: Path) -> Session:
