@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ from crm_hygiene.cli import main
 from crm_hygiene.csvio import restore
 from crm_hygiene.local import demo
 from crm_hygiene.local import review as local_review
+from crm_hygiene.local.stack import free_port
+from crm_hygiene.services.writeback.session import running_review
 from crm_hygiene.wiring.aws import clear_deps
 
 pytestmark = pytest.mark.slow
@@ -41,12 +46,13 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     folder = tmp_path_factory.mktemp("review")
     export = folder.parent / f"{folder.name}-contacts.csv"
     export.write_bytes(EXPORT.encode())
-    state: dict[str, Any] = {"folder": folder / ".review", "export": export}
+    state: dict[str, Any] = {"folder": folder / ".review", "export": export, "env": saved}
     state["review"] = local_review.start_review(state["folder"], export, "contact", None)
     try:
         yield state
     finally:
-        state["review"].stop()
+        if state["review"] is not None:
+            state["review"].stop()
         os.environ.clear()
         os.environ.update(saved)
         clear_deps()
@@ -133,5 +139,44 @@ def test_a_second_review_of_the_same_export_resumes(session: dict[str, Any], tmp
     assert open_now <= set(open_before)
     assert {open_before[rid] for rid in set(open_before) - open_now} <= {"6"}  # merged away: nothing to do
     out = tmp_path / "again"
+    assert main(["apply", "--from", str(session["folder"]), "--out", str(out)]) == 0
+    assert (out / "hubspot.csv").read_text() == session["hubspot"]
+
+
+def test_the_command_serves_saves_on_kill_and_resumes(session: dict[str, Any], tmp_path: Path) -> None:
+    # Given the in-process review stopped
+    session["review"].stop()
+    session["review"] = None
+    clear_deps()
+    # When `crm-hygiene review` runs on the same folder, as a person runs it
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    env = {**session["env"], "PYTHONPATH": f"{root / 'layers/shared/python'}{os.pathsep}{root}"}
+    command = [sys.executable, "-c", "from crm_hygiene.cli import main; raise SystemExit(main())", "review",
+               "--input", str(session["export"]), "--dir", str(session["folder"]), "--port", str(port), "--no-open"]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:  # until it prints the console's address
+            lines.append(line)
+            if line.startswith("Review console:"):
+                break
+        # Then it resumed the session, serves the console and the API, and marks the folder as served
+        assert any("Resuming the review" in line and "session 3" in line for line in lines), lines
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/reviews", timeout=30).json()["items"]
+        assert running_review(session["folder"]) == process.pid
+        # And `kill` stops it like Ctrl-C: saved first, exit 0, the mark removed
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "Saved in" in err and running_review(session["folder"]) is None
+    out = tmp_path / "third"
     assert main(["apply", "--from", str(session["folder"]), "--out", str(out)]) == 0
     assert (out / "hubspot.csv").read_text() == session["hubspot"]
