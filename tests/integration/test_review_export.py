@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -167,8 +168,18 @@ def test_the_command_serves_saves_on_kill_and_resumes(session: dict[str, Any], t
         # Then it resumed the session, serves the console and the API, and marks the folder as served
         assert any("Resuming the review" in line and "session 3" in line for line in lines), lines
         assert httpx.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/reviews", timeout=30).json()["items"]
         assert running_review(session["folder"]) == process.pid
+        # And a decision is saved while it serves (no stop needed for apply to see it)
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"X-Reviewer": "bo"}, timeout=60
+        ) as client:
+            item = _items(client)[("4", "lifecycle_stage")]
+            _decide(client, item, {"decision": "reject", "note": "kept as typed"})
+        saved = session["folder"] / "state" / "audit.jsonl"
+        deadline = time.monotonic() + 60
+        while item["review_id"] not in saved.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert item["review_id"] in saved.read_text()
         # And `kill` stops it like Ctrl-C: saved first, exit 0, the mark removed
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=120)

@@ -84,9 +84,8 @@ def start_review(folder: Path, input_path: Path, object_type: ObjectType, standa
     run = demo.DemoRun(stack=stack, deps=AwsDeps(PipelineSettings.model_validate(env)))
     review = ReviewRun(folder=folder, start=start, run=run)
     try:
-        if start.previous is None:
-            _load_export(run.deps, folder / EXPORT, object_type)
-        else:
+        _load_export(run.deps, folder / EXPORT, object_type)
+        if start.previous is not None:
             review.carried = _restore(run.deps, start.previous)
         demo.scan(run)
         review.save()
@@ -131,9 +130,13 @@ def _load_export(deps: AwsDeps[PipelineSettings], export: Path, object_type: Obj
 
 
 def _restore(deps: AwsDeps[PipelineSettings], previous: Reviewed) -> list[AuditEntry]:
-    """The earlier session's local copy (current values), its decided items and its rejections; the
-    scan then queues again what is still open. Returns the earlier audit, carried into the next save."""
-    _crm(deps).put_records(list(previous.records.values()))
+    """Over the export just loaded: the earlier session's changed records (current values), its
+    merges, its decided items and its rejections; the scan then queues again what is still open.
+    Returns the earlier audit, carried into the next save."""
+    store = _crm(deps)
+    store.put_records(list(previous.records.values()))
+    for record_id, survivor in previous.merged_away.items():
+        store.merge(previous.object_type, survivor, record_id)
     decided = [i for i in previous.items if i.status not in ("queued", "blocked", "proposed")]
     deps.queue.put_new(decided)
     for item in decided:
@@ -153,11 +156,15 @@ def keep_saving(review: ReviewRun, stop: threading.Event, every: float = SAVE_EV
     a save failing is retried next time, and the last save happens when the review stops."""
 
     def loop() -> None:
-        wait = every
+        wait, saved_at = every, -1
         while not stop.wait(wait):
             began = time.monotonic()
             try:
+                size = audit_size(review)
+                if size == saved_at:
+                    continue  # nothing happened: every decision, write and rollback appends to the audit
                 review.save()
+                saved_at = size
             except Exception:  # noqa: BLE001  # the next tick tries again; stopping saves last
                 logger.warning("saving the review session failed; trying again")
             # a large export takes a while to save: never spend more than a quarter of the time on it
@@ -166,6 +173,12 @@ def keep_saving(review: ReviewRun, stop: threading.Event, every: float = SAVE_EV
     thread = threading.Thread(target=loop, name="review-save", daemon=True)
     thread.start()
     return thread
+
+
+def audit_size(review: ReviewRun) -> int:
+    """How many entries the stack's audit holds (moto counts a table's items as they are written)."""
+    table = boto3.client("dynamodb").describe_table(TableName=review.run.deps.settings.audit_table)
+    return int(table["Table"].get("ItemCount", 0))
 
 
 def settle_and_save(review: ReviewRun, timeout: float = 60) -> Session:

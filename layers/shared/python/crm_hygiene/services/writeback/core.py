@@ -69,15 +69,18 @@ class Reviewed:
 
     Attributes:
         object_type: The export's object type.
-        records: The local copy's live records by id (merged-away records are absent).
+        records: The local copy's live records by id, at least every one the audit names (merged-away
+            records are absent).
         items: Every review item (for the merge list).
         audit: Every audit entry (what changed, by whom, when, from which source).
+        merged_away: Records merged into another (id -> the survivor's id).
     """
 
     object_type: ObjectType
     records: Mapping[RecordId, Record]
     items: Sequence[ReviewItem]
     audit: Sequence[AuditEntry]
+    merged_away: Mapping[RecordId, RecordId] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ def write_back(export: Path, reviewed: Reviewed, out: Path, *, force: bool = Fal
         "hubspot_rows": sum(1 for rid in by_record if not _generated_id(rid)),
         "rows_without_record_id": sorted(rid for rid in by_record if _generated_id(rid)),
         "merges": merges,
+        "merged_away_rows_kept": len(reviewed.merged_away),
         "audit_entries": audited,
         "decided_not_applied": _not_applied(reviewed),
     }
@@ -175,10 +179,11 @@ def _not_applied(reviewed: Reviewed) -> list[dict[str, str]]:
 
 
 def _touched(reviewed: Reviewed) -> dict[RecordId, set[FieldName]]:
-    """Record -> fields an effect wrote (an applied change, a rollback, a merge's winner)."""
+    """Record -> fields the audit names (a change, a rollback, a merge's winner, a restore): only
+    those may differ from the export; the local copy says whether they do."""
     touched: dict[RecordId, set[FieldName]] = defaultdict(set)
     for entry in reviewed.audit:
-        if entry.object_type == reviewed.object_type and entry.field and entry.action in EFFECTS:
+        if entry.object_type == reviewed.object_type and entry.field:
             touched[entry.record_id].add(entry.field)
     return touched
 

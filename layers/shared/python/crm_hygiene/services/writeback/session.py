@@ -4,7 +4,8 @@ The local stack lives in memory while ``review`` runs; the folder is what outliv
 
     session.json        which export (its SHA-256), object type, standard, when started and saved
     export.csv          the export as scanned, byte for byte (apply writes the updated copy from it)
-    state/records.jsonl the local copy's live records, their current values
+    state/records.jsonl the local copy's records the audit names (the others hold the export's values)
+    state/merged.json   records merged away -> their survivor
     state/items.jsonl   every review item (decided or not; never the workflow's task token)
     state/audit.jsonl   every audit entry, earlier sessions' included
 
@@ -15,6 +16,7 @@ it says so and starts over, moving the earlier files to ``previous-<time>/`` (ne
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator
@@ -169,11 +171,17 @@ def save_snapshot(
         carried: Audit entries of earlier sessions (the local stack's audit starts empty each run).
     """
     state = folder / STATE
-    _write_models(state / "records.jsonl", _records(crm, session.object_type))
-    _write_models(state / "items.jsonl", (i.model_copy(update={"task_token": None}) for i in _items(queue)))
     entries: dict[str, AuditEntry] = {_audit_key(e): e for e in carried}
     entries.update((_audit_key(e), e) for e in audit.all_entries())
     ordered: list[AuditEntry] = sorted(entries.values(), key=_audit_order)
+    # Only records the audit names can differ from the export: reading those alone keeps a save
+    # short on a large export (the console is served by the same process meanwhile)
+    named = sorted({e.record_id for e in ordered if e.object_type == session.object_type})
+    live = crm.get_records(session.object_type, named)
+    _write_models(state / "records.jsonl", live)
+    with atomic_text(state / "merged.json") as fh:
+        json.dump(_merged_away(ordered, session.object_type, {r.record_id for r in live}), fh, indent=1)
+    _write_models(state / "items.jsonl", (i.model_copy(update={"task_token": None}) for i in _items(queue)))
     _write_models(state / "audit.jsonl", ordered)
     saved = session.model_copy(update={"saved_at": datetime.now(UTC)})
     write_session(folder, saved)
@@ -188,14 +196,12 @@ def _audit_key(entry: AuditEntry) -> str:
     return entry.entry_id or f"{entry.record_key}#{entry.seq}#{entry.at.isoformat()}"
 
 
-def _records(crm: CrmStore, object_type: ObjectType) -> Iterator[Record]:
-    cursor: str | None = None
-    while True:
-        page = crm.list_records(object_type, cursor=cursor, limit=500)
-        yield from page.records
-        cursor = page.next_cursor
-        if cursor is None:
-            return
+def _merged_away(entries: Iterable[AuditEntry], object_type: ObjectType, live: set[str]) -> dict[str, str]:
+    """Record -> the survivor it was merged into, for records merged and not live (not unmerged)."""
+    into = {
+        e.record_id: e.after or "" for e in entries if e.action == "merged" and e.object_type == object_type
+    }
+    return {record_id: survivor for record_id, survivor in sorted(into.items()) if record_id not in live}
 
 
 def _items(queue: ChangeQueue) -> Iterator[ReviewItem]:
@@ -232,6 +238,7 @@ def load_reviewed(folder: Path) -> tuple[Session, Reviewed]:
         records = _read_models(state / "records.jsonl", Record)
         items = _read_models(state / "items.jsonl", ReviewItem)
         audit = _read_models(state / "audit.jsonl", AuditEntry)
+        merged = json.loads((state / "merged.json").read_text()) if (state / "merged.json").exists() else {}
     except ValueError as exc:
         raise InputError(f"{state}: a state file does not parse ({exc.__class__.__name__})") from None
     return session, Reviewed(
@@ -239,4 +246,5 @@ def load_reviewed(folder: Path) -> tuple[Session, Reviewed]:
         records={r.record_id: r for r in records},
         items=items,
         audit=audit,
+        merged_away={str(k): str(v) for k, v in dict(merged).items()},
     )
