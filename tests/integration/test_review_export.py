@@ -191,3 +191,26 @@ def test_the_command_serves_saves_on_kill_and_resumes(session: dict[str, Any], t
     out = tmp_path / "third"
     assert main(["apply", "--from", str(session["folder"]), "--out", str(out)]) == 0
     assert (out / "hubspot.csv").read_text() == session["hubspot"]
+
+
+def test_the_standard_given_is_the_one_the_stack_scans_with(session: dict[str, Any], tmp_path: Path) -> None:
+    if session["review"] is not None:  # one stack per process at a time (moto's state is global)
+        session["review"].stop()
+        session["review"] = None
+        clear_deps()
+    # Given a standard that lets nothing apply by itself
+    standard = tmp_path / "standard.yaml"
+    assert main(["standard", "init", "--input", str(session["export"]), "--out", str(standard)]) == 0
+    standard.write_text(standard.read_text().replace("\nauto_apply: true\n", "\nauto_apply: false\n"))
+    assert main(["standard", "check", str(standard)]) == 0
+    # When the export is reviewed under it
+    review = local_review.start_review(tmp_path / ".review", session["export"], "contact", standard)
+    try:
+        items = review.run.deps.queue.list(limit=500)[0]
+    finally:
+        review.stop()
+        clear_deps()
+        clear_caches()  # type: ignore[no-untyped-call]
+    # Then the deployed functions scanned with it: every fix waits for a person
+    assert items and {i.status for i in items} <= {"queued", "blocked"}
+    assert review.session.standard == str(standard)
