@@ -166,7 +166,7 @@ def test_the_command_serves_saves_on_kill_and_resumes(session: dict[str, Any], t
             if line.startswith("Review console:"):
                 break
         # Then it resumed the session, serves the console and the API, and marks the folder as served
-        assert any("Resuming the review" in line and "session 3" in line for line in lines), lines
+        assert any("Resuming the review" in line for line in lines), lines
         assert httpx.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 200
         assert running_review(session["folder"]) == process.pid
         # And a decision is saved while it serves (no stop needed for apply to see it)
