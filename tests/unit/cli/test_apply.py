@@ -191,3 +191,12 @@ def test_a_file_that_is_not_a_queue_is_refused(scanned: tuple[Path, Path], tmp_p
     code = main(["apply", "--queue", str(export), "--input", str(export), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "not a scan's queue.csv: no column" in capsys.readouterr().err
+
+
+def test_queue_needs_the_export_it_was_scanned_from(scanned: tuple[Path, Path], tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    _, queue = scanned
+    assert main(["apply", "--queue", str(queue), "--out", str(tmp_path / "o")]) == 2
+    assert "--queue needs --input" in capsys.readouterr().err
+    assert main(["apply", "--from", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "holds no review" in capsys.readouterr().err

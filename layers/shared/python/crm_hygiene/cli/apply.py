@@ -19,7 +19,11 @@ from crm_hygiene.types import OBJECT_TYPES
 def register(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
-        "--from", dest="from_dir", type=Path, help="a review session folder (crm-hygiene review --dir)"
+        "--from",
+        dest="from_dir",
+        metavar="DIR",
+        type=Path,
+        help="a review session folder (crm-hygiene review --dir)",
     )
     source.add_argument(
         "--queue", type=Path, help="a scan's queue.csv with your decision (and value) columns"

@@ -59,10 +59,12 @@ def run(options: argparse.Namespace) -> int:
     finally:
         stop.set()
         print("\nSaving the review ...", file=sys.stderr, flush=True)
-        saved = local_review.settle_and_save(review)
-        review.stop()
-        mark_stopped(options.dir)
-        print(f"Saved in {options.dir} at {saved.saved_at:%H:%M:%S}.", file=sys.stderr)
+        try:
+            saved = local_review.settle_and_save(review)
+            print(f"Saved in {options.dir} at {saved.saved_at:%H:%M:%S}.", file=sys.stderr)
+        finally:
+            review.stop()
+            mark_stopped(options.dir)
 
 
 def _interrupt(signum: int, frame: object) -> None:
