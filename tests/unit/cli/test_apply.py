@@ -73,7 +73,9 @@ def test_decisions_from_queue_csv_become_exact_import_files(
     export, queue = scanned
     reviewed = decide(queue, tmp_path / "reviewed.csv", GOOD)
     # (saved by a spreadsheet that drops the quote the scan put before "+44...": it reads the same)
-    reviewed.write_text(reviewed.read_text().replace(",'+442079460958,", ",+442079460958,"))
+    text = reviewed.read_text()
+    assert ",'+442079460958," in text
+    reviewed.write_text(text.replace(",'+442079460958,", ",+442079460958,"))
     out = tmp_path / "updated"
     # When it is applied
     code = main(["apply", "--queue", str(reviewed), "--input", str(export), "--out", str(out),
