@@ -29,6 +29,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crm_hygiene.cli.enrich",
         "fill missing fields from scored, attributed sources; spot job changes",
     ),
+    "review": (
+        "crm_hygiene.cli.review",
+        "review your own export locally: scan it into the local stack and serve the console",
+    ),
+    "apply": (
+        "crm_hygiene.cli.apply",
+        "write what a review decided: updated export, HubSpot and Salesforce import files, merges, audit",
+    ),
     "audit": ("crm_hygiene.cli.audit", "verify a stack's audit trail (keyed MACs, chains, signed digests)"),
     "scan-now": ("crm_hygiene.cli.scan_now", "start a scan of a deployed (or the local) stack's CRM now"),
     "unmerge": ("crm_hygiene.cli.unmerge", "undo a performed merge (a deployed stack or the local one)"),

@@ -111,7 +111,8 @@ def _apply(
     return changed
 
 
-def _check_context(header: HeaderMap, standard: DataStandard, as_of: datetime) -> CheckContext:
+def check_context(header: HeaderMap, standard: DataStandard, as_of: datetime) -> CheckContext:
+    """What checking the records of an export under ``standard`` needs: which fields it has at all."""
     extra = frozenset(header_key(header.columns[pos]) for pos in header.custom)
     return CheckContext(
         standard=standard,
@@ -143,7 +144,7 @@ def scan_export(
     with CsvReader(input_path) as reader:
         kind = object_type or detect_object_type(reader.columns, Path(input_path).name)
         header = map_headers(reader.columns, kind)
-        ctx = _check_context(header, choice.standard, as_of)
+        ctx = check_context(header, choice.standard, as_of)
         totals, cells_changed, extra = _run(reader, header, ctx, choice, out, progress, extensions)
         summary = _summary(input_path, reader, header, ctx, choice, totals, cells_changed, started)
         summary.update(extra)

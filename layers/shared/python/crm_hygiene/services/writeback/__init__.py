@@ -1,0 +1,1 @@
+"""Writing a reviewed export back: the updated copy, the CRM import files, the merge list, the audit."""
