@@ -16,13 +16,14 @@ import hashlib
 import json
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_hygiene.errors import InvalidRequest
+from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, QueueKind, ReviewSort
@@ -59,14 +60,33 @@ def search_key(item: ReviewItem) -> str:
     return search_text(" | ".join(p for p in parts if p))
 
 
-def record_label(record: Record) -> str:
+_LABEL_FIELDS: tuple[FieldName, ...] = ("first_name", "last_name", "name", "email", "company")
+
+
+def label_of(fields: Mapping[FieldName, str]) -> str:
     """Who a record is, in words: its name, e-mail and company ("Ana Pérez <ana@acme.com>, Acme")."""
-    name = " ".join(p for p in (record.get("first_name"), record.get("last_name")) if p.strip())
-    name = name or record.get("name")
-    email, company = record.get("email").strip(), record.get("company").strip()
-    text = " ".join(p for p in (name.strip(), f"<{email}>" if email else "") if p)
-    text = ", ".join(p for p in (text, company) if p)
-    return text[:LABEL_MAX]
+    name = " ".join(
+        p.strip() for p in (fields.get("first_name", ""), fields.get("last_name", "")) if p.strip()
+    )
+    name = name or fields.get("name", "").strip()
+    email, company = fields.get("email", "").strip(), fields.get("company", "").strip()
+    text = " ".join(p for p in (name, f"<{email}>" if email else "") if p)
+    return ", ".join(p for p in (text, company) if p)[:LABEL_MAX]
+
+
+def record_label(record: Record) -> str:
+    """``label_of`` a record's fields."""
+    return label_of(record.fields)
+
+
+def proposal_label(proposal: MergeProposal) -> str:
+    """A merge's label: the merged record's (the field winners), then the members' other values of the
+    same fields, so a search finds the merge by any member's name or e-mail."""
+    winners = proposal.field_winners
+    merged = label_of({f: w.value for f, w in winners.items() if f in _LABEL_FIELDS})
+    others = [a for f in _LABEL_FIELDS if f in winners for a in winners[f].alternatives if a.strip()]
+    also = f" (also: {', '.join(dict.fromkeys(others))})" if others else ""
+    return f"{merged}{also}"[:LABEL_MAX]
 
 
 def _instant(moment: datetime) -> str:

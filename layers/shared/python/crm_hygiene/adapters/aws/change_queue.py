@@ -102,7 +102,7 @@ def _plan(where: ReviewFilter, sort: ReviewSort) -> _Plan:
     if keyed is None:
         keyed = ("status", _BY_STATUS[attribute])
     key, index = keyed
-    partitions = [given[key]] if key in given else list(CHANGE_STATUSES)
+    partitions: list[str] = [given[key]] if key in given else list(CHANGE_STATUSES)
     request = _filter_request(where, exclude=(key,))
     return _Plan(index, key, partitions, attribute, ascending, request)
 
@@ -217,6 +217,8 @@ def _merge(streams: list[_Stream], plan: _Plan, limit: int) -> tuple[list[dict[s
             return page, False
         pick = min if plan.ascending else max
         page.append(pick(ready, key=_Stream.head).take())
+
+
 class DynamoChangeQueue:
     """Implements ``ChangeQueue`` on one table; takes a boto3 DynamoDB ``Table`` resource."""
 
