@@ -20,7 +20,7 @@ from crm_hygiene.models.jobs import FilterSelection, Job
 from crm_hygiene.models.review import ReviewDecision
 from crm_hygiene.models.review_query import ReviewCounts, ReviewFilter
 from crm_hygiene.services.review import jobs
-from crm_hygiene.types import ChangeStatus, ObjectType, QueueKind
+from crm_hygiene.types import ChangeStatus, DecidableStatus, ObjectType, QueueKind
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]  # powertools: not fully typed
 
@@ -38,13 +38,19 @@ BY_FILTER = {
 }  # fmt: skip
 
 
+class DecidableFilter(ReviewFilter):
+    """A queue filter whose status, when given, is one a decision applies to (without one: every
+    item awaiting a decision that matches the rest)."""
+
+    status: DecidableStatus | None = None
+
+
 class FilterDecisionRequest(BaseModel):
-    """One decision for every item awaiting one that matches ``filter`` (its ``status``, when given,
-    must be one a decision applies to)."""
+    """One decision for every item awaiting one that matches ``filter``."""
 
     model_config = ConfigDict(extra="forbid")
 
-    filter: ReviewFilter = Field(default_factory=ReviewFilter)
+    filter: DecidableFilter = Field(default_factory=DecidableFilter)
     decision: ReviewDecision
 
 
@@ -78,6 +84,7 @@ def count_reviews(
 def decide_by_filter(
     request: Annotated[FilterDecisionRequest, Body(openapi_examples=BY_FILTER)],
 ) -> Response[Job]:
-    selection = FilterSelection(filter=request.filter, decision=request.decision)
+    where = ReviewFilter.model_validate(request.filter.model_dump())
+    selection = FilterSelection(filter=where, decision=request.decision)
     job, _ = jobs.start_filter_decisions(_jobs(), selection, reviewer())
     return _accepted(job)

@@ -71,6 +71,8 @@ ChangeStatus = Literal[
     "rolled_back",
 ]
 CHANGE_STATUSES: tuple[ChangeStatus, ...] = get_args(ChangeStatus)
+DecidableStatus = Literal["queued", "blocked", "conflict", "failed"]
+"""The statuses a reviewer's decision applies to (``services.review.core.DECIDABLE``, built from it)."""
 
 AlertKind = Literal[
     "apply_failed",

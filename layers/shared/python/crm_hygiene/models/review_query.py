@@ -114,9 +114,11 @@ class ReviewFilter(BaseModel):
     status: ChangeStatus | None = None
     kind: QueueKind | None = None
     object_type: ObjectType | None = None
-    field: FieldName | None = Field(default=None, max_length=128)
-    run_id: str | None = Field(default=None, max_length=128)
-    q: str | None = Field(default=None, max_length=200, description="Search: name, e-mail, company, ids")
+    field: FieldName | None = Field(default=None, min_length=1, max_length=128)
+    run_id: str | None = Field(default=None, min_length=1, max_length=128)
+    q: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Search: name, e-mail, company, ids"
+    )
 
     @property
     def equalities(self) -> dict[str, str]:
