@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -104,13 +105,17 @@ def _items(records: list[Record], count: int, rng: random.Random) -> list[Review
     return out
 
 
+CPU: list[float] = []  # the process's CPU ms of each call, beside its wall ms (a shared machine's load)
+
+
 def _call(handler: Any, deps: ReviewDeps, path: str, **query: Any) -> tuple[float, Any]:
     from tests.events.factory import FakeContext, api_event
 
     event = api_event("GET", path, query={k: str(v) for k, v in query.items()} or None)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     response = handler(event, FakeContext(), deps=deps)
     elapsed = (time.perf_counter() - began) * 1000
+    CPU.append((time.process_time() - cpu) * 1000)
     assert response["statusCode"] == 200, response["body"]
     return elapsed, json.loads(response["body"])
 
@@ -119,6 +124,7 @@ def _page_through(
     handler: Any, deps: ReviewDeps, table: CountingTable, limit: int, **query: Any
 ) -> dict[str, Any]:
     sizes, times, calls, read, cursor = [], [], [], [], None
+    CPU.clear()
     while True:
         table.calls = table.read = 0
         elapsed, body = _call(
@@ -133,6 +139,7 @@ def _page_through(
     return {"query": query or {"(none)": ""}, "pages": len(sizes), "items": sum(sizes),
             "every_page_full": all(s == limit for s in sizes[:-1]) and (len(sizes) == 1 or sizes[-1] > 0),
             "page_ms_p50": round(statistics.median(times), 1), "page_ms_max": round(max(times), 1),
+            "page_cpu_ms_p50": round(statistics.median(CPU), 1),
             "calls_per_page_max": max(calls), "items_read_per_page_max": max(read)}  # fmt: skip
 
 
@@ -189,8 +196,17 @@ def main() -> None:
             timed[what] = {"ms_p50": round(statistics.median(times), 1), "ms_max": round(max(times), 1),
                            "found": len(runs[0][1]["items"])}  # fmt: skip
         counts = [_call(lambda_handler, deps, "/reviews/counts", **q)[0] for q in ({}, {"status": "queued"})]
+        queued_searches = {}
+        for what, q in searches.items():
+            CPU.clear()
+            runs = [_call(lambda_handler, deps, "/reviews", q=q, status="queued", limit=args.limit)
+                    for _ in range(args.repeat)]  # fmt: skip
+            queued_searches[what] = {"ms_p50": round(statistics.median(r[0] for r in runs), 1),
+                                     "cpu_ms_p50": round(statistics.median(CPU), 1)}  # fmt: skip
     report = {"items": args.items, "limit": args.limit, "put_s": round(put_s, 2), "paging": paging,
-              "searches": timed, "counts_ms": [round(c, 1) for c in counts]}  # fmt: skip
+              "searches": timed, "searches_in_queued": queued_searches,
+              "counts_ms": [round(c, 1) for c in counts],
+              "load_average": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
     print(json.dumps(report, indent=2, ensure_ascii=False))  # noqa: T201
 
 

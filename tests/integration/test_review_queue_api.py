@@ -179,10 +179,11 @@ def test_one_decision_for_everything_a_filter_matches_runs_as_a_job(
         assert deps.queue.get(item["review_id"]).status == "rejected"
         assert [e.action for e in deps.audit.by_change(item["review_id"])][-1] == "rejected"
     assert call(jobs, "GET", "/reviews/counts", status="queued", kind=kind)[1]["total"] == 0
-    # And a filter on a status no decision applies to is refused
+    # And a filter on a status no decision applies to is refused, as the document says
     refused = {"filter": {"status": "applied"}, "decision": {"decision": "approve"}}
     status, error = call(jobs, "POST", "/reviews/decisions/by-filter", refused)
-    assert status == 400 and error["code"] == "invalid_request"
+    assert status == 422 and error["code"] == "validation_error"
+    assert error["details"][0]["location"] == ["body", "filter", "status"]
 
 
 def test_invalid_edits_by_filter_are_per_item_errors_in_the_job_results(

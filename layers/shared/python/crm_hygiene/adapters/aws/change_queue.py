@@ -9,16 +9,20 @@ attribute, also written at put time: the normalized label, record id, review id 
 a FilterExpression. DynamoDB applies ``Limit`` before the filter, so a page is read in as many calls
 as it takes to fill it (``_merge``), each larger than the last; without a status, the twelve status
 partitions are read side by side and merged in order (a k-way merge), so the cursor holds a position
-per partition. The next page starts after the last item returned (not after the last item read), so
-nothing is skipped. A page reads at most ``MAX_CALLS`` queries: past that (a very selective search in a
-very large queue) the page comes back short with a cursor that continues the search; it never
-repeats or skips an item. Cost per page, in items read: ``limit`` when nothing is filtered out, up to
-``limit / selectivity`` with a filter; about 12x more, at worst, without a status.
+per partition. The index is read for keys only (review id, partition, sort key: what the merge compares
+and the cursor holds; what the filter refuses or the merge reads ahead is never transferred whole),
+and the page's items are then fetched by key (one BatchGetItem per 100). The next page starts after
+the last item returned (not after the last item read), so nothing is skipped. A page reads at most
+``MAX_CALLS`` queries: past that (a very selective search in a very large queue) the page comes back
+short with a cursor that continues the search; it never repeats or skips an item. Cost per page, in
+items read: ``limit`` when nothing is filtered out, up to ``limit / selectivity`` with a filter; about
+12x more, at worst, without a status; plus the page's ``limit`` items read again by key.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm_hygiene.adapters.aws.errors import aws_errors
-from crm_hygiene.errors import BackendError, Conflict, InvalidRequest, NotFound
+from crm_hygiene.errors import BackendError, Conflict, InvalidRequest, NotFound, Throttled
 from crm_hygiene.models.review import ReviewItem, advance
 from crm_hygiene.models.review_query import (
     COUNTED,
@@ -52,6 +56,8 @@ _DERIVED = ("created_day", "search", "sort_confidence", "sort_priority")
 MAX_CALLS = 40
 """Queries one page may make (each reads at most 1 MB); see the module docstring."""
 _BATCH_MAX = 1000
+_FILTERED_START = 4
+_RETRIES = 8
 _START: Any = None  # a partition's position before its first item
 _DONE = 0  # a partition's position once read to its end
 
@@ -161,12 +167,17 @@ class _Stream:
         return not self.buffer and not self.done
 
     def fetch(self, wanted: int) -> None:
-        # DynamoDB counts Limit before the filter: each call of a page reads more than the one before
-        self.batch = min(_BATCH_MAX, max(wanted + 1, self.batch * 4))
+        # DynamoDB counts Limit before the filter: each call of a page reads more than the one before,
+        # and a filtered read starts larger (a search keeps a few items in a hundred: fewer round trips)
+        first = (wanted + 1) * (_FILTERED_START if "FilterExpression" in self.plan.request else 1)
+        self.batch = min(_BATCH_MAX, max(first, self.batch * 4))
         request = {**self.plan.request, "IndexName": self.plan.index, "Limit": self.batch,
                    "KeyConditionExpression": "#p = :p", "ScanIndexForward": self.plan.ascending}  # fmt: skip
+        # keys only: what the merge compares and the cursor needs; the page's items are fetched by key
         request["ExpressionAttributeNames"] = {**request.get("ExpressionAttributeNames", {}),
-                                               "#p": self.plan.partition_attribute}  # fmt: skip
+                                               "#p": self.plan.partition_attribute, "#r": "review_id",
+                                               "#o": self.plan.sort_attribute}  # fmt: skip
+        request["ProjectionExpression"] = "#r, #p, #o"
         request["ExpressionAttributeValues"] = {**request.get("ExpressionAttributeValues", {}),
                                                 ":p": self.partition}  # fmt: skip
         if self.resume is not None:
@@ -273,11 +284,33 @@ class DynamoChangeQueue:
             if cursor is not None and exc.service_code == "ValidationException":  # a key we did not issue
                 raise InvalidRequest("invalid cursor: pass back a page's next_cursor, unchanged") from exc
             raise
-        items = [from_item(x) for x in page]
+        items = [from_item(x) for x in self._fetch([str(k["review_id"]) for k in page])]
         if complete:
             return items, None
         positions = {s.partition: s.position() for s in streams}
         return items, encode_position(digest, {p: v for p, v in positions.items() if v is not _START})
+
+    def _fetch(self, review_ids: Sequence[str]) -> Sequence[dict[str, Any]]:
+        """The items, in the order asked (BatchGetItem, 100 a request, unprocessed keys asked again
+        with backoff; ``Throttled`` after ``_RETRIES``). An item changed since the index was read is
+        returned as it is now."""
+        client = self._table.meta.client  # the resource's client: plain values in and out
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(review_ids), 100):
+            keys = [{"review_id": r} for r in review_ids[start : start + 100]]
+            pending: dict[str, Any] = {self._table.name: {"Keys": keys}}
+            for attempt in range(_RETRIES):
+                with aws_errors():
+                    answer = client.batch_get_item(RequestItems=pending)
+                for raw in answer.get("Responses", {}).get(self._table.name, []):
+                    found[str(raw["review_id"])] = raw
+                pending = answer.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 2.0))
+            else:
+                raise Throttled(f"review items still unprocessed after {_RETRIES} attempts")
+        return [found[r] for r in review_ids if r in found]
 
     def counts(self, where: ReviewFilter) -> ReviewCounts:
         """Reads every matching item's four counted attributes: one query of the most selective
