@@ -189,11 +189,13 @@ def main() -> None:
         }
         timed = {}
         for what, q in searches.items():
+            CPU.clear()
             runs = [
                 _call(lambda_handler, deps, "/reviews", q=q, limit=args.limit) for _ in range(args.repeat)
             ]
             times = [r[0] for r in runs]
             timed[what] = {"ms_p50": round(statistics.median(times), 1), "ms_max": round(max(times), 1),
+                           "cpu_ms_p50": round(statistics.median(CPU), 1),
                            "found": len(runs[0][1]["items"])}  # fmt: skip
         counts = [_call(lambda_handler, deps, "/reviews/counts", **q)[0] for q in ({}, {"status": "queued"})]
         queued_searches = {}
