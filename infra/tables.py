@@ -48,6 +48,9 @@ TABLES: Final[dict[str, TableSpec]] = {
             "by_object": _key("object_type", "created_at"),
             "by_created": _key("created_day", "created_at"),
             "by_run": _key("run_id", "created_at"),
+            # the queue's other orders (adapters/aws/change_queue.py): sort keys written at put time
+            "by_status_confidence": _key("status", "sort_confidence"),
+            "by_status_priority": _key("status", "sort_priority"),
         },
     ),
     names.AUDIT_TABLE: TableSpec(

@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from merge_routes import router as merge_router
+from queue_routes import router as queue_router
 from review_errors import complete_openapi, install
 from review_routes import router
 from scan_routes import router as scan_router
@@ -23,6 +24,7 @@ app = APIGatewayRestResolver(enable_validation=True, strip_prefixes=[IAM_PREFIX]
 app.include_router(router)
 app.include_router(scan_router)
 app.include_router(merge_router)
+app.include_router(queue_router)
 install(app)  # every error answer is an ErrorBody (review_errors.py)
 
 # Stateful API testing (and clients) follow these from a page of the queue to its items.
@@ -49,6 +51,7 @@ ACCEPTED_LINKS = {
     ("/reviews/decisions", "post"): JOB_LINKS,
     # a scan's 202 leads to its progress
     ("/scans", "post"): {"GetScan": ("get_scan", {"scan_id": "$response.body#/scan_id"})},
+    ("/reviews/decisions/by-filter", "post"): JOB_LINKS,
 }
 
 
@@ -74,7 +77,7 @@ def lambda_handler(
 ) -> dict[str, Any]:
     # The router shares the context of the app that included it last; when a process holds more than one
     # app (the local stack's executor and a test), bind it to this one before resolving.
-    router.context = scan_router.context = merge_router.context = app.context
+    router.context = scan_router.context = merge_router.context = queue_router.context = app.context
     if deps is None and jobs is None:
         deps, jobs = review_deps(), job_deps()
     app.append_context(deps=deps or (jobs.review if jobs else None), jobs=jobs)

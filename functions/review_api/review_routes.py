@@ -27,9 +27,10 @@ from crm_hygiene.services.review import core as review
 from crm_hygiene.services.review import jobs
 from crm_hygiene.services.review import metrics as figures
 from crm_hygiene.services.review.core import DecisionResult, ReviewDeps
+from crm_hygiene.services.review.detail import ItemContext, item_context
 from crm_hygiene.services.review.jobs import JobDeps
 from crm_hygiene.services.review.vocabulary import Vocabulary, vocabulary
-from crm_hygiene.types import ChangeStatus, ObjectType, QueueKind
+from crm_hygiene.types import REVIEW_SORTS, ChangeStatus, ObjectType, QueueKind, ReviewSort
 
 router = APIGatewayRouter()
 PAGE = Path(__file__).with_name("static") / "index.html"
@@ -46,7 +47,8 @@ RunId = Annotated[
 JobId = Annotated[
     str, PathParam(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="A background job's id")
 ]
-
+SEARCH = "Search, case- and accent-insensitive: name, e-mail, company, record id, review id (every word)"
+SORTS = "; ".join(f"{name}: {meaning}" for name, meaning in REVIEW_SORTS.items())
 
 DECISIONS = {
     "approve": Example(summary="Approve the suggestion", value={"decision": "approve"}),
@@ -75,7 +77,10 @@ class ReviewPage(BaseModel):
     next_cursor: str | None = None
 
 
-class ReviewDetail(BaseModel):
+class ReviewDetail(ItemContext):
+    """One item, the audit history of its record, and the CRM side (``services/review/detail.py``):
+    ``record`` (its current values), for merges ``members`` side by side and ``winners`` with why."""
+
     item: ReviewItemView
     history: list[CheckedEntry]
     audit_warnings: list[str] = Field(
@@ -145,7 +150,8 @@ def reviewer() -> str:
 
 @router.get(
     "/reviews",
-    summary="A page of the review queue, newest first",
+    summary="A page of the review queue: filtered, searched and sorted in the query, every page full "
+    "until the last",
     responses=responses(ReviewPage, InvalidRequest, *STORE),
     operation_id="list_reviews",
 )
@@ -153,34 +159,46 @@ def list_reviews(
     status: Annotated[ChangeStatus | None, Query()] = None,
     kind: Annotated[QueueKind | None, Query()] = None,
     object_type: Annotated[ObjectType | None, Query()] = None,
+    field: Annotated[str | None, Query(min_length=1, max_length=128, description="A field name")] = None,
     run_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description=SEARCH)] = None,
+    sort: Annotated[ReviewSort, Query(description=SORTS)] = "newest",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[
-        str | None, Query(min_length=1, max_length=2048, description="next_cursor of the page before")
+        str | None, Query(min_length=1, max_length=4096, description="next_cursor of the page before")
     ] = None,
 ) -> ReviewPage:
     items, nxt = _deps().queue.list(status=status, kind=kind, object_type=object_type, run_id=run_id,
-                                    limit=limit, cursor=cursor)  # fmt: skip
+                                    field=field, q=q, sort=sort, limit=limit, cursor=cursor)  # fmt: skip
     return ReviewPage(items=[i.view() for i in items], next_cursor=nxt)
 
 
 @router.get(
     "/reviews/<review_id>",
-    summary="One item and the audit history of its record, each entry with its verification",
-    responses=responses(ReviewDetail, NotFound, *STORE),
+    summary="One item, the audit history of its record (each entry verified), the record's current "
+    "values and, for merges, every member's values side by side with the field winners and why",
+    responses=responses(ReviewDetail, NotFound, InvalidRequest, *STORE),
     operation_id="get_review",
 )
-def get_review(review_id: ReviewId) -> ReviewDetail:
+def get_review(
+    review_id: ReviewId,
+    primary_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
+              description="Merges: show the winners around this member instead (a primary picker's preview)"),
+    ] = None,
+) -> ReviewDetail:  # fmt: skip
     deps = _deps()
     item, history = review.item_detail(deps, review_id)
+    context = item_context(deps, item, primary_id).model_dump()
     if deps.integrity is None:
         unchecked = [
             CheckedEntry(**e.model_dump(), verified=None, verification="not checked") for e in history
         ]
         warning = ["audit verification is not configured"]
-        return ReviewDetail(item=item.view(), history=unchecked, audit_warnings=warning)
+        return ReviewDetail(item=item.view(), history=unchecked, audit_warnings=warning, **context)
     checked, warnings = check_history(deps.integrity, history)
-    return ReviewDetail(item=item.view(), history=checked, audit_warnings=warnings)
+    return ReviewDetail(item=item.view(), history=checked, audit_warnings=warnings, **context)
 
 
 @router.get(

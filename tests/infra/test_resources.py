@@ -67,6 +67,8 @@ TABLES: dict[str, tuple[list[tuple[str, str, str]], dict[str, list[tuple[str, st
             "by_object": [("object_type", "HASH"), ("created_at", "RANGE")],
             "by_created": [("created_day", "HASH"), ("created_at", "RANGE")],
             "by_run": [("run_id", "HASH"), ("created_at", "RANGE")],
+            "by_status_confidence": [("status", "HASH"), ("sort_confidence", "RANGE")],
+            "by_status_priority": [("status", "HASH"), ("sort_priority", "RANGE")],
         },
     ),
     "audit": (

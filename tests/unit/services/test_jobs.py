@@ -349,7 +349,7 @@ def test_bulk_decisions_on_items_decided_by_someone_else_are_errors_not_redecisi
 
 
 def test_job_vocabularies_have_meanings() -> None:
-    assert set(JOB_KINDS) == {"rollback_run", "bulk_decisions"}
+    assert set(JOB_KINDS) == {"rollback_run", "bulk_decisions", "filter_decisions"}
     assert [s for s, m in JOB_STATUSES.items() if m.active] == ["queued", "running"]
     assert [s for s, m in JOB_STATUSES.items() if m.finished] == ["succeeded", "partly_failed"]
     assert all(JOB_ITEM_REASONS.values())

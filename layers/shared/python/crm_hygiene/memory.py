@@ -26,11 +26,21 @@ from crm_hygiene.models.health import HealthPoint, HealthScore
 from crm_hygiene.models.jobs import Job, JobItemResult, JobTask
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem, advance
+from crm_hygiene.models.review_query import (
+    COUNTED,
+    SORT_ATTRIBUTES,
+    ReviewCounts,
+    ReviewFilter,
+    count,
+    decode_position,
+    encode_position,
+    order_key,
+)
 from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.models.signals import Signal
 from crm_hygiene.models.unmerge import RecordImage
 from crm_hygiene.normalize.date import parse_instant
-from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId, ScanStatus
+from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId, ReviewSort, ScanStatus
 
 
 @dataclass
@@ -73,20 +83,34 @@ class InMemoryChangeQueue:
         kind: str | None = None,
         object_type: ObjectType | None = None,
         run_id: str | None = None,
+        field: FieldName | None = None,
+        q: str | None = None,
+        sort: ReviewSort = "newest",
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[list[ReviewItem], str | None]:
-        filters = {"status": status, "kind": kind, "object_type": object_type, "run_id": run_id}
-        wanted = [
-            i
-            for i in sorted(self.items.values(), key=lambda i: (i.created_at, i.review_id), reverse=True)
-            if all(v is None or getattr(i, k) == v for k, v in filters.items())
-        ]
-        if cursor is not None and not cursor.isdigit():  # as the DynamoDB queue: only cursors it issued
+        where = ReviewFilter.model_validate(
+            {"status": status, "kind": kind, "object_type": object_type, "run_id": run_id, "field": field,
+             "q": q}
+        )  # fmt: skip
+        digest = where.digest(sort)
+        after = decode_position(cursor, digest) if cursor is not None else None
+        if after is not None and not isinstance(after, str):
             raise InvalidRequest("invalid cursor: pass back the next_cursor of a page, unchanged")
-        start = int(cursor or 0)
-        page = wanted[start : start + limit]
-        return page, (str(start + limit) if start + limit < len(wanted) else None)
+        _, ascending = SORT_ATTRIBUTES[sort]
+        with self._lock:
+            keyed = [(order_key(i, sort), i) for i in self.items.values() if where.matches(i)]
+        keyed.sort(key=lambda pair: pair[0], reverse=not ascending)
+        if after is not None:  # keyset paging, as DynamoDB's: items queued meanwhile shift nothing
+            keyed = [(k, i) for k, i in keyed if (k > after if ascending else k < after)]
+        page = keyed[:limit]
+        more = len(keyed) > limit
+        return [i for _, i in page], (encode_position(digest, page[-1][0]) if more else None)
+
+    def counts(self, where: ReviewFilter) -> ReviewCounts:
+        with self._lock:
+            matching = [i for i in self.items.values() if where.matches(i)]
+        return count(i.model_dump(include=set(COUNTED)) for i in matching)
 
     def transition(self, item: ReviewItem, status: ChangeStatus, **changes: Any) -> ReviewItem:
         updated = advance(item, status, **changes)

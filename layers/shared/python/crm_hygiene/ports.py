@@ -22,10 +22,11 @@ from crm_hygiene.models.merge import MatchCandidate
 from crm_hygiene.models.messages import Partition
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.models.review_query import ReviewCounts, ReviewFilter
 from crm_hygiene.models.scans import ScanRun, ScanWorkflowInput
 from crm_hygiene.models.signals import Signal
 from crm_hygiene.models.unmerge import RecordImage
-from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId
+from crm_hygiene.types import ChangeStatus, FieldName, JobKind, ObjectType, RecordId, ReviewSort
 
 if TYPE_CHECKING:  # numpy: only where matching runs
     from crm_hygiene.dedup.snapshot import MatchSnapshot
@@ -169,10 +170,22 @@ class ChangeQueue(Protocol):
         kind: str | None = None,
         object_type: ObjectType | None = None,
         run_id: str | None = None,
+        field: FieldName | None = None,
+        q: str | None = None,
+        sort: ReviewSort = "newest",
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[list[ReviewItem], str | None]:
-        """Items newest first, filtered; returns the page and the next cursor."""
+        """One page of the items matching the filter and search (``ReviewFilter``), in ``sort``
+        order, and the next page's cursor (None after the last page).
+
+        Every page holds ``limit`` items but the last: the filter is applied before the page is cut.
+        A cursor is opaque and bound to the filter and sort it came with; any other cursor raises
+        ``InvalidRequest``."""
+        ...
+
+    def counts(self, where: ReviewFilter) -> ReviewCounts:
+        """How many items match ``where``, in all and per status, kind, field and object type."""
         ...
 
     def transition(self, item: ReviewItem, status: ChangeStatus, **changes: Any) -> ReviewItem:

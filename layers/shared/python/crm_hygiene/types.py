@@ -71,6 +71,8 @@ ChangeStatus = Literal[
     "rolled_back",
 ]
 CHANGE_STATUSES: tuple[ChangeStatus, ...] = get_args(ChangeStatus)
+DecidableStatus = Literal["queued", "blocked", "conflict", "failed"]
+"""The statuses a reviewer's decision applies to (``services.review.core.DECIDABLE``, built from it)."""
 
 AlertKind = Literal[
     "apply_failed",
@@ -242,12 +244,25 @@ FieldFormat = Literal[
     "identifier",
 ]
 
-JobKind = Literal["rollback_run", "bulk_decisions"]
+JobKind = Literal["rollback_run", "bulk_decisions", "filter_decisions"]
 """What a background job does (meanings: ``JOB_KINDS``; ``services/review/jobs.py``)."""
 JOB_KINDS: Mapping[JobKind, str] = MappingProxyType(
     {
         "rollback_run": "roll back every applied change of a run, newest first",
         "bulk_decisions": "apply a reviewer's decisions on more items than one request may decide",
+        "filter_decisions": "apply one decision to every decidable item matching a queue filter",
+    }
+)
+
+ReviewSort = Literal["newest", "oldest", "confidence", "confidence_asc", "priority"]
+"""The orders of the review queue (meanings: ``REVIEW_SORTS``; ``models/review_query.py``)."""
+REVIEW_SORTS: Mapping[ReviewSort, str] = MappingProxyType(
+    {
+        "newest": "newest first",
+        "oldest": "oldest first",
+        "confidence": "highest confidence first (newest first among equals)",
+        "confidence_asc": "lowest confidence first (oldest first among equals)",
+        "priority": "high priority first, then oldest first",
     }
 )
 

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from crm_hygiene.models.review import ReviewDecision
+from crm_hygiene.models.review_query import ReviewFilter
 from crm_hygiene.types import JOB_STATUSES, ChangeStatus, JobItemReason, JobKind, JobStatus
 
 
@@ -46,6 +47,16 @@ class JobItemResult(BaseModel):
     already: bool = False
 
 
+class FilterSelection(BaseModel):
+    """What a ``filter_decisions`` job decides: every decidable item matching ``filter`` (resolved to
+    ids when its worker starts) gets ``decision``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    filter: ReviewFilter = Field(default_factory=ReviewFilter)
+    decision: ReviewDecision
+
+
 class Job(BaseModel):
     """A job's header: who asked for what, where it stands, and its checkpoint.
 
@@ -58,6 +69,7 @@ class Job(BaseModel):
         attempt: Bumped each time a stopped or stale job is resumed (the worker of an older attempt
             stops).
         failure: Why the worker stopped (an error name, never record data), for ``failed``.
+        selection: For ``filter_decisions``: the filter and the decision (the plan is made from them).
         version: Bumped on every write (optimistic concurrency between workers and requests).
     """
 
@@ -80,6 +92,7 @@ class Job(BaseModel):
     errors: int = 0
     attempt: int = 1
     failure: str | None = None
+    selection: FilterSelection | None = None
     version: int = 0
 
     @property

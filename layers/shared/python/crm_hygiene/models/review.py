@@ -78,6 +78,12 @@ class _ReviewFields(BaseModel):
     final_value: str | None = None
     proposal: MergeProposal | None = None
     priority: Literal["high", "normal"] = "normal"
+    label: str = Field(
+        default="",
+        description="Who the item is about, in words: the record's name, e-mail and company (a merge: "
+        "every member's); what the queue's search finds besides the ids. Empty on items queued before "
+        "it existed.",
+    )
     version: int = 0
 
 
@@ -95,6 +101,8 @@ class ReviewItem(_ReviewFields):
             CRM's value found by a conflicting write (re-approving then writes against it).
         proposal: For merges, the proposal (members, suggested primary, field winners, evidence).
         priority: ``high`` for an item a person must see first (a value a failed write must get back).
+        label: The record's name, e-mail and company when it was queued (``record_label``), for the
+            console and the search; a copy, never read back into the CRM.
         task_token: The merge workflow's token while it waits; never leaves the server.
         version: Bumped on every status change (optimistic concurrency between reviewers).
     """

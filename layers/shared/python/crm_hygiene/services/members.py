@@ -7,16 +7,19 @@ services.dedup <-> services.merge cycle (dedup's drivers start merges).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from crm_hygiene.dedup.config import FieldKind
 from crm_hygiene.dedup.kinds import CANONICAL_KINDS
-from crm_hygiene.dedup.survivorship import META_FIELDS, Member
+from crm_hygiene.dedup.survivorship import META_FIELDS, Member, survive
+from crm_hygiene.errors import NotFound
+from crm_hygiene.models.merge import FieldWinner, MergeProposal
 from crm_hygiene.models.record import Record
 from crm_hygiene.normalize.date import parse_instant
+from crm_hygiene.ports import CrmStore
 from crm_hygiene.standard.consent import mentions_contact
 from crm_hygiene.standard.model import DataStandard, ObjectStandard
-from crm_hygiene.types import FieldName
+from crm_hygiene.types import FieldName, RecordId
 
 _OWNER_FIELDS: tuple[FieldName, ...] = ("owner",)
 
@@ -72,3 +75,26 @@ def member_of(record: Record, fields: Sequence[FieldName], custom: Sequence[str]
         active=parse_instant(record.get("last_activity_at")),
         filled=min(filled, 32767),
     )
+
+
+def field_winners(
+    proposal: MergeProposal, primary: RecordId, crm: CrmStore, standard: DataStandard
+) -> Mapping[FieldName, FieldWinner]:
+    """The field winners of a merge kept around ``primary`` (with their rules and source records):
+    the proposal's own around its suggested primary, else survivorship run again around ``primary``
+    over the members' current values (what ``winners_for`` writes; the review API shows them).
+
+    Raises:
+        NotFound: ``primary`` is no longer in the CRM.
+    """
+    if primary == proposal.suggested_primary:
+        return proposal.field_winners
+    records = crm.get_records(proposal.object_type, list(proposal.members))
+    chosen = next((r for r in records if r.record_id == primary), None)
+    if chosen is None:
+        raise NotFound(f"the chosen primary {primary} is not in the CRM")
+    _, kept, custom = survivorship_fields(chosen, standard)  # the fields the proposal's winners cover
+    members = [member_of(r, kept, custom) for r in records]
+    rules = standard.for_object(proposal.object_type)
+    protected = protection_of(rules, members)  # the one rule, with the members' values
+    return survive(members, standard.match.survivorship, protected, primary).winners

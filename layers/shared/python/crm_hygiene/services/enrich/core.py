@@ -11,6 +11,7 @@ from crm_hygiene.enrich.fields import FieldMap
 from crm_hygiene.enrich.quality import QualityStore
 from crm_hygiene.enrich.setup import EnrichSetup
 from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.models.review_query import record_label
 from crm_hygiene.services.review.queue import review_item
 from crm_hygiene.validate.context import CheckContext
 
@@ -65,6 +66,7 @@ def review_items(result: RecordResult, run_id: str) -> list[ReviewItem]:
                 change_kind="enrich",
                 source=source,
                 final_value=entry.new_value,
+                label=record_label(result.record),
             )
         )
     return items

@@ -29,17 +29,16 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from crm_hygiene.dedup.survivorship import survive
 from crm_hygiene.errors import HygieneError, NotFound
 from crm_hygiene.models.audit import AuditAction, AuditDraft, AuditSource, entry_id
 from crm_hygiene.models.crm import FieldWrite
 from crm_hygiene.models.fields import CANONICAL_FIELDS
-from crm_hygiene.models.merge import FieldWinner, MergeProposal, merge_text
+from crm_hygiene.models.merge import MergeProposal, merge_text
 from crm_hygiene.models.messages import MergeTask
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.ports import AuditLog, ChangeQueue, CrmStore, Workflow
-from crm_hygiene.services.members import member_of, protection_of, survivorship_fields
+from crm_hygiene.services.members import field_winners
 from crm_hygiene.services.review.queue import enqueue, review_item
 from crm_hygiene.standard.model import DataStandard
 from crm_hygiene.types import ChangeStatus, FieldName, ObjectType, QueueDecision, RecordId, status_of
@@ -206,18 +205,11 @@ def winners_for(task: MergeTask, crm: CrmStore, standard: DataStandard) -> dict[
     Raises:
         NotFound: the reviewer's primary is no longer in the CRM.
     """
-    proposal = task.proposal
-    winners: Mapping[FieldName, FieldWinner] = proposal.field_winners
-    if task.primary != proposal.suggested_primary:
-        records = crm.get_records(proposal.object_type, list(proposal.members))
-        chosen = next((r for r in records if r.record_id == task.primary), None)
-        if chosen is None:
-            raise NotFound(f"merge {task.review_id}: the chosen primary {task.primary} is not in the CRM")
-        _, kept, custom = survivorship_fields(chosen, standard)  # the fields the proposal's winners cover
-        members = [member_of(r, kept, custom) for r in records]
-        rules = standard.for_object(proposal.object_type)
-        protected = protection_of(rules, members)  # the one rule, with the members' values
-        winners = survive(members, standard.match.survivorship, protected, task.primary).winners
+    try:
+        winners = field_winners(task.proposal, task.primary, crm, standard)
+    except NotFound:
+        primary = task.primary
+        raise NotFound(f"merge {task.review_id}: the chosen primary {primary} is not in the CRM") from None
     return {name: winner.value for name, winner in winners.items() if winner.value}
 
 

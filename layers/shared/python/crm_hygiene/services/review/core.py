@@ -33,7 +33,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -69,14 +69,14 @@ from crm_hygiene.ports import (
 from crm_hygiene.services.apply.core import source_of
 from crm_hygiene.standard.loader import default_standard
 from crm_hygiene.standard.model import DataStandard
-from crm_hygiene.types import OBJECT_TYPES, ChangeStatus, ObjectType
+from crm_hygiene.types import OBJECT_TYPES, ChangeStatus, DecidableStatus, ObjectType
 from crm_hygiene.validate.value import check_value
 
 if TYPE_CHECKING:
     from crm_hygiene.enrich.quality import QualityStore
     from crm_hygiene.services.audit.core import IntegrityDeps
 
-DECIDABLE: frozenset[ChangeStatus] = frozenset({"queued", "blocked", "conflict", "failed"})
+DECIDABLE: frozenset[ChangeStatus] = frozenset(get_args(DecidableStatus))
 _LEADS_TO: dict[type[BaseModel], HumanDecision] = {
     Approve: "approved",
     Reject: "rejected",

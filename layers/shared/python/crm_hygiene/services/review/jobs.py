@@ -1,7 +1,8 @@
 """Review work too large for one request, as background jobs: a run's rollback, bulk decisions over
 ``SYNC_LIMIT`` items.
 
-A request starts a job (``start_run_rollback``, ``start_bulk_decisions``) and answers at once with it;
+A request starts a job (``start_run_rollback``, ``start_bulk_decisions``, ``start_filter_decisions``)
+and answers at once with it;
 a worker (``run_job``, driven by the jobs state machine) works through the job's plan chunk by chunk,
 storing each chunk's results together with the checkpoint past it. Each task goes through the one
 core of its use case (``core.rollback_change``, ``core.decide``), which refuses to act twice on an
@@ -31,7 +32,7 @@ from crm_hygiene.errors import (
     NotFound,
     Throttled,
 )
-from crm_hygiene.models.jobs import Job, JobItemResult, JobResults, JobTask
+from crm_hygiene.models.jobs import FilterSelection, Job, JobItemResult, JobResults, JobTask
 from crm_hygiene.models.review import ReviewDecision, ReviewItem
 from crm_hygiene.ports import JobRunner, JobStore
 from crm_hygiene.services.review.core import DECIDABLE, ReviewDeps, decide, rollback_change
@@ -90,8 +91,41 @@ def start_bulk_decisions(
     return _submit(deps, "bulk_decisions", subject, reviewer, tasks)
 
 
+def start_filter_decisions(deps: JobDeps, selection: FilterSelection, reviewer: str) -> tuple[Job, bool]:
+    """Starts deciding every decidable item matching a queue filter (``POST /reviews/decisions/by-filter``).
+    The worker resolves the filter to ids, page by page, when it starts (``_filter_plan``); each item
+    is then decided like any other (``core.decide``: validation, audit before effect), its error in
+    the job's results. The same filter and decision from the same reviewer get one job.
+
+    Raises:
+        InvalidRequest: the filter names a status no decision applies to, or matches more than
+            ``BULK_LIMIT`` decidable items (narrow it).
+    """
+    where = selection.filter
+    if where.status is not None and where.status not in DECIDABLE:
+        raise InvalidRequest(
+            f"items that are {where.status} are not awaiting a decision; "
+            f"filter on one of: {', '.join(sorted(DECIDABLE))}"
+        )
+    counts = deps.review.queue.counts(where)
+    matching = sum(n for status, n in counts.by_status.items() if status in DECIDABLE)
+    if matching > BULK_LIMIT:
+        raise InvalidRequest(
+            f"the filter matches {matching} items awaiting a decision; one job decides at most "
+            f"{BULK_LIMIT}: narrow the filter"
+        )
+    canonical = json.dumps([reviewer, selection.model_dump(mode="json")], sort_keys=True)
+    subject = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return _submit(deps, "filter_decisions", subject, reviewer, None, selection)
+
+
 def _submit(
-    deps: JobDeps, kind: JobKind, subject: str, reviewer: str, tasks: list[JobTask] | None
+    deps: JobDeps,
+    kind: JobKind,
+    subject: str,
+    reviewer: str,
+    tasks: list[JobTask] | None,
+    selection: FilterSelection | None = None,
 ) -> tuple[Job, bool]:
     now = deps.clock()
     current = deps.jobs.current(kind, subject)
@@ -114,6 +148,7 @@ def _submit(
         created_at=now,
         updated_at=now,
         chunk_size=deps.chunk_size,
+        selection=selection,
     )
     plan = _chunks(tasks, deps.chunk_size) if tasks is not None else None
     try:
@@ -179,7 +214,9 @@ def run_job(deps: JobDeps, job_id: str, attempt: int, time_left: Callable[[], fl
         now = deps.clock()
         job = deps.jobs.update(job, status="running", started_at=job.started_at or now, updated_at=now)
     if not job.planned:
-        job = deps.jobs.put_plan(job, _chunks(_rollback_plan(deps.review, job.subject), job.chunk_size))
+        tasks = _filter_plan(deps.review, job) if job.kind == "filter_decisions" else None
+        tasks = tasks if tasks is not None else _rollback_plan(deps.review, job.subject)
+        job = deps.jobs.put_plan(job, _chunks(tasks, job.chunk_size))
     longest = 0.0
     while job.next_chunk < (job.chunks or 0):
         if time_left() < max(30.0, 2 * longest):
@@ -215,6 +252,25 @@ def _rollback_plan(review: ReviewDeps, run_id: str) -> list[JobTask]:
             break
     applied.sort(key=lambda i: (i.updated_at, i.review_id), reverse=True)
     return [JobTask(review_id=i.review_id) for i in applied]
+
+
+def _filter_plan(review: ReviewDeps, job: Job) -> list[JobTask]:
+    """Every decidable item matching the job's filter, oldest first, resolved page by page before any
+    is decided (deciding moves items out of the filter: paging while deciding would skip some); at
+    most ``BULK_LIMIT`` (items queued after the request beyond that wait for another job)."""
+    assert job.selection is not None, "a filter_decisions job carries its filter"
+    where, decision = job.selection.filter, job.selection.decision
+    statuses = [where.status] if where.status is not None else sorted(DECIDABLE)
+    tasks: list[JobTask] = []
+    for status in statuses:
+        cursor: str | None = None
+        while len(tasks) < BULK_LIMIT:
+            query = where.model_copy(update={"status": status}).model_dump()
+            page, cursor = review.queue.list(**query, sort="oldest", limit=500, cursor=cursor)
+            tasks.extend(JobTask(review_id=i.review_id, decision=decision) for i in page)
+            if cursor is None:
+                break
+    return tasks[:BULK_LIMIT]
 
 
 def _run_task(deps: JobDeps, job: Job, task: JobTask) -> JobItemResult:

@@ -10,6 +10,7 @@ from crm_hygiene.models.merge import MergeProposal
 from crm_hygiene.models.messages import ApplyMessage, EnrichMessage
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.models.review_query import proposal_label
 from crm_hygiene.ports import ChangeQueue, WorkQueue
 from crm_hygiene.types import ChangeKind
 
@@ -23,6 +24,7 @@ def review_item(
     source: str,
     final_value: str | None = None,
     proposal: MergeProposal | None = None,
+    label: str = "",
 ) -> ReviewItem:
     """The one way a queue row becomes a review item (scan findings, enrichments, merges).
 
@@ -34,6 +36,8 @@ def review_item(
         source: Who proposed it (a rule, the providers, dedup).
         final_value: The value apply writes (None for a flag: nothing to write).
         proposal: The merge proposal, for merges.
+        label: Who the record is (``models.review_query.record_label``; a merge's comes from its
+            proposal), for the console and the search.
     """
     return ReviewItem(
         review_id=review_id,
@@ -53,6 +57,7 @@ def review_item(
         source=source,
         final_value=final_value,
         proposal=proposal,
+        label=label or (proposal_label(proposal) if proposal is not None else ""),
     )
 
 

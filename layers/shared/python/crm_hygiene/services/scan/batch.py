@@ -12,6 +12,7 @@ from crm_hygiene.models.messages import EnrichMessage
 from crm_hygiene.models.queue import QueueRow
 from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
+from crm_hygiene.models.review_query import record_label
 from crm_hygiene.ports import (
     ChangeQueue,
     CrmStore,
@@ -86,13 +87,14 @@ def flag_id(row: QueueRow) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def scan_item(issue: Issue, row: QueueRow, run_id: str) -> ReviewItem:
+def scan_item(issue: Issue, row: QueueRow, run_id: str, label: str = "") -> ReviewItem:
     """The review item of one scan row; its id is the change's id (or the flag's), so re-scans dedupe."""
     change = issue.change
     if change is None:
         return review_item(
-            row, run_id, review_id=flag_id(row), change_kind="flag", source=f"check.{issue.finding.rule}"
-        )
+            row, run_id, review_id=flag_id(row), change_kind="flag", source=f"check.{issue.finding.rule}",
+            label=label,
+        )  # fmt: skip
     return review_item(
         row,
         run_id,
@@ -100,6 +102,7 @@ def scan_item(issue: Issue, row: QueueRow, run_id: str) -> ReviewItem:
         change_kind=change.kind,
         source=change.source,
         final_value=row.suggested_value,
+        label=label,
     )
 
 
@@ -117,8 +120,9 @@ def queue_scanned(
     requests: list[EnrichMessage] = []
     skipped = 0
     for result in scanned:
+        label = record_label(result.report.record)
         for issue, row in result.pairs:
-            item = scan_item(issue, row, run_id)
+            item = scan_item(issue, row, run_id, label)
             if issue.change is None and memory is not None and memory.was_rejected(item.review_id):
                 skipped += 1  # a reviewer said this is not a problem
                 continue
