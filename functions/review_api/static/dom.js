@@ -1,6 +1,6 @@
 // Building the DOM without markup: every value becomes a text node or an attribute value, never HTML.
 // Record values come from CRMs (anyone can type "<img src=x onerror=...>" into a company name), so
-// nothing in the console assigns innerHTML, outerHTML or insertAdjacentHTML.
+// nothing in the console parses a string as markup (tests/integration/test_console_routes.py checks it).
 
 const PROPERTIES = new Set(["value", "checked", "disabled", "hidden", "indeterminate", "selected"]);
 
