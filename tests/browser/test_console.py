@@ -343,7 +343,7 @@ def test_merge_keeping_the_other_record(page: Any, stack: ConsoleStack) -> None:
     open_item(page, merge.review_id)
     # When the reviewer picks the other record as the primary and approves
     page.check(f'input[name=primary][value="{other}"]')
-    assert other in page.inner_text("#approve-merge")
+    page.wait_for_selector(f'#approve-merge:has-text("{other}")')  # the winners around it, reloaded
     said(page, f"keeping {other}", lambda: page.click("#approve-merge"))
     demo.settle(stack.run.deps)
     # Then the CRM merged into the picked record, which survives; the other is kept, marked merged

@@ -27,7 +27,7 @@ export function close() {
 }
 
 /** Opens `item` in the panel; `focus` moves the keyboard there (Enter, a click), else it stays on the row. */
-export async function open(item, { focus = false, then = null } = {}) {
+export async function open(item, { focus = false, then = null, primary = null } = {}) {
   const el = panel();
   el.hidden = false;
   el.setAttribute("aria-busy", "true");
@@ -36,10 +36,12 @@ export async function open(item, { focus = false, then = null } = {}) {
   }
   const request = requests.start();
   try {
-    const detail = await api(`/reviews/${encodeURIComponent(item.review_id)}`, { signal: request.signal });
+    // a merge's winners around another member (the primary picker's preview)
+    const preview = primary ? `?primary_id=${encodeURIComponent(primary)}` : "";
+    const detail = await api(`/reviews/${encodeURIComponent(item.review_id)}${preview}`, { signal: request.signal });
     if (!request.current()) return;
     shown.detail = detail;
-    shown.primary = null;
+    shown.primary = primary;
     render(detail);
     if (focus) el.focus();
     if (then) then();
@@ -159,7 +161,7 @@ function merge(detail) {
     scope: "col", class: m.record_id === shown.primary ? "primary" : null, dataset: { member: m.record_id },
   }, h("label", {}, decidable ? h("input", {
     type: "radio", name: "primary", value: m.record_id, checked: m.record_id === shown.primary,
-    onchange: () => { shown.primary = m.record_id; render(detail); $(`approve-merge`).focus(); },
+    onchange: () => open(detail.item, { primary: m.record_id, then: () => $("approve-merge").focus() }),
   }) : null, h("span", {}, m.record_id)), m.record_id === suggested ? h("span", { class: "badge ok" }, "suggested") : null,
   decidable ? h("span", { class: "sr-only" }, " keep as the primary record") : null)));
   const rows = fields.map((field) => h("tr", {}, h("th", { scope: "row" }, field), list.map((m) => {

@@ -134,12 +134,16 @@ async function follow(scan) {
   const out = $("scan-progress");
   let current = scan;
   const began = Date.now();
+  let failures = 0;
   while (current.status === "running") {
     await new Promise((resolve) => setTimeout(resolve, SCAN_POLL_MS));
     try {
       current = await api(`/scans/${encodeURIComponent(scan.scan_id)}`);
+      failures = 0;
     } catch (error) {
       out.textContent = `Scan ${scan.scan_id}: progress unknown (${describe(error)}).`;
+      failures += 1;
+      if (failures >= 5) return { ...current, status: "unknown" };
       continue;
     }
     out.dataset.scanStatus = current.status;
