@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.parameters import clear_caches
 from crm_hygiene.adapters.aws.crm_store import DynamoCrmStore
 from crm_hygiene.csvio.records import read_records
 from crm_hygiene.local import demo
+from crm_hygiene.models.record import Record
 from crm_hygiene.models.review import ReviewItem
 from crm_hygiene.wiring.aws import clear_deps
 
@@ -58,13 +59,23 @@ def chromium() -> str:
     return path
 
 
-def _finding(record_id: str, run_id: str, last_activity: str, n: int) -> ReviewItem:
-    review_id = hashlib.sha256(f"{run_id}:{record_id}".encode()).hexdigest()[:24]
+# the findings the fill puts about each record, in turn (kind, field, source)
+FINDINGS = (
+    ("stale", "last_activity_at", "check.contact.staleness"),
+    ("inconsistent", "job_title", "check.contact.consistency"),
+    ("inconsistent", "city", "check.contact.consistency"),
+    ("inconsistent", "state", "check.contact.consistency"),
+)
+
+
+def _finding(record: Record, run_id: str, n: int, round_: int) -> ReviewItem:
+    kind, field_, source = FINDINGS[round_ % len(FINDINGS)]
+    review_id = hashlib.sha256(f"{run_id}:{record.record_id}:{field_}".encode()).hexdigest()[:24]
     return ReviewItem(
-        review_id=review_id, run_id=run_id, kind="stale", change_kind="flag", object_type="contact",
-        record_id=record_id, field="last_activity_at", current_value=last_activity, suggested_value="",
-        evidence=f"browser fixture {n}: no activity in the fixture's window", confidence=0.9, protected=False,
-        decision="review", status="queued", source="check.contact.staleness",
+        review_id=review_id, run_id=run_id, kind=kind, change_kind="flag", object_type="contact",
+        record_id=record.record_id, field=field_, current_value=record.get(field_), suggested_value="",
+        evidence=f"browser fixture {n}: a finding for a person to look at", confidence=0.9, protected=False,
+        decision="review", status="queued", source=source,
     )  # fmt: skip
 
 
@@ -72,12 +83,12 @@ def fill_queue(run: demo.DemoRun, folder: Path) -> str:
     """Brings the queue to ``QUEUE_SIZE`` items with findings about real records; one record's company
     becomes an HTML payload (the console must show it as text). Returns that record's id."""
     deps = run.deps
-    queued = sum(demo.queue_counts(deps).values())
+    queued = demo.queue_counts(deps)["queued"]
     records = list(read_records(folder / "export" / "contacts.csv"))
     missing = max(QUEUE_SIZE - queued, BULK_SIZE + 1)
     items = [
-        _finding(r.record_id, BULK_RUN if n < BULK_SIZE else FILL_RUN, r.get("last_activity_at"), n)
-        for n, r in enumerate(records[:missing])
+        _finding(records[n % len(records)], BULK_RUN if n < BULK_SIZE else FILL_RUN, n, n // len(records))
+        for n in range(missing)
     ]
     # one record's company is an HTML payload, and a finding shows it in the queue (its own run)
     target = items[BULK_SIZE]

@@ -9,6 +9,7 @@ are marked ``xfail(strict=False)`` until it is merged; the lead removes the mark
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -121,6 +122,7 @@ def decisions_of(stack: ConsoleStack, review_id: str) -> list[str]:
 def shoot(page: Any, name: str) -> None:
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=os.path.join(SCREENSHOTS, f"console-{name}.png"))
 
 
@@ -173,10 +175,12 @@ def test_first_paint_and_paging_to_the_end(page: Any, stack: ConsoleStack) -> No
 @pytest.mark.xfail(strict=False, reason=QUEUE)
 def test_search_by_email_and_by_record_id(page: Any, stack: ConsoleStack) -> None:
     # Given a record the scan queued something about
-    item = scan_item(stack, used=set())
-    [record] = stack.run.deps.crm.get_records(item.object_type, [item.record_id])
-    email = record.get("email")
-    assert email
+    crm = stack.run.deps.crm
+    item = next(
+        i for i in items(stack, status="queued", run_id=stack.scan_run)
+        if i.object_type == "contact" and "@" in crm.get_records("contact", [i.record_id])[0].get("email")
+    )  # fmt: skip
+    email = crm.get_records("contact", [item.record_id])[0].get("email")
     open_console(page)
     # When the reviewer types its e-mail (debounced: one query for the whole word)
     loads(page, lambda: page.fill("#q", email))
@@ -202,10 +206,9 @@ def test_search_by_email_and_by_record_id(page: Any, stack: ConsoleStack) -> Non
 def test_filter_by_kind_and_field_with_counts(page: Any, stack: ConsoleStack) -> None:
     # Given the queued items per (kind, field)
     queued = items(stack, status="queued")
-    kind, field = max(
-        {(i.kind, i.field) for i in queued if i.field},
-        key=lambda k: sum((i.kind, i.field) == k for i in queued),
-    )
+    sizes = Counter((i.kind, i.field) for i in queued if i.field)
+    # the largest that fits one page of 200
+    kind, field = max((k for k, n in sizes.items() if n <= 200), key=lambda k: sizes[k])
     expected = {i.review_id for i in queued if (i.kind, i.field) == (kind, field)}
     open_console(page)
     # When the reviewer filters by kind, then by field
