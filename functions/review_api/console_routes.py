@@ -6,11 +6,13 @@ answers revalidate (``no-cache`` with a strong ``ETag``; ``If-None-Match`` answe
 import one another by plain names, without a build step to fingerprint them, so a long cache would
 mix old and new modules after a deploy. The page gets a ``<base href>`` with API Gateway's stage
 prefix (``/v1/``), so its relative module and API URLs resolve under the stage in AWS and at the root
-locally, and a Content-Security-Policy that allows scripts, styles and requests from this origin only.
+locally, its stylesheet inline (allowed by hash), and a Content-Security-Policy that allows scripts,
+styles and requests from this origin only.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import re
@@ -36,9 +38,13 @@ TYPES = {
 # Everything from this origin only; no inline script or style (so an injected tag could not run even
 # if a value ever reached the DOM as markup); the id token travels in a header, never to another host.
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self' {style}; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
 )
+# The stylesheet goes into the page itself (allowed by its hash): the first paint then needs one answer,
+# not two behind the function's other requests (the modules load meanwhile)
+STYLESHEET = '<link rel="stylesheet" href="static/console.css">'
+
 SAFE_PREFIX = re.compile(r"^[A-Za-z0-9/_.~-]*$")
 BASE_MARK = "<!--base-->"
 
@@ -97,9 +103,11 @@ def console() -> Response[str]:
     prefix = stage_prefix(event.request_context.path, event.path)
     page = files()[INDEX]
     base = f'<base href="{html.escape(prefix + "/", quote=True)}">'
+    css = files()["console.css"].body
+    style = "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+    body = page.body.replace(BASE_MARK, base, 1).replace(STYLESHEET, f"<style>{css}</style>", 1)
     # the ETag covers the page as sent: the same file under another stage is another page
-    sent = _file(page.body.replace(BASE_MARK, base, 1), page.content_type)
-    return _serve(sent, {"Content-Security-Policy": CSP})
+    return _serve(_file(body, page.content_type), {"Content-Security-Policy": CSP.format(style=style)})
 
 
 @router.get("/static/<name>", include_in_schema=False, operation_id="console_file")

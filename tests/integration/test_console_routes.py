@@ -3,13 +3,15 @@ revalidating cache, the stage prefix, a strict CSP, and nothing outside ``static
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from console_routes import CSP, STATIC, stage_prefix
+from console_routes import INDEX, STATIC, stage_prefix
 from review_api_handler import lambda_handler, openapi_schema
 
 from crm_hygiene.wiring.aws import AwsDeps
@@ -36,7 +38,13 @@ def test_the_page_has_its_stage_base_a_csp_and_revalidates(deps: AwsDeps) -> Non
     status, headers, body = get(deps, "/")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
     assert '<base href="/v1/">' in body and "<!--base-->" not in body
-    assert headers["content-security-policy"] == CSP and "script-src 'self'" in CSP and "unsafe" not in CSP
+    csp = headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe" not in csp and "default-src 'none'" in csp
+    # the stylesheet is inline for the first paint, allowed by its hash only
+    css = (STATIC / "console.css").read_text()
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    assert f"<style>{css}</style>" in body and f"style-src 'self' 'sha256-{digest}';" in csp
+    assert 'href="static/console.css"' not in body
     assert headers["cache-control"] == "no-cache" and headers["etag"].startswith('"')
     assert headers["x-content-type-options"] == "nosniff"
     # the same ETag again: 304, no body
@@ -61,7 +69,7 @@ def test_stage_prefix(request_path: str | None, path: str, prefix: str) -> None:
 
 
 def test_every_file_the_page_loads_is_served_with_its_type(deps: AwsDeps) -> None:
-    _, _, page = get(deps, "/")
+    page = (STATIC / INDEX).read_text()
     names = referenced(page)
     assert {"app.js", "api.js", "dom.js", "console.css"} <= names
     types = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
