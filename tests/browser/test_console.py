@@ -152,7 +152,6 @@ def test_first_paint_and_paging_to_the_end(page: Any, stack: ConsoleStack) -> No
     stack.metrics["first_page_ms"] = round(
         page.evaluate("(e => e.startTime + e.duration)(performance.getEntriesByName('console:queue')[0])"), 1
     )
-    shoot(page, "queue")
     # Then paging 200 at a time reaches every waiting item once, every page full until the last
     loads(page, lambda: page.select_option("#limit", "200"))
     seen: list[str] = []
@@ -167,6 +166,7 @@ def test_first_paint_and_paging_to_the_end(page: Any, stack: ConsoleStack) -> No
     assert sizes[:-1] == [200] * (len(sizes) - 1) and 0 < sizes[-1] <= 200, sizes
     assert len(seen) == len(set(seen)) and set(seen) == expected
     assert page.inner_text("#total") == f"{len(expected):,} matching"
+    shoot(page, "queue")
     # And back
     loads(page, lambda: page.click("#prev"))
     assert len(row_ids(page)) == 200
@@ -216,7 +216,7 @@ def test_filter_by_kind_and_field_with_counts(page: Any, stack: ConsoleStack) ->
     page.wait_for_selector(f'#f-field option[value="{field}"]', state="attached")
     filter_by(page, field=field)
     page.wait_for_function(
-        "n => document.getElementById('total').textContent.startsWith(n)", arg=f"{len(expected):,}"
+        "n => (document.getElementById('total')?.textContent || '').startsWith(n)", arg=f"{len(expected):,}"
     )
     # Then exactly those items show, and the counts agree
     assert set(row_ids(page)) == expected
@@ -298,7 +298,7 @@ def test_bulk_approve_everything_matching_a_filter(page: Any, stack: ConsoleStac
     open_console(page)
     filter_by(page, run_id=BULK_RUN)
     page.wait_for_function(
-        "n => document.getElementById('total').textContent.startsWith(n)", arg=str(BULK_SIZE)
+        "n => (document.getElementById('total')?.textContent || '').startsWith(n)", arg=str(BULK_SIZE)
     )
     # When the reviewer approves everything matching, and confirms
     page.click("[data-bulk=approve][data-scope=filter]")
@@ -424,12 +424,16 @@ def test_a_slow_older_answer_never_overwrites_a_newer_one(page: Any, stack: Cons
       };
     """)  # fmt: skip
     open_console(page)
+    filter_by(page, status="")
     # When the reviewer picks that kind, then at once another
     page.select_option("#f-kind", "placeholder")
-    loads(page, lambda: page.select_option("#f-kind", "stale"))
+    with page.expect_response(lambda r: "/reviews?" in r.url and "kind=stale" in r.url) as newer:
+        page.select_option("#f-kind", "stale")
+    ready(page)
     page.wait_for_timeout(2000)  # the late answer has had time to land
-    # Then the rows are the newer filter's
+    # Then the rows are the newer filter's answer
     assert page.evaluate("window.__late") >= 1
+    assert row_ids(page) == [i["review_id"] for i in newer.value.json()["items"]]
     kinds = page.eval_on_selector_all(
         "#rows tr[data-id] td:nth-child(3)", "tds => tds.map(t => t.textContent)"
     )
@@ -453,9 +457,10 @@ def test_health_trend_and_scan_now(page: Any, stack: ConsoleStack) -> None:
     open_console(page, limit=50)
     with page.expect_response(lambda r: "/health/history" in r.url) as answer:
         page.click("#tab-health")
+    page.wait_for_function("document.getElementById('health').getAttribute('aria-busy') === 'false'")
+    shoot(page, "health")
     assert answer.value.status == 200
     page.wait_for_selector("svg.chart g[data-series] polyline")
-    shoot(page, "health")
     runs_before = page.locator("table.runs tbody tr").count()
     # When the reviewer starts a scan
     page.click("#scan-now")
