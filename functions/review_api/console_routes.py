@@ -19,11 +19,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from crm_hygiene.errors import NotFound
+from crm_hygiene.settings import ConsoleAuthEnv, load_settings
 
 router = APIGatewayRouter()
 STATIC = Path(__file__).with_name("static")
@@ -39,13 +41,14 @@ TYPES = {
 # if a value ever reached the DOM as markup); the id token travels in a header, never to another host.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' {style}; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
+    "connect-src 'self'{token}; base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
 )
 # The stylesheet goes into the page itself (allowed by its hash): the first paint then needs one answer,
 # not two behind the function's other requests (the modules load meanwhile)
 STYLESHEET = '<link rel="stylesheet" href="static/console.css">'
 
 SAFE_PREFIX = re.compile(r"^[A-Za-z0-9/_.~-]*$")
+SAFE_ORIGIN = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?$")
 BASE_MARK = "<!--base-->"
 
 
@@ -107,7 +110,18 @@ def console() -> Response[str]:
     style = "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
     body = page.body.replace(BASE_MARK, base, 1).replace(STYLESHEET, f"<style>{css}</style>", 1)
     # the ETag covers the page as sent: the same file under another stage is another page
-    return _serve(_file(body, page.content_type), {"Content-Security-Policy": CSP.format(style=style)})
+    csp = CSP.format(style=style, token=_token_origin())
+    return _serve(_file(body, page.content_type), {"Content-Security-Policy": csp})
+
+
+def _token_origin() -> str:
+    """With Cognito sign-in, the hosted UI's origin: the console exchanges its code there."""
+    domain = load_settings(ConsoleAuthEnv).cognito_domain_url
+    if not domain:
+        return ""
+    url = urlsplit(domain)
+    origin = f"{url.scheme}://{url.netloc}"
+    return f" {origin}" if url.scheme == "https" and SAFE_ORIGIN.match(url.netloc) else ""
 
 
 @router.get("/static/<name>", include_in_schema=False, operation_id="console_file")

@@ -14,6 +14,7 @@ import pytest
 from console_routes import INDEX, STATIC, stage_prefix
 from review_api_handler import lambda_handler, openapi_schema
 
+from crm_hygiene.settings import clear_settings
 from crm_hygiene.wiring.aws import AwsDeps
 from tests.events.factory import FakeContext, api_event
 
@@ -121,3 +122,24 @@ def test_no_module_writes_markup() -> None:
         text = path.read_text()
         found = [s for s in sinks if s in text]
         assert not found, (path.name, found)
+
+
+def test_with_cognito_the_page_may_exchange_its_code_at_the_hosted_ui(
+    deps: AwsDeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a stack deployed with Cognito sign-in (the hosted UI's domain in the function's settings)
+    monkeypatch.setenv("COGNITO_DOMAIN_URL", "https://reviewers.auth.us-east-1.amazoncognito.com")
+    monkeypatch.setenv("COGNITO_CLIENT_ID", "console-client")
+    clear_settings()
+    try:
+        _, headers, _ = get(deps, "/")
+    finally:
+        monkeypatch.delenv("COGNITO_DOMAIN_URL")
+        clear_settings()
+    # Then requests may go to that origin (the token endpoint), and nowhere else
+    assert (
+        "connect-src 'self' https://reviewers.auth.us-east-1.amazoncognito.com;"
+        in headers["content-security-policy"]
+    )
+    _, headers, _ = get(deps, "/")
+    assert "connect-src 'self';" in headers["content-security-policy"]

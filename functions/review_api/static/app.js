@@ -1,7 +1,8 @@
 // The review console: wires the views together, the reviewer's identity, the tabs and the shortcuts.
 // Plain ES modules, no build step; everything it shows comes from the review API (the vocabularies
 // from GET /vocabulary, never listed here).
-import { api, describe, identity, REVIEWER_PATTERN, takeTokenFromUrl } from "./api.js";
+import { api, ApiError, describe, identity, REVIEWER_PATTERN } from "./api.js";
+import { ensureSignedIn, signIn, signOut } from "./auth.js";
 import * as bulk from "./bulk.js";
 import * as detail from "./detail.js";
 import { isOpen as dialogOpen, trapFocus } from "./dialogs.js";
@@ -71,7 +72,7 @@ function setUpIdentity() {
       shout(`A reviewer name is 1 to 64 letters, digits, spaces or . _ @ + - (pattern ${REVIEWER_PATTERN.source}).`);
     }
   });
-  $("sign-out").addEventListener("click", () => { identity.signOut(); signedIn(); say("Signed out of this tab."); });
+  $("sign-out").addEventListener("click", () => { signOut(); signedIn(); say("Signed out of this tab."); });
   signedIn();
 }
 
@@ -121,7 +122,11 @@ function onKey(event) {
 }
 
 async function start() {
-  takeTokenFromUrl();
+  try {
+    if (!(await ensureSignedIn())) return; // on the way to the sign-in page
+  } catch (error) {
+    shout(`Sign-in failed: ${describe(error)}`);
+  }
   setUpIdentity();
   $("tab-queue").addEventListener("click", () => show("queue"));
   $("tab-health").addEventListener("click", () => show("health"));
@@ -132,6 +137,11 @@ async function start() {
   try {
     ctx.vocab = vocabularyOf(await api("/vocabulary"));
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && identity.token()) {
+      identity.signOut(); // expired: sign in again
+      signIn();
+      return;
+    }
     shout(`The console could not start: ${describe(error)}`);
     return;
   }
