@@ -1,9 +1,7 @@
 """A reviewer works a 1,000-item queue through the console in chromium; the CRM and the audit are checked
 after each step (through the stack's own stores, not the page).
 
-The steps share one stack and run in file order; each starts from a fresh page. Steps that need a route
-another branch of issue 11 builds (queue search / counts / by-filter, unmerge, scans and health history)
-are marked ``xfail(strict=False)`` until it is merged; the lead removes the marks after integration.
+The steps share one stack and run in file order; each starts from a fresh page.
 """
 
 from __future__ import annotations
@@ -20,9 +18,6 @@ from tests.browser.conftest import BULK_RUN, BULK_SIZE, REVIEWER, SCREENSHOTS, X
 
 pytestmark = pytest.mark.browser
 
-QUEUE = "needs the queue branch (filters, search and counts in the query; item detail; by-filter jobs)"
-UNMERGE = "needs the unmerge branch (POST /merges/{id}/unmerge)"
-SCANS = "needs the scans branch (POST /scans, GET /scans/{id}, GET /health/history)"
 ACTOR = f"user:local:{REVIEWER}"
 # an invalid and a valid value per field a queued change may be about
 EDITS = {
@@ -139,7 +134,6 @@ def scan_item(stack: ConsoleStack, *, used: set[str], fields: tuple[str, ...] | 
 # ---- steps ----
 
 
-@pytest.mark.xfail(strict=False, reason=QUEUE)
 def test_first_paint_and_paging_to_the_end(page: Any, stack: ConsoleStack) -> None:
     # Given a queue of about 1,000 items waiting for review
     expected = {i.review_id for i in items(stack, status="queued")}
@@ -172,7 +166,6 @@ def test_first_paint_and_paging_to_the_end(page: Any, stack: ConsoleStack) -> No
     assert len(row_ids(page)) == 200
 
 
-@pytest.mark.xfail(strict=False, reason=QUEUE)
 def test_search_by_email_and_by_record_id(page: Any, stack: ConsoleStack) -> None:
     # Given a record the scan queued something about
     crm = stack.run.deps.crm
@@ -202,7 +195,6 @@ def test_search_by_email_and_by_record_id(page: Any, stack: ConsoleStack) -> Non
     assert {i.record_id for i in items(stack, status="queued") if i.review_id in ids} == {item.record_id}
 
 
-@pytest.mark.xfail(strict=False, reason=QUEUE)
 def test_filter_by_kind_and_field_with_counts(page: Any, stack: ConsoleStack) -> None:
     # Given the queued items per (kind, field)
     queued = items(stack, status="queued")
@@ -291,7 +283,6 @@ def test_edit_shows_the_validation_error_then_writes_a_valid_value(page: Any, st
     assert "edited" in decisions_of(stack, item.review_id)
 
 
-@pytest.mark.xfail(strict=False, reason=QUEUE)
 def test_bulk_approve_everything_matching_a_filter(page: Any, stack: ConsoleStack) -> None:
     targets = items(stack, run_id=BULK_RUN)
     assert len(targets) == BULK_SIZE and all(i.status == "queued" for i in targets)
@@ -359,7 +350,6 @@ def test_merge_keeping_the_other_record(page: Any, stack: ConsoleStack) -> None:
     shared["merge"] = after
 
 
-@pytest.mark.xfail(strict=False, reason=UNMERGE)
 def test_unmerge_restores_the_merged_record(page: Any, stack: ConsoleStack) -> None:
     merge: ReviewItem = shared["merge"]
     assert merge.proposal is not None
@@ -452,20 +442,22 @@ def test_help_dialog_traps_focus_and_gives_it_back(page: Any, stack: ConsoleStac
     assert page.evaluate("document.querySelector('dialog[open]')") is None
 
 
-@pytest.mark.xfail(strict=False, reason=SCANS)
 def test_health_trend_and_scan_now(page: Any, stack: ConsoleStack) -> None:
     open_console(page, limit=50)
     with page.expect_response(lambda r: "/health/history" in r.url) as answer:
         page.click("#tab-health")
-    page.wait_for_function("document.getElementById('health').getAttribute('aria-busy') === 'false'")
-    shoot(page, "health")
     assert answer.value.status == 200
-    page.wait_for_selector("svg.chart g[data-series] polyline")
+    # one run so far: a point per object type
+    page.wait_for_selector("svg.chart g[data-series='contact'] circle", state="attached")
     runs_before = page.locator("table.runs tbody tr").count()
+    assert runs_before == 3  # contact, company, deal
     # When the reviewer starts a scan
     page.click("#scan-now")
     page.wait_for_selector("#scan-progress[data-scan-status=succeeded]", timeout=150_000)
-    # Then its run joins the trend
+    # Then its run joins the trend: a line per object type over the two runs
     page.wait_for_function(
         "n => document.querySelectorAll('table.runs tbody tr').length > n", arg=runs_before
     )
+    points = page.get_attribute("svg.chart g[data-series='contact'] polyline", "points")
+    assert points is not None and len(points.split()) == 2
+    shoot(page, "health")
