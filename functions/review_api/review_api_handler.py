@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from console_routes import router as console_router
 from merge_routes import router as merge_router
 from queue_routes import router as queue_router
 from review_errors import complete_openapi, install
@@ -25,6 +26,7 @@ app.include_router(router)
 app.include_router(scan_router)
 app.include_router(merge_router)
 app.include_router(queue_router)
+app.include_router(console_router)  # the console's page and files (GET / and GET /static/{name})
 install(app)  # every error answer is an ErrorBody (review_errors.py)
 
 # Stateful API testing (and clients) follow these from a page of the queue to its items.

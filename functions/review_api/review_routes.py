@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from http import HTTPStatus
-from pathlib import Path
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -33,7 +32,6 @@ from crm_hygiene.services.review.vocabulary import Vocabulary, vocabulary
 from crm_hygiene.types import REVIEW_SORTS, ChangeStatus, ObjectType, QueueKind, ReviewSort
 
 router = APIGatewayRouter()
-PAGE = Path(__file__).with_name("static") / "index.html"
 # Ids this system issues (change ids, "merge-...", run ids "20261207T194553-963c6edb"): anything else
 # is refused before it reaches a store (DynamoDB answered an empty or 2 kB key with its own error text).
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._~-]*$"
@@ -348,10 +346,3 @@ def health() -> dict[str, Any]:
 )
 def get_vocabulary() -> Vocabulary:
     return vocabulary()
-
-
-@router.get("/", include_in_schema=False, operation_id="page")
-def page() -> Response[str]:
-    return Response(
-        status_code=200, content_type="text/html; charset=utf-8", body=PAGE.read_text(encoding="utf-8")
-    )

@@ -246,4 +246,4 @@ def test_review_page_and_openapi() -> None:
     assert "202" in schema["paths"]["/runs/{run_id}/rollback"]["post"]["responses"]
     assert {"200", "202"} <= set(schema["paths"]["/reviews/decisions"]["post"]["responses"])
     html = Path(__file__).parents[2].joinpath("functions/review_api/static/index.html").read_text()
-    assert "review queue" in html
+    assert "review console" in html
