@@ -201,14 +201,19 @@ def _handler_class(front: HttpFront) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             status, headers, data = front.invoke(self.command, self.path, dict(self.headers.items()), body)
-            self.send_response(status)
-            for key, value in headers.items():
-                if key.lower() != "content-length":
-                    self.send_header(key, value)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":  # a HEAD answer has headers only
-                self.wfile.write(data)
+            try:
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() != "content-length":
+                        self.send_header(key, value)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":  # a HEAD answer has headers only
+                    self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                # the browser gave up on this request (a newer search aborts the older one): the
+                # function has answered; there is nobody left to tell
+                self.close_connection = True
 
         def __getattr__(self, name: str) -> Any:
             # every method reaches the integration, as API Gateway's ANY on {proxy+}: the function answers

@@ -160,6 +160,11 @@ def start_moto(port: int | None = None, log_path: Path | None = None) -> tuple[A
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
+    # powertools keeps one Secrets Manager / SSM client per process, made for the endpoint of its time
+    # (an earlier stack's port, or AWS itself): the functions must read this stack's secrets.
+    from aws_lambda_powertools.utilities.parameters import clear_caches
+
+    clear_caches()  # type: ignore[no-untyped-call]
     import urllib.request
 
     request = urllib.request.Request(
