@@ -48,7 +48,8 @@ export async function api(path, { method = "GET", body, signal } = {}) {
   const reviewer = identity.reviewer();
   if (reviewer) headers["x-reviewer"] = reviewer;
   const token = identity.token();
-  if (token) headers.authorization = `Bearer ${token}`;
+  // the ID token itself: a REST API Cognito user-pool authorizer reads the header as the token
+  if (token) headers.authorization = token;
   const url = new URL(path.replace(/^\//, ""), document.baseURI);
   const response = await fetch(url, {
     method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),

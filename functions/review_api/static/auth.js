@@ -1,7 +1,7 @@
 // Signing in with Cognito's hosted UI (deployed with `-c cognito=true`; docs/deploy.md): the
 // authorization code flow with PKCE for a public client. GET /auth/config says whether and where; the
 // code comes back as `?code=&state=`, is exchanged with the verifier at the token endpoint, and the ID
-// token is kept for this tab only (sessionStorage) and sent as `Authorization: Bearer`. A token in the
+// token is kept for this tab only (sessionStorage) and sent, as it is, in `Authorization`. A token in the
 // fragment (`#id_token=`, an implicit-flow redirect) is taken too. Locally there is nothing to do.
 import { api, identity, takeTokenFromUrl } from "./api.js";
 
