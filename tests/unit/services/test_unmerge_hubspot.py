@@ -13,15 +13,20 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_hygiene.adapters.crm.hubspot import HubSpotCrmStore
+from crm_hygiene.adapters.crm.hubspot_properties import OBJECT_PATHS
+from crm_hygiene.errors import HygieneError
 from crm_hygiene.local.fake_hubspot import FakeHubSpot
 from crm_hygiene.local.fake_hubspot.catalog import LEAD_STATUS, LIFECYCLE
+from crm_hygiene.local.fake_hubspot.faults import Fault
 from crm_hygiene.memory import InMemoryAuditLog, InMemoryChangeQueue
 from crm_hygiene.models.unmerge import RecordImage
 from crm_hygiene.services.merge.unmerge import unmerge
+from crm_hygiene.types import ObjectType
 from tests.fakes.hubspot import VirtualClock, make_fake, store_for
 from tests.unmerge_support import performed_merge
 
@@ -141,3 +146,97 @@ def test_a_repeated_unmerge_after_a_crash_finds_the_contact_it_created() -> None
     assert [(r.old_id, r.new_id) for r in result.restored] == [(ids[1], first)]
     live = list(fake.crm.table("contacts").live())
     assert len(live) == 2
+
+
+def _company_or_deal(fake: FakeHubSpot, object_type: str, name: str, contact: int, company: int) -> str:
+    """A company (linked to a contact as its primary company, and labelled) or a deal (linked to a
+    contact and to its primary company)."""
+    crm = fake.crm
+    if object_type == "company":
+        record = crm.create("companies", {"name": name, "city": "Lyon"}, system=True).id
+        crm.associations.add(
+            "companies", record, "contacts", contact, {("HUBSPOT_DEFINED", 280), ("HUBSPOT_DEFINED", 2)}
+        )
+        return str(record)
+    props = {"dealname": name, "dealstage": "qualifiedtobuy", "pipeline": "default", "amount": "1200"}
+    record = crm.create("deals", props, system=True).id
+    crm.associations.add("deals", record, "contacts", contact, {("HUBSPOT_DEFINED", 3)})
+    crm.associations.add(
+        "deals", record, "companies", company, {("HUBSPOT_DEFINED", 341), ("HUBSPOT_DEFINED", 5)}
+    )
+    return str(record)
+
+
+@pytest.mark.parametrize("object_type", ["company", "deal"])
+def test_a_repeated_unmerge_after_a_crash_right_after_the_create_makes_one_record(
+    object_type: ObjectType,
+) -> None:
+    # Given a merge of two companies (deals), each with its associations
+    fake, store, companies = _portal()
+    path = OBJECT_PATHS[object_type]
+    contact = fake.crm.create("contacts", {"firstname": "Ada"}, system=True).id
+    ids = [_company_or_deal(fake, object_type, f"{object_type} {n}", contact, companies[0]) for n in "AB"]
+    before = {i.record_id: i for i in store.snapshot(object_type, ids)}
+    queue, audit = InMemoryChangeQueue(), InMemoryAuditLog()
+    review_id, outcome = performed_merge(
+        ids, {}, queue=queue, crm=store, audit=audit, object_type=object_type
+    )
+    survivor = outcome.surviving_id
+    existing = {o.id for o in fake.crm.table(path).live()}
+    live_before = len(existing)
+    # And an unmerge that crashes right after HubSpot created the record (the answer never came back)
+    fake.faults.add(Fault(kind="drop", phase="after", method="POST", path=rf"^/crm/v3/objects/{path}$"))
+    with pytest.raises(HygieneError):
+        unmerge(review_id, "rita", queue=queue, crm=store, audit=audit)
+    [landed] = {o.id for o in fake.crm.table(path).live()} - existing  # the create landed
+    assert fake.crm.associations.types(path, landed, "notes")  # with its merged_from note, at once
+    # When the unmerge is repeated
+    result = unmerge(review_id, "rita", queue=queue, crm=store, audit=audit)
+    # Then there is exactly one record more than before the unmerge: the one the crashed attempt made
+    assert len(list(fake.crm.table(path).live())) == live_before + 1
+    [restored] = result.restored
+    assert restored.old_id == ids[1] and restored.new_id not in (*ids, survivor)
+    assert {o.id for o in fake.crm.table(path).live()} - existing == {int(restored.new_id)}
+    # And its associations are the before-image's, with their types and labels
+    [now] = store.snapshot(object_type, [restored.new_id])
+    assert {a for a in _links(now) if a[0] != "notes"} == _links(before[ids[1]])
+    assert now.properties["hs_object_id"] == restored.new_id
+    # And one merged_from note, naming the old id, is on it and on the survivor (and no other note was made)
+    [note_id] = fake.crm.associations.types(path, int(restored.new_id), "notes")
+    body = fake.crm.table("notes").objects[note_id].props["hs_note_body"]
+    assert body.startswith("merged_from:") and f"crm-hygiene unmerge: {object_type} {ids[1]};" in body
+    assert int(survivor) in fake.crm.associations.types("notes", note_id, path)
+    assert len(list(fake.crm.table("notes").live())) == 1
+    # And the mapping recorded is that one record
+    mapping = [e for e in audit.history(object_type, ids[1]) if e.action == "unmerged"]
+    assert [(e.before, e.after) for e in mapping] == [(ids[1], restored.new_id)]
+    assert queue.get(review_id).status == "rolled_back"
+
+
+@pytest.mark.parametrize("object_type", ["company", "deal"])
+def test_a_repeat_after_a_crash_before_the_create_reuses_the_note(object_type: ObjectType) -> None:
+    # Given a merge, and an unmerge that wrote the merged_from note and then crashed before the create
+    fake, store, companies = _portal()
+    path = OBJECT_PATHS[object_type]
+    contact = fake.crm.create("contacts", {"firstname": "Ada"}, system=True).id
+    ids = [_company_or_deal(fake, object_type, f"{object_type} {n}", contact, companies[0]) for n in "AB"]
+    queue, audit = InMemoryChangeQueue(), InMemoryAuditLog()
+    review_id, outcome = performed_merge(
+        ids, {}, queue=queue, crm=store, audit=audit, object_type=object_type
+    )
+    live_before = len(list(fake.crm.table(path).live()))
+    fake.faults.add(Fault(kind="status", status=400, method="POST", path=rf"^/crm/v3/objects/{path}$"))
+    with pytest.raises(HygieneError):
+        unmerge(review_id, "rita", queue=queue, crm=store, audit=audit)
+    assert len(list(fake.crm.table(path).live())) == live_before
+    assert len(list(fake.crm.table("notes").live())) == 1  # the note was left, on the survivor
+    # When the unmerge is repeated
+    result = unmerge(review_id, "rita", queue=queue, crm=store, audit=audit)
+    # Then one record is made, and the note the crashed attempt left is the one on it and the survivor
+    assert len(list(fake.crm.table(path).live())) == live_before + 1
+    [restored] = result.restored
+    [note] = list(fake.crm.table("notes").live())
+    assert set(fake.crm.associations.types("notes", note.id, path)) == {
+        int(outcome.surviving_id),
+        int(restored.new_id),
+    }

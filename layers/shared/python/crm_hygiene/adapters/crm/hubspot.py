@@ -71,6 +71,14 @@ _RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504, 423, 477, 524})
 _PRIMARY_TYPE_IDS: Final = frozenset({1, 2, 5, 6})
 NOTE_TYPE_IDS: Final[dict[ObjectType, int]] = {"contact": 202, "company": 190, "deal": 214}
 """note -> contact / company / deal association type ids (HUBSPOT_DEFINED)."""
+TO_NOTE_TYPE_IDS: Final[dict[ObjectType, int]] = {"contact": 201, "company": 189, "deal": 213}
+"""contact / company / deal -> note association type ids (HUBSPOT_DEFINED): a create's inline link."""
+
+
+def unmerge_marker(object_type: ObjectType, old_id: RecordId) -> str:
+    """What a ``merged_from`` note's body says to name the merged-away record it is about; the ``;``
+    ends the id (``company 12;`` is not in ``company 123;``)."""
+    return f"crm-hygiene unmerge: {object_type} {old_id};"
 
 
 class HubSpotError(HygieneError):
@@ -539,8 +547,11 @@ class HubSpotCrmStore:
 
     def associations(self, object_type: ObjectType, record_id: RecordId, to_path: str) -> list[Association]:
         """Records of type ``to_path`` ("companies", "contacts", "deals") associated with this one."""
-        record = quote(str(record_id), safe="")
-        path = f"/crm/v4/objects/{OBJECT_PATHS[object_type]}/{record}/associations/{to_path}"
+        return self._linked(OBJECT_PATHS[object_type], str(record_id), to_path)
+
+    def _linked(self, from_path: str, record_id: str, to_path: str) -> list[Association]:
+        """``associations`` from any object type's path ("notes" among them), every page."""
+        path = f"/crm/v4/objects/{from_path}/{quote(record_id, safe='')}/associations/{to_path}"
         out: list[Association] = []
         after: str | None = None
         while True:
@@ -713,16 +724,31 @@ class HubSpotCrmStore:
         image (every writable property; read-only and calculated ones are HubSpot's to set), with its
         associations and their labels, and one ``merged_from`` note on it and on the survivor.
 
+        Crash-safe without search or custom properties: the note comes first, on the survivor, its body
+        naming the old id with a stable marker (``crm-hygiene unmerge: <type> <old id>;``), and the record
+        is created *with* its association to that note in the create request, so it never exists
+        without the marker. A repeat finds the note among the survivor's (v4 associations, not search)
+        and, when a record of the type other than the survivor is on it, that is the record an earlier
+        attempt created: its associations are put in place again (labelled ``PUT``s are idempotent) and
+        it is returned. A crash before the create leaves only the note, which the repeat reuses.
+
         A contact's email stays a key of the survivor after a merge (``hs_additional_emails``): it is
         removed there first (the contacts API's secondary-email endpoint), and a contact already
-        holding it is the record an earlier attempt created, returned as it is (a repeat).
+        holding it is taken as the record brought back (the note is put on it too).
         """
         survivor = self._resolve(object_type, str(survivor_id))
+        old = str(image.record_id)
+        note = self._merged_from_note(object_type, old, survivor)
+        earlier = self._noted_record(object_type, note, survivor)
+        if earlier is not None:
+            self._reassociate(object_type, image, earlier)
+            return earlier  # created by an earlier attempt
         email = image.properties.get("email", "") if object_type == "contact" else ""
         if email:
             holder = self._get_one_by_email(email)
             if holder is not None and holder != survivor:
-                return holder  # created by an earlier attempt
+                self.associate("contact", holder, "notes", note)  # a repeat finds it by the note
+                return holder
             if holder == survivor:
                 self._remove_secondary_email(survivor, email)
         catalog = self.catalog(object_type)
@@ -731,17 +757,68 @@ class HubSpotCrmStore:
             for k, v in image.properties.items()
             if (spec := catalog.specs.get(k)) is not None and spec.writable
         }
+        body = {
+            "properties": properties,
+            "associations": [{"to": {"id": note}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": TO_NOTE_TYPE_IDS[object_type]}
+            ]}],
+        }  # fmt: skip
         path = f"/crm/v3/objects/{OBJECT_PATHS[object_type]}"
-        created = str(self._post(self._http, path, {"properties": properties}, idempotent=False)["id"])
+        created = str(self._post(self._http, path, body, idempotent=False)["id"])
+        self._reassociate(object_type, image, created)
+        return created
+
+    def _reassociate(self, object_type: ObjectType, image: RecordImage, record: str) -> None:
+        """The image's associations on ``record``, with their types and labels (a repeat is harmless)."""
         for link in image.associations:
             try:
                 if link.to_type == OBJECT_PATHS[object_type] and link.to_id == str(image.record_id):
                     continue  # a link to itself
-                self.associate(object_type, created, link.to_type, link.to_id, labels=link.types)
+                self.associate(object_type, record, link.to_type, link.to_id, labels=link.types)
             except NotFound:
                 continue  # the associated record is gone since: nothing to link
-        self._note_merged_from(object_type, image.record_id, created, survivor)
-        return created
+
+    def _merged_from_note(self, object_type: ObjectType, old: str, survivor: str) -> str:
+        """The id of the survivor's ``merged_from`` note for ``old``: an earlier attempt's, or a new one."""
+        marker = unmerge_marker(object_type, old)
+        noted = [a.to_id for a in self._linked(OBJECT_PATHS[object_type], survivor, "notes")]
+        for chunk in _chunks(list(dict.fromkeys(noted)), BATCH_LIMIT):
+            answer = self._post(
+                self._http, "/crm/v3/objects/notes/batch/read",
+                {"properties": ["hs_note_body"], "inputs": [{"id": i} for i in chunk]}, idempotent=True,
+            )  # fmt: skip
+            found = sorted(
+                int(n["id"])
+                for n in answer.get("results") or []
+                if marker in str((n.get("properties") or {}).get("hs_note_body") or "")
+            )
+            if found:
+                return str(found[0])
+        text = (
+            f"merged_from: {marker} {old} had been merged into {survivor} (HubSpot merges cannot be "
+            f"undone); crm-hygiene's unmerge brings it back as a new {object_type}: the other "
+            f"{object_type} this note is on"
+        )
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        body = {
+            "properties": {"hs_note_body": text, "hs_timestamp": stamp},
+            "associations": [{"to": {"id": survivor}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TYPE_IDS[object_type]}
+            ]}],
+        }  # fmt: skip
+        return str(self._post(self._http, "/crm/v3/objects/notes", body, idempotent=False)["id"])
+
+    def _noted_record(self, object_type: ObjectType, note: str, survivor: str) -> str | None:
+        """The record of ``object_type`` on the note other than the survivor (an earlier attempt's), if
+        any and still live (an id merged since resolves to the record it lives on)."""
+        others = sorted(
+            {a.to_id for a in self._linked("notes", note, OBJECT_PATHS[object_type])} - {survivor}, key=int
+        )
+        for other in others:
+            obj = self._get_one(object_type, other, ["hs_object_id"])
+            if obj is not None and str(obj["id"]) != survivor:
+                return str(obj["id"])
+        return None
 
     def _get_one_by_email(self, email: str) -> str | None:
         try:
@@ -758,23 +835,6 @@ class HubSpotCrmStore:
         except ServiceError as exc:
             if exc.status != 404:  # not a secondary email of the survivor (any more)
                 raise _translate(exc, "remove secondary email") from None
-
-    def _note_merged_from(self, object_type: ObjectType, old: RecordId, created: str, survivor: str) -> None:
-        body = (
-            f"merged_from: this record is {old} brought back by crm-hygiene's unmerge as {created}; "
-            f"{old} had been merged into {survivor} (HubSpot merges cannot be undone)"
-        )
-        type_id = NOTE_TYPE_IDS[object_type]
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        note = {
-            "properties": {"hs_note_body": body, "hs_timestamp": stamp},
-            "associations": [
-                {"to": {"id": record}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                                                  "associationTypeId": type_id}]}
-                for record in (created, survivor)
-            ],
-        }  # fmt: skip
-        self._post(self._http, "/crm/v3/objects/notes", note, idempotent=False)
 
     # -- writes ---------------------------------------------------------------------------------------
 
