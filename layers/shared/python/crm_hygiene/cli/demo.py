@@ -84,7 +84,7 @@ def _finish(current: Any, demo: Any, began: float) -> int:
     after = demo.health_means(current.deps)
     print("Health before -> after: " + ", ".join(f"{t} {before[t]} -> {after[t]}" for t in before))
     print(f"Done in {time.perf_counter() - began:.0f} s.")
-    return 0 if result["failed"] == 0 else 1
+    return 0 if result["failed"] == 0 and not result["errors"] else 1
 
 
 def _print_webhooks(result: dict[str, Any]) -> None:

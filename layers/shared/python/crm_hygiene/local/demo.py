@@ -271,7 +271,11 @@ def approve_everything(run: DemoRun, reviewer: str = "demo-auto-approver") -> di
             while True:
                 # pages small enough to be decided within API Gateway's 29 s locally too, where the merges
                 # and applies they set off share this process with moto: each page settles first
-                page = client.get("/reviews", params={"status": status, "limit": 25}).json()
+                listed = client.get("/reviews", params={"status": status, "limit": 25})
+                if listed.status_code != 200:  # e.g. a 504 when this machine is too loaded for 29 s
+                    errors.append(f"listing the queue: HTTP {listed.status_code}: {listed.text[:200]}")
+                    break
+                page = listed.json()
                 ids = [
                     i["review_id"] for i in page["items"] if i["change_kind"] != "flag" or status == "queued"
                 ]
